@@ -1,0 +1,168 @@
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import type { Readable } from "node:stream";
+import { MissingKeyError, validateKey, validatePrefix, type Backend, type Listing } from "./backend.js";
+
+/** Suffix of temp files written next to their target; never listed. */
+const TEMP_SUFFIX = ".audb-tmp";
+
+/** A temp path in the same folder as `target`, so a rename onto it is atomic. */
+export function tempPathFor(target: string): string {
+  return `${target}.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`;
+}
+
+/** True for names of temp files created by {@link tempPathFor}. */
+export function isTempName(name: string): boolean {
+  return name.endsWith(TEMP_SUFFIX);
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/**
+ * Writes `target` atomically: `write` fills a temp file in the same folder, which is then
+ * renamed onto `target`. Creates missing parent folders; removes the temp file on failure.
+ */
+export async function writeAtomically(target: string, write: (tempPath: string) => Promise<void>): Promise<void> {
+  // A concurrent `remove` may prune the freshly created parent folder; retry then.
+  for (let attempt = 0; ; attempt++) {
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const temp = tempPathFor(target);
+    try {
+      await write(temp);
+      await fs.rename(temp, target);
+      return;
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      if (!(isMissing(err) && attempt < 3)) throw err;
+    }
+  }
+}
+
+/**
+ * Backend on a local folder: key `a/b/c` is the file `<root>/a/b/c`. Writes go to a temp
+ * file in the target's folder and are renamed into place, so readers never see a partial
+ * object.
+ */
+export class FileSystemBackend implements Backend {
+  readonly kind = "file-system";
+  /** Absolute path of the folder that holds the keys. */
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** Local path of `key` (validated). */
+  pathOf(key: string): string {
+    return path.join(this.root, ...validateKey(key).split("/"));
+  }
+
+  private async statFile(key: string): Promise<{ path: string; size: number }> {
+    const file = this.pathOf(key);
+    try {
+      const st = await fs.stat(file);
+      if (st.isFile()) return { path: file, size: st.size };
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+    throw new MissingKeyError(`key '${key}' does not exist in file-system backend at '${this.root}'`);
+  }
+
+  private rethrowMissing(key: string, err: unknown): never {
+    if (isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR") {
+      throw new MissingKeyError(`key '${key}' does not exist in file-system backend at '${this.root}'`, { cause: err });
+    }
+    throw err;
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const file = this.pathOf(key);
+    try {
+      return (await fs.stat(file)).isFile();
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
+  }
+
+  async size(key: string): Promise<number> {
+    return (await this.statFile(key)).size;
+  }
+
+  async getFile(key: string, dest: string): Promise<void> {
+    const { path: src } = await this.statFile(key);
+    try {
+      await writeAtomically(path.resolve(dest), (temp) => fs.copyFile(src, temp));
+    } catch (err) {
+      if (!(await this.exists(key))) this.rethrowMissing(key, err);
+      throw err;
+    }
+  }
+
+  async getBytes(key: string): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await fs.readFile(this.pathOf(key)));
+    } catch (err) {
+      this.rethrowMissing(key, err);
+    }
+  }
+
+  async getStream(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const { path: file } = await this.statFile(key);
+    const handle = await fs.open(file, "r").catch((err: unknown) => this.rethrowMissing(key, err));
+    return handle.createReadStream({ start: range?.start, end: range?.end });
+  }
+
+  async putFile(key: string, src: string): Promise<void> {
+    await writeAtomically(this.pathOf(key), (temp) => fs.copyFile(src, temp));
+  }
+
+  async putBytes(key: string, data: Uint8Array): Promise<void> {
+    await writeAtomically(this.pathOf(key), (temp) => fs.writeFile(temp, data));
+  }
+
+  async list(prefix: string): Promise<Listing> {
+    const clean = validatePrefix(prefix);
+    const folder = clean === "" ? this.root : path.join(this.root, ...clean.split("/"));
+    let entries;
+    try {
+      entries = await fs.readdir(folder, { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return { dirs: [], files: [] };
+      throw err;
+    }
+    const dirs: string[] = [];
+    const files: string[] = [];
+    for (const entry of entries) {
+      if (entry.isDirectory()) dirs.push(entry.name);
+      else if (entry.isFile() && !isTempName(entry.name)) files.push(entry.name);
+    }
+    return { dirs: dirs.sort(), files: files.sort() };
+  }
+
+  async remove(key: string): Promise<void> {
+    const file = this.pathOf(key);
+    try {
+      await fs.unlink(file);
+    } catch (err) {
+      this.rethrowMissing(key, err);
+    }
+    await this.pruneEmptyParents(path.dirname(file));
+  }
+
+  /** Removes now-empty folders up to the root, so listings match object stores. */
+  private async pruneEmptyParents(folder: string): Promise<void> {
+    while (folder.startsWith(this.root + path.sep)) {
+      try {
+        await fs.rmdir(folder);
+      } catch {
+        return;
+      }
+      folder = path.dirname(folder);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import * as os from "node:os";
+import * as path from "node:path";
+import { registerBackend } from "./backend.js";
+import { FileSystemBackend } from "./filesystem.js";
+
+export * from "./backend.js";
+export { FileSystemBackend } from "./filesystem.js";
+
+function expandHome(p: string): string {
+  return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+// Like audbackend's FileSystem: `host` is the folder holding repositories, and a
+// repository's root is `host/name`.
+registerBackend("file-system", (host, name) => new FileSystemBackend(path.join(expandHome(host), name)));
