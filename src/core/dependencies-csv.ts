@@ -1,0 +1,78 @@
+import { parse } from "csv-parse/sync";
+import { DEPENDENCY_COLUMNS, Dependencies, DependencyTableError, type DependencyColumns } from "./dependencies.js";
+
+const HEADER = "," + DEPENDENCY_COLUMNS.join(",");
+
+function quote(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * Writes the table as audb's legacy `db.csv` (the content of `db.zip`): the header row
+ * starts with an empty field, then one row per file in table order.
+ */
+export function dependenciesToCsv(deps: Dependencies): string {
+  const c = deps.columns;
+  const lines: string[] = [HEADER];
+  for (let i = 0; i < deps.length; i++) {
+    lines.push(
+      [
+        quote(c.file[i]!), quote(c.archive[i]!), c.bitDepth[i], c.channels[i], quote(c.checksum[i]!),
+        String(c.duration[i]), quote(c.format[i]!), c.removed[i], c.samplingRate[i], c.type[i], quote(c.version[i]!),
+      ].join(","),
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+function splitLine(line: string, lineNumber: number, source: string): string[] {
+  if (!line.includes('"')) return line.split(",");
+  try {
+    return (parse(line) as string[][])[0] ?? [];
+  } catch (e) {
+    throw new DependencyTableError(`${source}: line ${lineNumber} is not valid CSV: ${(e as Error).message}`);
+  }
+}
+
+function toInt(value: string, column: string, lineNumber: number, source: string): number {
+  if (value === "") return 0;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new DependencyTableError(`${source}: line ${lineNumber}, column '${column}': '${value}' is not a number`);
+  return Math.round(n);
+}
+
+/**
+ * Parses audb's `db.csv` dependency table (written by audb < 1.7 with pandas or by
+ * pyarrow, and by audb-ts). `source` names the file in error messages.
+ */
+export function dependenciesFromCsv(text: string, source = "db.csv"): Dependencies {
+  const cols: DependencyColumns = {
+    file: [], archive: [], bitDepth: [], channels: [], checksum: [], duration: [],
+    format: [], removed: [], samplingRate: [], type: [], version: [],
+  };
+  const lines = text.split(/\r?\n/);
+  const header = splitLine(lines[0] ?? "", 1, source);
+  if (header.length !== 11 || header.slice(1).join(",") !== DEPENDENCY_COLUMNS.join(",")) {
+    throw new DependencyTableError(`${source}: header row must be '${HEADER}', got '${lines[0] ?? ""}'`);
+  }
+  for (let n = 1; n < lines.length; n++) {
+    const line = lines[n]!;
+    if (line === "") continue;
+    const v = splitLine(line, n + 1, source);
+    if (v.length !== 11) throw new DependencyTableError(`${source}: line ${n + 1} has ${v.length} fields, expected 11`);
+    cols.file.push(v[0]!);
+    cols.archive.push(v[1]!);
+    cols.bitDepth.push(toInt(v[2]!, "bit_depth", n + 1, source));
+    cols.channels.push(toInt(v[3]!, "channels", n + 1, source));
+    cols.checksum.push(v[4]!);
+    const duration = v[5] === "" ? 0 : Number(v[5]);
+    if (!Number.isFinite(duration)) throw new DependencyTableError(`${source}: line ${n + 1}, column 'duration': '${v[5]}' is not a number`);
+    cols.duration.push(duration);
+    cols.format.push(v[6]!);
+    cols.removed.push(toInt(v[7]!, "removed", n + 1, source));
+    cols.samplingRate.push(toInt(v[8]!, "sampling_rate", n + 1, source));
+    cols.type.push(toInt(v[9]!, "type", n + 1, source));
+    cols.version.push(v[10]!);
+  }
+  return new Dependencies(cols);
+}

@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import { AudbError } from "../errors.js";
+
+/** Bit depths a flavour may convert to. */
+export const BIT_DEPTHS = [16, 24, 32] as const;
+/** Sampling rates a flavour may convert to (audb's list). */
+export const SAMPLING_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const;
+/** Formats a flavour may convert to. */
+export const FORMATS = ["wav", "flac"] as const;
+
+/** A flavour option outside what audb supports. */
+export class FlavorError extends AudbError {}
+
+/** What a flavour asks for; omitted fields keep the media as published. */
+export interface FlavorOptions {
+  bitDepth?: 16 | 24 | 32 | null;
+  /** Channel selection; negative numbers count from the end; repeat to upmix. */
+  channels?: number | number[] | null;
+  format?: "wav" | "flac" | null;
+  mixdown?: boolean;
+  samplingRate?: number | null;
+}
+
+/** A validated flavour, as audb's `Flavor`. */
+export interface Flavor {
+  bitDepth: number | null;
+  channels: number[] | null;
+  format: "wav" | "flac" | null;
+  mixdown: boolean;
+  samplingRate: number | null;
+}
+
+/** Validates options into a flavour (audb's `Flavor.__init__` rules). */
+export function makeFlavor(options: FlavorOptions = {}): Flavor {
+  const { bitDepth = null, format = null, samplingRate = null } = options;
+  let mixdown = options.mixdown ?? false;
+  if (bitDepth !== null && !(BIT_DEPTHS as readonly number[]).includes(bitDepth)) {
+    throw new FlavorError(`bitDepth has to be one of ${BIT_DEPTHS.join(", ")}, not ${bitDepth}`);
+  }
+  let channels: number[] | null = null;
+  if (options.channels !== undefined && options.channels !== null) {
+    channels = Array.isArray(options.channels) ? [...options.channels] : [options.channels];
+    if (channels.some((c) => !Number.isInteger(c))) throw new FlavorError(`channels must be integers, not [${channels.join(", ")}]`);
+    if (channels.length < 2) mixdown = false;
+  }
+  if (format !== null && !(FORMATS as readonly string[]).includes(format)) {
+    throw new FlavorError(`format has to be one of ${FORMATS.join(", ")}, not '${format}'`);
+  }
+  if (samplingRate !== null && !(SAMPLING_RATES as readonly number[]).includes(samplingRate)) {
+    throw new FlavorError(`samplingRate has to be one of ${SAMPLING_RATES.join(", ")}, not ${samplingRate}`);
+  }
+  return { bitDepth, channels, format, mixdown, samplingRate };
+}
+
+/** The YAML text audobject serialises a Flavor to (what audb hashes for the id). */
+export function flavorYaml(flavor: Flavor): string {
+  const value = (v: number | string | null) => (v === null ? "null" : String(v));
+  const channels = flavor.channels === null ? " null\n" : "\n" + flavor.channels.map((c) => `  - ${c}\n`).join("");
+  return (
+    "$audb.core.flavor.Flavor:\n" +
+    `  bit_depth: ${value(flavor.bitDepth)}\n` +
+    `  channels:${channels}` +
+    `  format: ${value(flavor.format)}\n` +
+    `  mixdown: ${flavor.mixdown ? "true" : "false"}\n` +
+    `  sampling_rate: ${value(flavor.samplingRate)}\n`
+  );
+}
+
+/** audb's full flavour id: md5 of the flavour YAML as a uuid. */
+export function flavorLongId(flavor: Flavor): string {
+  const h = createHash("md5").update(flavorYaml(flavor)).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** audb's cache folder name for a flavour: the last 8 characters of its id (`d3b62a9b` by default). */
+export function flavorId(flavor: Flavor): string {
+  return flavorLongId(flavor).slice(-8);
+}
+
+/** The path a file gets in a flavour: its extension changes when `format` does. */
+export function flavorDestination(flavor: Flavor, file: string): string {
+  if (flavor.format === null) return file;
+  const dot = file.lastIndexOf(".");
+  const ext = dot >= 0 ? file.slice(dot + 1).toLowerCase() : "";
+  return ext === flavor.format ? file : `${file.slice(0, file.length - ext.length)}${flavor.format}`;
+}
+
+/**
+ * Whether a media file with the given properties needs converting for this flavour
+ * (audb's `Flavor._check_convert`).
+ */
+export function needsConversion(
+  flavor: Flavor,
+  file: string,
+  props: { bitDepth: number; channels: number; samplingRate: number },
+): boolean {
+  const ext = file.slice(file.lastIndexOf(".") + 1).toLowerCase();
+  if (flavor.format !== null && flavor.format !== ext) return true;
+  if (flavor.bitDepth !== null && flavor.bitDepth !== props.bitDepth) return true;
+  if (flavor.mixdown && props.channels !== 1) return true;
+  if (flavor.channels !== null) {
+    const identity = flavor.channels.length === props.channels && flavor.channels.every((c, i) => c === i);
+    if (!identity) return true;
+  }
+  if (flavor.samplingRate !== null && flavor.samplingRate !== props.samplingRate) return true;
+  return false;
+}
+
+/** True when the flavour changes nothing. */
+export function isDefaultFlavor(flavor: Flavor): boolean {
+  return flavor.bitDepth === null && flavor.channels === null && flavor.format === null && !flavor.mixdown && flavor.samplingRate === null;
+}

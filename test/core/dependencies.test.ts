@@ -1,0 +1,96 @@
+import { describe, expect, test } from "vitest";
+import { Dependencies, DependencyTableError, DependencyType, MissingDependencyError, type DependencyRow } from "../../src/core/dependencies.js";
+import { dependenciesFromCsv, dependenciesToCsv } from "../../src/core/dependencies-csv.js";
+import { dependenciesFromCompact, dependenciesToCompact } from "../../src/core/dependencies-compact.js";
+
+function media(file: string, extra: Partial<DependencyRow> = {}): DependencyRow {
+  return {
+    file, archive: "a-" + file, bitDepth: 16, channels: 1, checksum: "0123456789abcdef", duration: 1.25,
+    format: "wav", removed: false, samplingRate: 16000, type: DependencyType.media, version: "1.0.0", ...extra,
+  };
+}
+
+function sample(): Dependencies {
+  const deps = new Dependencies();
+  deps.set({ ...media("db.files.csv"), archive: "files", bitDepth: 0, channels: 0, duration: 0, format: "csv", samplingRate: 0, type: DependencyType.meta });
+  deps.set(media("audio/a.wav"));
+  deps.set(media("audio/b,c.wav", { removed: true, version: "1.1.0", duration: 0.1 + 0.2 }));
+  deps.set({ ...media("docs"), archive: "docs", type: DependencyType.attachment, format: "", bitDepth: 0, channels: 0, samplingRate: 0, duration: 0 });
+  return deps;
+}
+
+describe("Dependencies", () => {
+  test("queries by kind and by file", () => {
+    const deps = sample();
+    expect(deps.length).toBe(4);
+    expect(deps.media).toEqual(["audio/a.wav", "audio/b,c.wav"]);
+    expect(deps.removedMedia).toEqual(["audio/b,c.wav"]);
+    expect(deps.tables).toEqual(["db.files.csv"]);
+    expect(deps.tableIds).toEqual(["files"]);
+    expect(deps.attachments).toEqual(["docs"]);
+    expect(deps.attachmentIds).toEqual(["docs"]);
+    expect(deps.archive("audio/a.wav")).toBe("a-audio/a.wav");
+    expect(deps.samplingRate("audio/a.wav")).toBe(16000);
+    expect(deps.removed("audio/b,c.wav")).toBe(true);
+    expect(() => deps.checksum("nope.wav")).toThrow(MissingDependencyError);
+    expect(() => deps.checksum("nope.wav")).toThrow(/nope\.wav/);
+  });
+
+  test("set replaces in place, drop removes, setVersion updates", () => {
+    const deps = sample();
+    deps.set(media("audio/a.wav", { checksum: "ffffffffffffffff" }));
+    expect(deps.length).toBe(4);
+    expect(deps.checksum("audio/a.wav")).toBe("ffffffffffffffff");
+    deps.drop(["audio/a.wav", "missing"]);
+    expect(deps.has("audio/a.wav")).toBe(false);
+    expect(deps.files).toEqual(["db.files.csv", "audio/b,c.wav", "docs"]);
+    deps.setVersion(["docs"], "2.0.0");
+    expect(deps.version("docs")).toBe("2.0.0");
+  });
+
+  test("CSV in audb's legacy layout round-trips", () => {
+    const deps = sample();
+    const csv = dependenciesToCsv(deps);
+    expect(csv.split("\n")[0]).toBe(",archive,bit_depth,channels,checksum,duration,format,removed,sampling_rate,type,version");
+    expect(csv).toContain('"audio/b,c.wav","a-audio/b,c.wav",16,1,');
+    expect(csv).toContain("audio/a.wav,a-audio/a.wav,16,1,0123456789abcdef,1.25,wav,0,16000,1,1.0.0");
+    const back = dependenciesFromCsv(csv);
+    expect(back.equals(deps)).toBe(true);
+    expect(back.duration("audio/b,c.wav")).toBe(0.1 + 0.2);
+  });
+
+  test("reads pandas-written legacy CSV with float columns", () => {
+    const csv = ",archive,bit_depth,channels,checksum,duration,format,removed,sampling_rate,type,version\n" +
+      "wav/03a01Fa.wav,c1f5cc6f-6d00-348a-ac5a-e2b5e7ef9d2c,16,1,9ce4b3f7f4c5f5fc3bcd7e3a69c0e5b3,1.89825,wav,0,16000.0,1,1.0.0\n";
+    const deps = dependenciesFromCsv(csv);
+    expect(deps.samplingRate("wav/03a01Fa.wav")).toBe(16000);
+    expect(deps.duration("wav/03a01Fa.wav")).toBe(1.89825);
+  });
+
+  test("bad CSV names the file and line", () => {
+    expect(() => dependenciesFromCsv("file,x\n", "repo/db.csv")).toThrow(DependencyTableError);
+    expect(() => dependenciesFromCsv("file,x\n", "repo/db.csv")).toThrow(/repo\/db\.csv.*header/);
+    const bad = ",archive,bit_depth,channels,checksum,duration,format,removed,sampling_rate,type,version\na.wav,x,16,1,c,notanumber,wav,0,8000,1,1.0.0\n";
+    expect(() => dependenciesFromCsv(bad, "db.csv")).toThrow(/line 2.*duration/);
+    const short = ",archive,bit_depth,channels,checksum,duration,format,removed,sampling_rate,type,version\na.wav,x\n";
+    expect(() => dependenciesFromCsv(short)).toThrow(/line 2 has 2 fields/);
+  });
+
+  test("compact cache format round-trips, also with many rows and versions", () => {
+    const deps = sample();
+    expect(dependenciesFromCompact(dependenciesToCompact(deps)).equals(deps)).toBe(true);
+    const big = new Dependencies();
+    for (let i = 0; i < 70_000; i++) big.set(media(`f/${i}.wav`, { version: `1.0.${i % 3}`, duration: i / 7 }));
+    const back = dependenciesFromCompact(dependenciesToCompact(big));
+    expect(back.length).toBe(70_000);
+    expect(back.duration("f/69999.wav")).toBe(69999 / 7);
+    expect(back.version("f/4.wav")).toBe("1.0.1");
+    expect(dependenciesFromCompact(dependenciesToCompact(new Dependencies())).length).toBe(0);
+  });
+
+  test("corrupt compact data is a typed error", () => {
+    expect(() => dependenciesFromCompact(Buffer.from("garbage garbage"), "cache/db.deps")).toThrow(/cache\/db\.deps/);
+    const buf = dependenciesToCompact(sample());
+    expect(() => dependenciesFromCompact(buf.subarray(0, buf.length - 16))).toThrow(DependencyTableError);
+  });
+});
