@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import xxhash from "xxhash-wasm";
+import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet";
+import { AudbError } from "../errors.js";
+import { WorkerPool, workerScript } from "./worker-pool.js";
+
+/** Checksum algorithms: xxh64 (16 hex chars, our default) or md5 (32 hex chars, audb's). */
+export type ChecksumAlgorithm = "xxh64" | "md5";
+
+/** A file could not be checksummed, or a checksum string has an unknown format. */
+export class ChecksumError extends AudbError {}
+
+const READ_SIZE = 1024 * 1024;
+/** Below this many files, worker start-up costs more than it saves. */
+const MIN_FILES_FOR_WORKERS = 64;
+
+let xxhashApi: ReturnType<typeof xxhash> | undefined;
+
+interface Hasher {
+  update(data: Uint8Array): void;
+  digest(): string;
+}
+
+async function createHasher(algorithm: ChecksumAlgorithm): Promise<Hasher> {
+  if (algorithm === "md5") {
+    const md5 = createHash("md5");
+    return { update: (d) => md5.update(d), digest: () => md5.digest("hex") };
+  }
+  if (algorithm !== "xxh64") throw new ChecksumError(`unknown checksum algorithm '${String(algorithm)}': use 'xxh64' or 'md5'`);
+  xxhashApi ??= xxhash();
+  const h = (await xxhashApi).create64();
+  return { update: (d) => h.update(d), digest: () => h.digest().toString(16).padStart(16, "0") };
+}
+
+/** Checksum of bytes in memory, same format as {@link checksumFile}. */
+export async function checksumBytes(data: Uint8Array, algorithm: ChecksumAlgorithm = "xxh64"): Promise<string> {
+  const hasher = await createHasher(algorithm);
+  hasher.update(data);
+  return hasher.digest();
+}
+
+/**
+ * Checksum of a file's bytes, read in 1 MiB blocks into one reused buffer.
+ * xxh64 gives 16 lowercase hex chars (seed 0, zero-padded); md5 gives 32.
+ */
+export async function checksumFile(path: string, algorithm: ChecksumAlgorithm = "xxh64"): Promise<string> {
+  const hasher = await createHasher(algorithm);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, "r");
+  } catch (err) {
+    throw new ChecksumError(`cannot checksum '${path}': ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(READ_SIZE);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
+      if (bytesRead === 0) break;
+      hasher.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return hasher.digest();
+}
+
+/** Options of {@link checksumFiles}. */
+export interface ChecksumFilesOptions {
+  algorithm?: ChecksumAlgorithm;
+  /** Worker threads to use; default: all cores. 1 = in this thread. */
+  numWorkers?: number;
+  /** Called after each file with the count done so far. */
+  onProgress?: (done: number, total: number, path: string) => void;
+}
+
+/**
+ * Checksums many files, on worker threads when there are enough files to pay for them.
+ * Returns the checksums in the order of `paths`.
+ */
+export async function checksumFiles(paths: readonly string[], options: ChecksumFilesOptions = {}): Promise<string[]> {
+  const algorithm = options.algorithm ?? "xxh64";
+  const numWorkers = Math.max(1, Math.min(options.numWorkers ?? availableParallelism(), paths.length));
+  const total = paths.length;
+  let done = 0;
+  const finished = (path: string) => options.onProgress?.(++done, total, path);
+
+  if (numWorkers === 1 || total < MIN_FILES_FOR_WORKERS) {
+    const results: string[] = [];
+    for (const path of paths) {
+      results.push(await checksumFile(path, algorithm));
+      finished(path);
+    }
+    return results;
+  }
+
+  const pool = new WorkerPool<{ path: string; algorithm: ChecksumAlgorithm }, string>(
+    workerScript("checksum-worker", import.meta.url),
+    numWorkers,
+  );
+  try {
+    return await Promise.all(
+      paths.map(async (path) => {
+        const sum = await pool.run({ path, algorithm }).catch((err: Error) => {
+          throw err.message.startsWith("cannot checksum") ? new ChecksumError(err.message) : err;
+        });
+        finished(path);
+        return sum;
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Tells the algorithm of a checksum by its length: 32 hex = md5, 16 hex = xxh64. */
+export function algorithmOf(checksum: string): ChecksumAlgorithm {
+  if (/^[0-9a-f]{32}$/i.test(checksum)) return "md5";
+  if (/^[0-9a-f]{16}$/i.test(checksum)) return "xxh64";
+  throw new ChecksumError(`checksum '${checksum}' is neither md5 (32 hex chars) nor xxh64 (16 hex chars)`);
+}
+
+/**
+ * The `hash` entry of a parquet file's key-value metadata, or undefined.
+ *
+ * audb's dependency checksum (`audb.core.utils.md5`) for a `.parquet` table is this
+ * entry when present, else `audeer.md5(file)`: parquet files are not written
+ * deterministically, so audformat's `Table._save_parquet` stores
+ * `audformat.utils.hash(df, strict=True)` — a 32-hex md5 over the pyarrow schema's column
+ * names/dtypes and the data frame values in row order — under the metadata key `hash`
+ * (next to `audformat-version`). Such checksums look like md5 to {@link algorithmOf}.
+ */
+export async function parquetHash(path: string): Promise<string | undefined> {
+  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
+  return metadata.key_value_metadata?.find((kv) => kv.key === "hash")?.value ?? undefined;
+}
+
+/**
+ * Checksum for a dependency-table row, following audb: a parquet table with a `hash`
+ * metadata entry uses that entry, every other file its content checksum.
+ */
+export async function dependencyChecksum(path: string, algorithm: ChecksumAlgorithm = "xxh64"): Promise<string> {
+  if (path.endsWith(".parquet")) {
+    const hash = await parquetHash(path).catch(() => undefined);
+    if (hash) return hash;
+  }
+  return checksumFile(path, algorithm);
+}

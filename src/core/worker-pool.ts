@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+
+/** Message a pool worker receives. */
+export interface PoolRequest<T> {
+  id: number;
+  task: T;
+}
+
+/** Message a pool worker answers with: a result or an error message. */
+export type PoolResponse<R> = { id: number; result: R } | { id: number; error: string };
+
+/** File URL of tsx's ESM API module (`tsx/esm/api`, import condition), found from `base`. */
+function tsxEsmApiUrl(base: string): string {
+  const manifest = createRequire(base).resolve("tsx/package.json");
+  const pkg = JSON.parse(readFileSync(manifest, "utf8")) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(path.join(path.dirname(manifest), pkg.exports["./esm/api"]!.import.default)).href;
+}
+
+/** How to start a worker: a script URL, or code to evaluate. */
+export interface WorkerScript {
+  url: URL;
+  /** Code run instead of `url` (with `eval: true`) when the script needs a loader. */
+  bootstrap?: string;
+}
+
+/**
+ * Resolves a worker script that sits next to `base` (an `import.meta.url`): the compiled
+ * `.js` file when it exists (running from `dist/`), else the `.ts` source, loaded through
+ * tsx's `tsImport` (running under tsx or vitest; `--import tsx` in a worker's execArgv is
+ * not honoured by Node 20 for the worker's entry module).
+ */
+export function workerScript(name: string, base: string): WorkerScript {
+  const js = new URL(`./${name}.js`, base);
+  if (existsSync(fileURLToPath(js))) return { url: js };
+  const ts = new URL(`./${name}.ts`, base);
+  const tsxApi = tsxEsmApiUrl(base);
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(ts.href)}))`;
+  return { url: ts, bootstrap };
+}
+
+interface Pending<R> {
+  resolve(result: R): void;
+  reject(err: Error): void;
+}
+
+interface Slot<T, R> {
+  worker: Worker;
+  busy: Map<number, Pending<R>>;
+  failed?: Error;
+}
+
+/**
+ * A fixed set of worker threads running one script. `run` queues a task and resolves with
+ * the worker's answer; tasks are spread so each worker has at most `inFlight` pending.
+ * Call `close` when done.
+ */
+export class WorkerPool<T, R> {
+  private readonly slots: Slot<T, R>[] = [];
+  private readonly queue: Array<{ id: number; task: T; pending: Pending<R> }> = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    script: WorkerScript,
+    size: number,
+    private readonly inFlight = 2,
+  ) {
+    for (let i = 0; i < Math.max(1, size); i++) this.slots.push(this.spawn(script));
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  private spawn(script: WorkerScript): Slot<T, R> {
+    const worker = script.bootstrap ? new Worker(script.bootstrap, { eval: true }) : new Worker(script.url);
+    const slot: Slot<T, R> = { worker, busy: new Map() };
+    worker.on("message", (msg: PoolResponse<R>) => {
+      const pending = slot.busy.get(msg.id);
+      if (!pending) return;
+      slot.busy.delete(msg.id);
+      if ("error" in msg) pending.reject(new Error(msg.error));
+      else pending.resolve(msg.result);
+      this.dispatch();
+    });
+    const fail = (err: Error) => {
+      slot.failed = err;
+      for (const pending of slot.busy.values()) pending.reject(err);
+      slot.busy.clear();
+      if (this.slots.every((s) => s.failed)) {
+        for (const queued of this.queue.splice(0)) queued.pending.reject(err);
+      } else {
+        this.dispatch();
+      }
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => {
+      if (!this.closed) fail(new Error(`worker ${script.url.href} exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  /** Runs `task` on a worker. */
+  run(task: T): Promise<R> {
+    if (this.closed) return Promise.reject(new Error("worker pool is closed"));
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, task, pending: { resolve, reject } });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const slot = this.slots
+        .filter((s) => !s.failed && s.busy.size < this.inFlight)
+        .sort((a, b) => a.busy.size - b.busy.size)[0];
+      if (!slot) return;
+      const next = this.queue.shift()!;
+      slot.busy.set(next.id, next.pending);
+      slot.worker.postMessage({ id: next.id, task: next.task } satisfies PoolRequest<T>);
+    }
+  }
+
+  /** Terminates all workers; pending tasks are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const err = new Error("worker pool closed");
+    for (const queued of this.queue.splice(0)) queued.pending.reject(err);
+    for (const slot of this.slots) for (const pending of slot.busy.values()) pending.reject(err);
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
