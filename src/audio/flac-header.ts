@@ -1,0 +1,51 @@
+import type { FileHandle } from "node:fs/promises";
+import { CorruptAudioError } from "./errors.js";
+
+/** The STREAMINFO block of a FLAC file. */
+export interface FlacStreamInfo {
+  samplingRate: number;
+  channels: number;
+  /** Bits per sample rounded up to whole bytes, as libsndfile's subtype (PCM_S8/16/24/32). */
+  bitDepth: number;
+  /** Bits per sample as coded. */
+  codedBits: number;
+  /** Samples per channel; 0 when the encoder did not know. */
+  totalFrames: number;
+}
+
+/** Offset of the `fLaC` marker: 0, or after an ID3v2 tag. */
+function flacStart(head: Buffer): number {
+  if (head.length >= 10 && head.toString("latin1", 0, 3) === "ID3") {
+    const size = ((head[6]! & 0x7f) << 21) | ((head[7]! & 0x7f) << 14) | ((head[8]! & 0x7f) << 7) | (head[9]! & 0x7f);
+    return 10 + size + (head[5]! & 0x10 ? 10 : 0);
+  }
+  return 0;
+}
+
+/** Tells whether the first bytes of a file look like FLAC (possibly behind an ID3v2 tag). */
+export function looksLikeFlac(head: Buffer): boolean {
+  if (head.length >= 10 && head.toString("latin1", 0, 3) === "ID3") return true;
+  return head.length >= 4 && head.toString("latin1", 0, 4) === "fLaC";
+}
+
+/** Parses STREAMINFO, the first metadata block of every FLAC stream. */
+export async function parseFlacStreamInfo(fh: FileHandle, file: string, head: Buffer): Promise<FlacStreamInfo> {
+  const start = flacStart(head);
+  let block = head.subarray(start, start + 42);
+  if (block.length < 42) {
+    block = Buffer.alloc(42);
+    const { bytesRead } = await fh.read(block, 0, 42, start);
+    block = block.subarray(0, bytesRead);
+  }
+  if (block.length < 42 || block.toString("latin1", 0, 4) !== "fLaC") throw new CorruptAudioError(file, "not a FLAC file (no fLaC marker)");
+  const type = block[4]! & 0x7f;
+  const length = block.readUIntBE(5, 3);
+  if (type !== 0 || length !== 34) throw new CorruptAudioError(file, "FLAC file does not start with a STREAMINFO block");
+  const s = block.subarray(8);
+  const samplingRate = (s[10]! << 12) | (s[11]! << 4) | (s[12]! >> 4);
+  const channels = ((s[12]! >> 1) & 0x07) + 1;
+  const codedBits = (((s[12]! & 0x01) << 4) | (s[13]! >> 4)) + 1;
+  const totalFrames = (s[13]! & 0x0f) * 2 ** 32 + s.readUInt32BE(14);
+  if (samplingRate === 0) throw new CorruptAudioError(file, "FLAC STREAMINFO declares a sampling rate of 0");
+  return { samplingRate, channels, codedBits, bitDepth: Math.ceil(codedBits / 8) * 8, totalFrames };
+}

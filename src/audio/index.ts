@@ -1,0 +1,4 @@
+export { AudioFileError, CorruptAudioError, UnsupportedAudioError } from "./errors.js";
+export { audioInfo, type AudioInfo } from "./info.js";
+export { WavReader, WavWriter, type WavHeader, type WavWriteOptions } from "./wav.js";
+export { floatToInt, intToFloat } from "./pcm.js";

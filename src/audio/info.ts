@@ -1,0 +1,60 @@
+import { open } from "node:fs/promises";
+import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
+import { parseFlacStreamInfo, looksLikeFlac } from "./flac-header.js";
+import { looksLikeWav, parseWavHeader } from "./wav-header.js";
+
+/** What audb's dependency table stores about a media file. */
+export interface AudioInfo {
+  /** Container detected from the content: `wav` or `flac`. */
+  format: "wav" | "flac";
+  samplingRate: number;
+  channels: number;
+  /** As audiofile.bit_depth: sample container bits (float32 WAV: 32, float64: 64, 8-bit: 8). */
+  bitDepth: number;
+  /** Frames / sampling rate, in seconds. */
+  duration: number;
+  /** Number of frames (samples per channel). */
+  frames: number;
+}
+
+const HEAD_BYTES = 16_384;
+
+/**
+ * Reads sampling rate, channels, bit depth and duration of a WAV or FLAC
+ * file from its header, without decoding the audio: one open and one read of
+ * the first 16 KB (more only for WAV files whose data chunk starts later).
+ * Throws {@link CorruptAudioError} or {@link UnsupportedAudioError} naming
+ * the file for anything else.
+ */
+export async function audioInfo(file: string): Promise<AudioInfo> {
+  let fh;
+  try {
+    fh = await open(file, "r");
+  } catch (err) {
+    throw new CorruptAudioError(file, `cannot open: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const bytes = head.subarray(0, bytesRead);
+    if (looksLikeWav(bytes)) {
+      const h = await parseWavHeader(fh, file, size, bytes);
+      return info("wav", h.samplingRate, h.channels, h.bitDepth, h.frames);
+    }
+    if (looksLikeFlac(bytes)) {
+      const s = await parseFlacStreamInfo(fh, file, bytes);
+      if (s.totalFrames === 0) {
+        throw new UnsupportedAudioError(file, "FLAC STREAMINFO does not state the number of samples");
+      }
+      return info("flac", s.samplingRate, s.channels, s.bitDepth, s.totalFrames);
+    }
+    throw new CorruptAudioError(file, "not a WAV or FLAC file");
+  } finally {
+    await fh.close();
+  }
+}
+
+function info(format: "wav" | "flac", samplingRate: number, channels: number, bitDepth: number, frames: number): AudioInfo {
+  return { format, samplingRate, channels, bitDepth, duration: frames / samplingRate, frames };
+}
