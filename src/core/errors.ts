@@ -1,0 +1,22 @@
+import { AudbError } from "../errors.js";
+
+/** A version string that is not a valid (semantic) version, or not greater than the previous one. */
+export class InvalidVersionError extends AudbError {}
+/** The version is already published. */
+export class VersionExistsError extends AudbError {}
+/** The requested database or version is not in any repository. */
+export class MissingVersionError extends AudbError {}
+/** The previous version lives in another repository than the one published to. */
+export class RepositoryMismatchError extends AudbError {}
+/** The local dependency table does not match the previous version's. */
+export class DependencyMismatchError extends AudbError {}
+/** Tables reference media that is neither on disk nor in the previous version. */
+export class MissingMediaError extends AudbError {}
+/** A database folder that cannot be published as it is (extension case, symlink, overlap ...). */
+export class PublishError extends AudbError {}
+/** A downloaded file whose checksum differs from the dependency table. */
+export class ChecksumMismatchError extends AudbError {}
+/** A filter (regex or list) that matches nothing, or names unknown entries. */
+export class FilterError extends AudbError {}
+/** A cache folder lock that could not be acquired in time. */
+export class LockTimeoutError extends AudbError {}

@@ -1,0 +1,106 @@
+import { hostname } from "node:os";
+import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { dirname } from "node:path";
+import { LockTimeoutError } from "./errors.js";
+
+/** A lock older than this without a heartbeat is stale, whoever holds it. */
+export const STALE_AFTER_MS = 10_000;
+const HEARTBEAT_MS = 2_000;
+const POLL_MS = 50;
+
+interface Owner { pid: number; host: string; time: number }
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The lock file's content if it is stale, else undefined. */
+async function staleContent(path: string): Promise<string | undefined> {
+  const [text, info] = await Promise.all([readFile(path, "utf8").catch(() => ""), stat(path).catch(() => undefined)]);
+  if (!info) return undefined;
+  let owner: Owner | undefined;
+  try {
+    owner = JSON.parse(text) as Owner;
+  } catch {
+    // being written right now, or garbage: judge by age alone
+  }
+  if (owner && owner.host === hostname() && !alive(owner.pid)) return text;
+  return Date.now() - info.mtimeMs > STALE_AFTER_MS ? text : undefined;
+}
+
+/**
+ * Removes a stale lock without stealing a fresh one: the lock is renamed away first and
+ * put back (no-clobber link) if, meanwhile, it had been replaced by a live owner's.
+ */
+async function breakStale(path: string, content: string): Promise<void> {
+  const aside = `${path}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return;
+  }
+  const now = await readFile(aside, "utf8").catch(() => content);
+  if (now !== content) await link(aside, path).catch(() => undefined);
+  await rm(aside, { force: true });
+}
+
+/** A held lock; call {@link FolderLock.release} when done. */
+export class FolderLock {
+  private timer: NodeJS.Timeout;
+  private constructor(readonly path: string) {
+    this.timer = setInterval(() => {
+      const now = new Date();
+      utimes(path, now, now).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * Acquires the lock file `path` (created exclusively). Waits while another live process
+   * holds it; breaks a lock whose owner died or whose heartbeat stopped over 10 s ago.
+   * `timeout` in seconds (default: wait forever); LockTimeoutError when exceeded.
+   */
+  static async acquire(path: string, timeout = Infinity): Promise<FolderLock> {
+    await mkdir(dirname(path), { recursive: true });
+    const deadline = Date.now() + timeout * 1000;
+    for (;;) {
+      try {
+        const handle = await open(path, "wx");
+        const owner: Owner = { pid: process.pid, host: hostname(), time: Date.now() };
+        await handle.writeFile(JSON.stringify(owner));
+        await handle.close();
+        return new FolderLock(path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const stale = await staleContent(path);
+      if (stale !== undefined) {
+        await breakStale(path, stale);
+        continue;
+      }
+      if (Date.now() > deadline) throw new LockTimeoutError(`could not lock '${path}' within ${timeout} s: another process holds it`);
+      await new Promise((r) => setTimeout(r, POLL_MS + Math.random() * POLL_MS));
+    }
+  }
+
+  /** Releases the lock. */
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    await rm(this.path, { force: true });
+  }
+}
+
+/** Runs `fn` while holding the lock file `path`. */
+export async function withLock<T>(path: string, fn: () => Promise<T>, timeout?: number): Promise<T> {
+  const lock = await FolderLock.acquire(path, timeout);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,61 @@
+import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** File name of the stat index kept in a database folder. */
+export const STAT_INDEX_FILE = ".audb-stat-index.json";
+
+interface Entry { size: number; mtimeNs: string; ino: number; checksum: string }
+
+/**
+ * Remembers the checksum of each file of a database folder by size, mtime and inode, so a
+ * republish does not re-hash files that did not change (the trade-off git's index makes).
+ */
+export class StatIndex {
+  private entries: Record<string, Entry>;
+  private dirty = false;
+
+  private constructor(private readonly root: string, entries: Record<string, Entry>) {
+    this.entries = entries;
+  }
+
+  /** Loads the index of `root`; an absent or unreadable index is empty. */
+  static async load(root: string): Promise<StatIndex> {
+    try {
+      const data = JSON.parse(await readFile(join(root, STAT_INDEX_FILE), "utf8")) as { version: number; files: Record<string, Entry> };
+      return new StatIndex(root, data.version === 1 && data.files ? data.files : {});
+    } catch {
+      return new StatIndex(root, {});
+    }
+  }
+
+  private static async fingerprint(path: string): Promise<Omit<Entry, "checksum">> {
+    const s = await stat(path, { bigint: true });
+    return { size: Number(s.size), mtimeNs: s.mtimeNs.toString(), ino: Number(s.ino) };
+  }
+
+  /** The remembered checksum of `file` (relative path) if it is unchanged and of `algorithm`'s length. */
+  async lookup(file: string, length: number): Promise<string | undefined> {
+    const e = this.entries[file];
+    if (!e || e.checksum.length !== length) return undefined;
+    const now = await StatIndex.fingerprint(join(this.root, file)).catch(() => undefined);
+    if (!now || now.size !== e.size || now.mtimeNs !== e.mtimeNs || now.ino !== e.ino) return undefined;
+    return e.checksum;
+  }
+
+  /** Records the checksum of `file` as of its current stat. */
+  async remember(file: string, checksum: string): Promise<void> {
+    const fp = await StatIndex.fingerprint(join(this.root, file));
+    this.entries[file] = { ...fp, checksum };
+    this.dirty = true;
+  }
+
+  /** Writes the index (temp + rename) if it changed. */
+  async save(): Promise<void> {
+    if (!this.dirty) return;
+    const target = join(this.root, STAT_INDEX_FILE);
+    const temp = `${target}.${process.pid}.tmp`;
+    await writeFile(temp, JSON.stringify({ version: 1, files: this.entries }));
+    await rename(temp, target);
+    this.dirty = false;
+  }
+}
