@@ -1,0 +1,101 @@
+"""Load a database with audb-python and print what it produced.
+
+Usage:
+    load_db.py NAME --repo HOST [--repo NAME@HOST ...] --cache-root DIR
+        [--version V] [--sampling-rate N] [--bit-depth N] [--channels 0,1]
+        [--mixdown] [--format wav|flac] [--only-metadata] [--full-path]
+        [--tables REGEX|a,b] [--media REGEX] [--no-tables-json]
+
+Repositories are file-system repositories ``<HOST>/<NAME>`` (default NAME
+``repo``). Prints JSON: db root, flavor folder (short id), the complete
+flavor (``Flavor.arguments``), ``db.meta["audb"]``, every file below the db
+root with its md5, the dependency table, and every table (index + columns).
+"""
+
+import argparse
+import os
+
+import audb
+
+import _common
+
+
+def split_list(value):
+    if value is None:
+        return None
+    if "," in value:
+        return [v for v in value.split(",") if v]
+    return value
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("name")
+    p.add_argument("--repo", action="append", required=True)
+    p.add_argument("--cache-root", required=True)
+    p.add_argument("--version", default=None)
+    p.add_argument("--sampling-rate", type=int, default=None)
+    p.add_argument("--bit-depth", type=int, default=None)
+    p.add_argument("--channels", default=None)
+    p.add_argument("--mixdown", action="store_true")
+    p.add_argument("--format", default=None)
+    p.add_argument("--only-metadata", action="store_true")
+    p.add_argument("--full-path", action="store_true")
+    p.add_argument("--tables", default=None)
+    p.add_argument("--media", default=None)
+    p.add_argument("--no-tables-json", action="store_true")
+    a = p.parse_args()
+
+    _common.use_repositories(_common.parse_repos(a.repo))
+    channels = None
+    if a.channels is not None:
+        channels = [int(c) for c in a.channels.split(",") if c != ""]
+        if len(channels) == 1:
+            channels = channels[0]
+
+    version = a.version or audb.latest_version(a.name)
+    db = audb.load(
+        a.name,
+        version=version,
+        only_metadata=a.only_metadata,
+        sampling_rate=a.sampling_rate,
+        bit_depth=a.bit_depth,
+        channels=channels,
+        mixdown=a.mixdown,
+        format=a.format,
+        full_path=a.full_path,
+        tables=split_list(a.tables),
+        media=split_list(a.media),
+        cache_root=a.cache_root,
+        verbose=False,
+    )
+    flavor = audb.Flavor(
+        bit_depth=a.bit_depth,
+        channels=channels,
+        format=a.format,
+        mixdown=a.mixdown,
+        sampling_rate=a.sampling_rate,
+    )
+    deps = audb.dependencies(a.name, version=version, cache_root=a.cache_root)
+    out = {
+        "name": a.name,
+        "version": version,
+        "root": db.root,
+        "flavor_id": flavor.short_id,
+        "flavor": flavor.arguments,
+        "flavor_yaml": flavor.to_yaml_s(include_version=False),
+        "meta_audb": db.meta.get("audb"),
+        "files": _common.list_files(db.root),
+        "db_files": list(db.files),
+        "dependencies": _common.deps_to_json(deps),
+    }
+    if not a.no_tables_json:
+        out["tables"] = {tid: _common.df_to_json(db[tid].df) for tid in db.tables}
+        out["misc_tables"] = {
+            tid: _common.df_to_json(db[tid].df) for tid in db.misc_tables
+        }
+    _common.emit(out)
+
+
+if __name__ == "__main__":
+    main()
