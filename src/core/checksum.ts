@@ -16,6 +16,9 @@ const READ_SIZE = 1024 * 1024;
 /** Below this many files, worker start-up costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 64;
 
+/** Read buffers returned after use, so hashing many small files does not allocate 1 MiB each. */
+const freeBuffers: Buffer[] = [];
+
 let xxhashApi: ReturnType<typeof xxhash> | undefined;
 
 interface Hasher {
@@ -53,17 +56,24 @@ export async function checksumFile(path: string, algorithm: ChecksumAlgorithm = 
   } catch (err) {
     throw new ChecksumError(`cannot checksum '${path}': ${(err as Error).message}`, { cause: err });
   }
+  const buffer = freeBuffers.pop() ?? Buffer.allocUnsafe(READ_SIZE);
   try {
-    const buffer = Buffer.allocUnsafe(READ_SIZE);
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
       if (bytesRead === 0) break;
       hasher.update(buffer.subarray(0, bytesRead));
     }
   } finally {
+    if (freeBuffers.length < 8) freeBuffers.push(buffer);
     await handle.close();
   }
   return hasher.digest();
+}
+
+/** A batch of files one checksum worker hashes in order. */
+export interface ChecksumTask {
+  paths: string[];
+  algorithm: ChecksumAlgorithm;
 }
 
 /** Options of {@link checksumFiles}. */
@@ -95,20 +105,22 @@ export async function checksumFiles(paths: readonly string[], options: ChecksumF
     return results;
   }
 
-  const pool = new WorkerPool<{ path: string; algorithm: ChecksumAlgorithm }, string>(
-    workerScript("checksum-worker", import.meta.url),
-    numWorkers,
-  );
+  const pool = new WorkerPool<ChecksumTask, string[]>(workerScript("checksum-worker", import.meta.url), numWorkers);
+  // Batches keep message overhead small next to hashing a short file.
+  const batchSize = Math.max(1, Math.min(32, Math.ceil(total / (numWorkers * 8))));
+  const batches: string[][] = [];
+  for (let i = 0; i < total; i += batchSize) batches.push(paths.slice(i, i + batchSize));
   try {
-    return await Promise.all(
-      paths.map(async (path) => {
-        const sum = await pool.run({ path, algorithm }).catch((err: Error) => {
+    const results = await Promise.all(
+      batches.map(async (batch) => {
+        const sums = await pool.run({ paths: batch, algorithm }).catch((err: Error) => {
           throw err.message.startsWith("cannot checksum") ? new ChecksumError(err.message) : err;
         });
-        finished(path);
-        return sum;
+        for (const path of batch) finished(path);
+        return sums;
       }),
     );
+    return results.flat();
   } finally {
     await pool.close();
   }
