@@ -1,11 +1,24 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { FlavorError, flavorDestination, flavorId, makeFlavor, needsConversion } from "../../src/core/flavor.js";
+import { FlavorError, flavorDestination, flavorId, flavorLongId, flavorYaml, makeFlavor, needsConversion } from "../../src/core/flavor.js";
 
 describe("flavorId", () => {
   test("matches audb's known ids", () => {
     expect(flavorId(makeFlavor())).toBe("d3b62a9b");
     expect(flavorId(makeFlavor({ format: "flac" }))).toBe("40bb2241");
     expect(flavorId(makeFlavor({ format: "wav", mixdown: true, samplingRate: 16000 }))).toBe("fe182b91");
+  });
+  test("matches every id audb-python computed (test/interop/reference/flavor-ids.json)", () => {
+    type Row = { args: { bit_depth: 16 | 24 | 32 | null; channels: number | number[] | null; format: "wav" | "flac" | null; mixdown: boolean; sampling_rate: number | null }; yaml: string; id: string; short_id: string };
+    const rows = JSON.parse(readFileSync(join(import.meta.dirname, "../interop/reference/flavor-ids.json"), "utf8")) as Row[];
+    expect(rows.length).toBeGreaterThan(100);
+    for (const { args, yaml, id, short_id } of rows) {
+      const flavor = makeFlavor({ bitDepth: args.bit_depth, channels: args.channels, format: args.format, mixdown: args.mixdown, samplingRate: args.sampling_rate });
+      expect(flavorYaml(flavor)).toBe(yaml);
+      expect(flavorLongId(flavor)).toBe(id);
+      expect(flavorId(flavor)).toBe(short_id);
+    }
   });
   test("mixdown is ignored for fewer than two channels, as in audb", () => {
     expect(flavorId(makeFlavor({ channels: 0, mixdown: true }))).toBe(flavorId(makeFlavor({ channels: [0] })));
