@@ -307,26 +307,34 @@ export function backendContract(
           return src;
         }),
       );
-      const seen: string[] = [];
-      let writing = true;
-      const reader = (async () => {
-        while (writing) {
-          try {
-            seen.push(sha256(await backend.getBytes("race/key")));
-          } catch (err) {
-            if (!(err instanceof MissingKeyError)) throw err;
+      const rounds: Array<[string, (data: Buffer, i: number) => Promise<void>]> = [
+        ["putBytes", (data) => backend.putBytes("race/key", data)],
+        ["putFile", (_, i) => backend.putFile("race/key", srcs[i]!)],
+        ["mixed", (data, i) => (i % 2 === 0 ? backend.putBytes("race/key", data) : backend.putFile("race/key", srcs[i]!))],
+      ];
+      for (const [label, write] of rounds) {
+        const seen: string[] = [];
+        let writing = true;
+        const read = async () => {
+          while (writing) {
+            try {
+              seen.push(sha256(await backend.getBytes("race/key")));
+            } catch (err) {
+              if (!(err instanceof MissingKeyError)) throw err;
+            }
+            await new Promise((resolve) => setImmediate(resolve));
           }
-        }
-      })();
-      await Promise.all(
-        candidates.map((data, i) => (i % 2 === 0 ? backend.putBytes("race/key", data) : backend.putFile("race/key", srcs[i]!))),
-      );
-      writing = false;
-      await reader;
-      for (const digest of seen) expect(digests.has(digest)).toBe(true);
-      expect(digests.has(sha256(await backend.getBytes("race/key")))).toBe(true);
-      expect(await backend.size("race/key")).toBe(size);
-      expect(await backend.list("race")).toEqual({ dirs: [], files: ["key"] });
+        };
+        const readers = [read(), read()];
+        await Promise.all(candidates.map((data, i) => write(data, i)));
+        writing = false;
+        await Promise.all(readers);
+        for (const digest of seen) expect(digests.has(digest), `${label}: a reader saw a torn object`).toBe(true);
+        const final = await backend.getBytes("race/key");
+        expect(digests.has(sha256(final)), `${label}: final object is torn`).toBe(true);
+        expect(await backend.size("race/key")).toBe(size);
+        expect(await backend.list("race")).toEqual({ dirs: [], files: ["key"] });
+      }
     });
   });
 }
