@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { FileSystemBackend, backendFactory, backendKinds } from "../../backends/index.js";
+import { FileSystemBackend, ReadOnlyBackendError, backendFactory, backendKinds, type Backend } from "../../backends/index.js";
 import { backendContract } from "./contract.js";
 
 async function tempBackend(): Promise<{ backend: FileSystemBackend; cleanup(): Promise<void> }> {
@@ -11,6 +11,34 @@ async function tempBackend(): Promise<{ backend: FileSystemBackend; cleanup(): P
 }
 
 backendContract("file-system", tempBackend);
+
+/** Read-only view of a folder: exercises the contract's read-only mode (as HTTP will use it). */
+function readOnlyView(inner: FileSystemBackend): Backend {
+  const refuse = (key: string) => Promise.reject(new ReadOnlyBackendError(`cannot write '${key}': backend is read-only`));
+  return {
+    kind: "read-only-file-system",
+    exists: (key) => inner.exists(key),
+    size: (key) => inner.size(key),
+    getFile: (key, dest) => inner.getFile(key, dest),
+    getBytes: (key) => inner.getBytes(key),
+    getStream: (key, range) => inner.getStream(key, range),
+    list: (prefix) => inner.list(prefix),
+    putFile: (key) => refuse(key),
+    putBytes: (key) => refuse(key),
+    remove: (key) => refuse(key),
+  };
+}
+
+let seededStore: FileSystemBackend | undefined;
+backendContract(
+  "read-only view of file-system",
+  async () => {
+    const { backend, cleanup } = await tempBackend();
+    seededStore = backend;
+    return { backend: readOnlyView(backend), cleanup };
+  },
+  { readOnly: { seed: (key, data) => seededStore!.putBytes(key, data) } },
+);
 
 describe("FileSystemBackend specifics", () => {
   test("keys map to files under the root", async () => {
