@@ -1,0 +1,69 @@
+// Retry with exponential backoff and full jitter, for the network backends.
+
+/** How often and how patiently to retry. */
+export interface RetryPolicy {
+  /** Total attempts including the first (>= 1). */
+  attempts: number;
+  /** Delay before the first retry in ms; doubles each retry. */
+  baseDelayMs: number;
+  /** Upper bound of one delay in ms. */
+  maxDelayMs: number;
+}
+
+/** Default: 6 attempts, 100 ms doubling up to 5 s (about 10 s worst case in total). */
+export const defaultRetryPolicy: RetryPolicy = { attempts: 6, baseDelayMs: 100, maxDelayMs: 5000 };
+
+const transientCodes = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
+
+/** The error code of `error` or of one of its causes (undici nests them). */
+export function networkErrorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && transientCodes.has(code)) return code;
+    const name = (e as { name?: unknown }).name;
+    if (name === "TimeoutError" || name === "AbortError") return String(name);
+    if (e instanceof Error && /premature close|socket hang up|aborted|terminated/i.test(e.message)) return "ECONNRESET";
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Delay before retry number `retry` (0-based), full jitter. */
+export function backoffDelay(policy: RetryPolicy, retry: number): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  return Math.random() * cap;
+}
+
+/**
+ * Runs `attempt` until it succeeds, `isRetryable` says no, or the policy is used up.
+ * `attempt` receives the 0-based attempt number. The last error is rethrown.
+ */
+export async function withRetry<T>(
+  policy: RetryPolicy,
+  isRetryable: (error: unknown) => boolean,
+  attempt: (n: number) => Promise<T>,
+): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (n + 1 >= policy.attempts || !isRetryable(error)) throw error;
+      await new Promise((r) => setTimeout(r, backoffDelay(policy, n)));
+    }
+  }
+}
