@@ -75,3 +75,7 @@ describe("FileSystemBackend specifics", () => {
     }
   });
 });
+
+test("the default config's s3 kind is registered by the index", () => {
+  expect(backendKinds()).toEqual(expect.arrayContaining(["file-system", "s3", "minio"]));
+});
