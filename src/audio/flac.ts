@@ -71,6 +71,10 @@ export class FlacReader {
   get frames(): number {
     return this.streamInfo.totalFrames;
   }
+  /** Always true: FLAC stores integers. */
+  get isInteger(): true {
+    return true;
+  }
 
   /** Next block of at most `maxFrames` frames as floats in [-1, 1), or null at the end. */
   async read(maxFrames = DEFAULT_BLOCK_FRAMES): Promise<Float32Array[] | null> {

@@ -55,6 +55,10 @@ export class WavReader {
   get frames(): number {
     return this.header.frames;
   }
+  /** True for PCM files, whose integers {@link readInt} returns exactly. */
+  get isInteger(): boolean {
+    return this.header.sampleFormat === "pcm";
+  }
 
   /** Next block of at most `maxFrames` frames as floats in [-1, 1), or null at the end. */
   async read(maxFrames = DEFAULT_BLOCK_FRAMES): Promise<Float32Array[] | null> {
