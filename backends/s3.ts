@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
-import { Transform, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -22,6 +22,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { BackendUnavailableError, MissingKeyError, validateKey, validatePrefix, type Backend, type Listing } from "./backend.js";
 import { AccessDeniedError, BucketNotFoundError, EndpointUnreachableError, ServerError, WrongRegionError } from "./remote-errors.js";
+import { sliceStream } from "./stream-slice.js";
 import { defaultRetryPolicy, networkErrorCode, withRetry, type RetryPolicy } from "./retry.js";
 
 /** Options of {@link S3Backend}. All optional. */
@@ -491,19 +492,6 @@ export class S3Backend implements Backend {
   }
 }
 
-/** A transform passing on `length` bytes after skipping `skip`, then ending. */
-function sliceStream(skip: number, length: number): Transform {
-  let offset = 0;
-  const end = skip + length;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      const from = Math.max(0, skip - offset);
-      const to = Math.min(chunk.length, end - offset);
-      offset += chunk.length;
-      done(null, from < to ? chunk.subarray(from, to) : undefined);
-    },
-  });
-}
 
 /** Hex md5 of a local file, read through one reused buffer (no garbage per chunk). */
 export async function md5OfFile(path: string): Promise<string> {
