@@ -60,18 +60,25 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           return;
         }
         faults.drops--;
+        const limit = faults.dropAfterBytes;
         let sent = 0;
+        const cut = (): void => {
+          stats.dropped++;
+          upstreamRes.destroy();
+          // Flush what was written, then cut the connection without finishing the body.
+          setTimeout(() => res.socket?.destroy(), 20);
+        };
+        if (limit === 0) {
+          res.flushHeaders();
+          cut();
+          return;
+        }
         upstreamRes.on("data", (chunk: Buffer) => {
-          if (sent >= faults.dropAfterBytes) return;
-          const part = chunk.subarray(0, faults.dropAfterBytes - sent);
+          if (sent >= limit) return;
+          const part = chunk.subarray(0, limit - sent);
           sent += part.length;
           res.write(part);
-          if (sent >= faults.dropAfterBytes) {
-            stats.dropped++;
-            upstreamRes.destroy();
-            // Flush what was written, then cut the connection without finishing the body.
-            setTimeout(() => res.socket?.destroy(), 20);
-          }
+          if (sent >= limit) cut();
         });
       },
     );
