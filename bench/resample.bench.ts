@@ -1,0 +1,165 @@
+// Resampler speed in x realtime (60 s mono, one core), next to `sox in.wav out.wav rate -h`
+// on the same file in the same run. Run with `npm run bench resample`.
+//
+// "file to file" reads a 16-bit PCM WAV, resamples it and writes a 16-bit PCM WAV, as sox
+// does (sox also dithers its 16-bit output; we round). "kernel" columns time the
+// resampling of samples already in memory. Each figure is the best of RUNS runs; runs of
+// ours and sox alternate so both see the same machine load.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Resampler, resample } from "../src/audio/resample.js";
+
+const SECONDS = 60;
+const RUNS = 5;
+const PAIRS: [number, number][] = [
+  [44100, 16000],
+  [48000, 16000],
+  [8000, 16000],
+  [44100, 48000],
+];
+const BLOCK = 65536;
+
+// A 44-byte-header 16-bit PCM mono WAV, enough for this bench (not src/audio/wav.ts on purpose).
+function writeWav16(path: string, rate: number, samples: Float32Array): void {
+  const buf = Buffer.alloc(44 + 2 * samples.length);
+  buf.write("RIFF", 0, "ascii");
+  buf.writeUInt32LE(36 + 2 * samples.length, 4);
+  buf.write("WAVE", 8, "ascii");
+  buf.write("fmt ", 12, "ascii");
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20); // PCM
+  buf.writeUInt16LE(1, 22); // mono
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write("data", 36, "ascii");
+  buf.writeUInt32LE(2 * samples.length, 40);
+  const pcm = new Int16Array(buf.buffer, buf.byteOffset + 44, samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const v = Math.round(samples[i]! * 32768);
+    pcm[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+  }
+  writeFileSync(path, buf);
+}
+
+function readWav16(path: string): { rate: number; samples: Float32Array } {
+  const buf = readFileSync(path);
+  if (buf.toString("ascii", 0, 4) !== "RIFF" || buf.readUInt16LE(34) !== 16 || buf.toString("ascii", 36, 40) !== "data") {
+    throw new Error(`${path}: not a 44-byte-header 16-bit WAV`);
+  }
+  const n = buf.readUInt32LE(40) / 2;
+  // Copy into an aligned buffer: the file's bytes start at an arbitrary offset.
+  const pcm = new Int16Array(n);
+  new Uint8Array(pcm.buffer).set(buf.subarray(44, 44 + 2 * n));
+  const samples = new Float32Array(n);
+  for (let i = 0; i < n; i++) samples[i] = pcm[i]! / 32768;
+  return { rate: buf.readUInt32LE(24), samples };
+}
+
+/** Ours, file to file: read, resample in blocks (as a stream would), write. */
+function oursFileToFile(input: string, output: string, outRate: number): void {
+  const { rate, samples } = readWav16(input);
+  const r = new Resampler(rate, outRate, 1);
+  const parts: Float32Array[] = [];
+  for (let at = 0; at < samples.length; at += BLOCK) parts.push(r.process([samples.subarray(at, at + BLOCK)])[0]!);
+  parts.push(r.flush()[0]!);
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  writeWav16(output, outRate, out);
+}
+
+function testSignal(rate: number): Float32Array {
+  // A chord well inside every passband plus a little noise, about -6 dBFS.
+  const x = new Float32Array(rate * SECONDS);
+  let s = 12345;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const t = i / rate;
+    x[i] =
+      0.2 * Math.sin(2 * Math.PI * 440 * t) +
+      0.15 * Math.sin(2 * Math.PI * 1234.5 * t) +
+      0.1 * Math.sin(2 * Math.PI * 3300 * t) +
+      0.01 * (s / 2 ** 31 - 1);
+  }
+  return x;
+}
+
+function haveSox(): boolean {
+  return spawnSync("sox", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+function ensureSox(): boolean {
+  if (haveSox()) return true;
+  console.log("sox not found: installing Debian's sox (apt-get install -y sox) ...");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  spawnSync("apt-get", ["update"], { stdio: "ignore", env });
+  spawnSync("apt-get", ["install", "-y", "sox"], { stdio: "ignore", env });
+  if (!haveSox()) console.log("could not install sox (needs root and apt-get): its column stays empty");
+  return haveSox();
+}
+
+function time(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return (performance.now() - t0) / 1000;
+}
+
+export default async function bench(): Promise<void> {
+  const sox = ensureSox();
+  const dir = mkdtempSync(join(tmpdir(), "resample-bench-"));
+  try {
+    const inputs = new Map<number, string>();
+    const signals = new Map<number, Float32Array>();
+    for (const [a] of PAIRS) {
+      if (inputs.has(a)) continue;
+      const path = join(dir, `in-${a}.wav`);
+      writeWav16(path, a, testSignal(a));
+      inputs.set(a, path);
+      signals.set(a, readWav16(path).samples);
+    }
+    const rows: string[] = [];
+    const fmt = (seconds: number) => `${Math.round(SECONDS / seconds)}x`;
+    for (const [a, b] of PAIRS) {
+      const input = inputs.get(a)!;
+      const x = signals.get(a)!;
+      // Warm up: tables, JIT, wasm instance.
+      resample([x.subarray(0, a)], a, b, { kernel: "wasm" });
+      resample([x.subarray(0, a)], a, b, { kernel: "js" });
+      let ours = Infinity;
+      let soxBest = Infinity;
+      let wasm = Infinity;
+      let js = Infinity;
+      for (let run = 0; run < RUNS; run++) {
+        ours = Math.min(ours, time(() => oursFileToFile(input, join(dir, "ours.wav"), b)));
+        if (sox) {
+          soxBest = Math.min(
+            soxBest,
+            time(() => {
+              const res = spawnSync("sox", [input, join(dir, "sox.wav"), "rate", "-h", String(b)], { stdio: "pipe" });
+              if (res.status !== 0) throw new Error(`sox failed: ${res.stderr}`);
+            }),
+          );
+        }
+        wasm = Math.min(wasm, time(() => resample([x], a, b, { kernel: "wasm" })));
+        if (run < 2) js = Math.min(js, time(() => resample([x], a, b, { kernel: "js" })));
+      }
+      const vsSox = sox ? `${(soxBest / ours).toFixed(2)}` : "n/a";
+      rows.push(
+        `| ${a / 1000}k -> ${b / 1000}k | ${fmt(ours)} | ${sox ? fmt(soxBest) : "n/a"} | ${vsSox} | ${fmt(wasm)} | ${fmt(js)} |`,
+      );
+    }
+    console.log(`${SECONDS} s mono, one core, best of ${RUNS} (js kernel: best of 2)\n`);
+    console.log("| pair | ours file to file | sox rate -h file to file | ours / sox | wasm kernel | js kernel |");
+    console.log("|---|---|---|---|---|---|");
+    for (const row of rows) console.log(row);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

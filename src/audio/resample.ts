@@ -1,0 +1,398 @@
+/**
+ * Sample-rate conversion: polyphase FIR with a Kaiser-windowed sinc prototype.
+ *
+ * - Rational ratio L/M = outRate/inRate reduced; one coefficient table per ratio, cached.
+ * - Quality at every ratio: passband flat to 0.91 of the lower Nyquist frequency (ripple
+ *   below 0.001 dB), aliases and images below -120 dB (filters designed for -126 dB; cutoff
+ *   0.955 of the lower Nyquist, stopband from 1.0), zero group delay: output sample k is
+ *   the band-limited input at time k / outRate, so a tone keeps its phase.
+ * - Length: over process() + flush() exactly Math.round(n * outRate / inRate) samples
+ *   for n input samples. The signal is taken as zero before its start and after its end.
+ * - Downsampling by 2 or more runs in two stages (a relaxed polyphase stage to twice the
+ *   output rate, then a sharp folded decimator by 2), which is cheaper at equal quality.
+ * - Streaming: blocks in, blocks out; the state is the filter history (a few hundred
+ *   samples per channel) and integer counters, so memory does not grow with the signal.
+ * - Multichannel audio is planar: one Float32Array per channel, all of equal length,
+ *   in and out. Channels are filtered independently with the same filter.
+ * - Kernels: "wasm" (WebAssembly SIMD built from src/audio/wasm/resample.c, embedded) or
+ *   "js" (plain TypeScript, for runtimes without WebAssembly SIMD); "auto" (default)
+ *   takes wasm when the runtime can run it. Both give the same signal within float32 rounding.
+ * - Equal input and output rates copy the samples.
+ */
+import { AudbError } from "../errors.js";
+import {
+  type Dec2Table,
+  MAX_TABLE_SIZE,
+  type Plan,
+  type PolyTable,
+  plan,
+  polyTableSize,
+  ratio,
+  relaxedDesign,
+  sharpDesign,
+} from "./resample-design.js";
+import { type Kernel, jsKernel, wasmKernel } from "./resample-kernel.js";
+
+/** Bad sampling rates (not positive integers), a channel count or block shape that does not match, a stream used after flush(). */
+export class ResampleError extends AudbError {}
+
+export type ResampleKernel = "auto" | "wasm" | "js";
+
+export interface ResampleOptions {
+  /** Inner loop: "auto" (default: wasm when available), "wasm" (error if unavailable) or "js". */
+  kernel?: ResampleKernel;
+}
+
+function checkRate(name: string, rate: unknown): number {
+  if (typeof rate !== "number" || !Number.isSafeInteger(rate) || rate <= 0) {
+    throw new ResampleError(`${name} must be a positive integer number of Hz, got ${String(rate)}`);
+  }
+  return rate;
+}
+
+/** Output length of resampling n samples: Math.round(n * outRate / inRate). */
+export function resampledLength(n: number, inRate: number, outRate: number): number {
+  checkRate("inRate", inRate);
+  checkRate("outRate", outRate);
+  if (!Number.isSafeInteger(n) || n < 0) throw new ResampleError(`sample count must be a non-negative integer, got ${n}`);
+  const { L, M } = ratio(inRate, outRate);
+  return roundRatio(n, L, M);
+}
+
+/** round(n * L / M), half up, in exact integer arithmetic while n * L stays below 2^53. */
+function roundRatio(n: number, L: number, M: number): number {
+  const p = n * L;
+  if (p <= Number.MAX_SAFE_INTEGER) {
+    const q = Math.floor(p / M);
+    const rem = p - q * M;
+    return 2 * rem >= M ? q + 1 : q;
+  }
+  return Math.round((n * L) / M);
+}
+
+/** floor(a / b) for non-negative integers a < 2^53 and positive b, exactly. */
+function floorDiv(a: number, b: number): number {
+  return (a - (a % b)) / b;
+}
+
+function pickKernel(kernel: ResampleKernel | undefined): Kernel {
+  const want = kernel ?? "auto";
+  if (want === "js") return jsKernel;
+  if (want !== "auto" && want !== "wasm") throw new ResampleError(`kernel must be "auto", "wasm" or "js", got ${String(want)}`);
+  const { kernel: wasm, error } = wasmKernel();
+  if (wasm !== null) return wasm;
+  if (want === "wasm") {
+    throw new ResampleError(`the WebAssembly SIMD kernel cannot run here (${String(error)}); use kernel: "js"`, { cause: error });
+  }
+  return jsKernel;
+}
+
+/**
+ * Input history of one stage, all channels alike: samples at absolute input positions
+ * [pos, pos + len) in bufs[c][start .. start + len). Negative positions are the zeros before
+ * the signal's start.
+ */
+abstract class Stage {
+  protected bufs: Float32Array[];
+  protected start = 0;
+  protected len: number;
+  /** Absolute input position of bufs[c][start]. */
+  protected pos: number;
+  /** Real (not padding) input samples received. */
+  received = 0;
+  /** Outputs produced so far. */
+  produced = 0;
+
+  constructor(
+    protected readonly channels: number,
+    protected readonly kernel: Kernel,
+    leadingZeros: number,
+  ) {
+    this.bufs = Array.from({ length: channels }, () => new Float32Array(Math.max(1024, 2 * leadingZeros)));
+    this.len = leadingZeros;
+    this.pos = -leadingZeros;
+  }
+
+  /** Appends n samples per channel (block[c], or zeros when block is null). */
+  protected append(block: Float32Array[] | null, n: number): void {
+    if (n <= 0) return;
+    const cap = this.bufs[0]!.length;
+    if (this.start + this.len + n > cap) {
+      if (this.len + n <= cap) {
+        for (const b of this.bufs) b.copyWithin(0, this.start, this.start + this.len);
+      } else {
+        const size = Math.max(2 * cap, this.len + n + (this.len >> 1));
+        this.bufs = this.bufs.map((b) => {
+          const nb = new Float32Array(size);
+          nb.set(b.subarray(this.start, this.start + this.len));
+          return nb;
+        });
+      }
+      this.start = 0;
+    }
+    const at = this.start + this.len;
+    for (let c = 0; c < this.channels; c++) {
+      if (block === null) this.bufs[c]!.fill(0, at, at + n);
+      else this.bufs[c]!.set(block[c]!, at);
+    }
+    this.len += n;
+  }
+
+  /** Forgets the samples before absolute position `p`. */
+  protected dropBefore(p: number): void {
+    const d = Math.min(Math.max(0, p - this.pos), this.len);
+    this.start += d;
+    this.len -= d;
+    this.pos += d;
+    if (this.len === 0) this.start = 0;
+  }
+
+  /** Absolute position just past the last sample held (real or padding). */
+  protected get end(): number {
+    return this.pos + this.len;
+  }
+
+  push(block: Float32Array[]): void {
+    const n = block[0]!.length;
+    this.append(block, n);
+    this.received += n;
+  }
+
+  /** Outputs that the history allows now (target null), or up to `target` outputs in all, padding with zeros. */
+  abstract run(target: number | null): Float32Array[];
+
+  /** Outputs this stage gives in all for its `received` samples when it is the last stage of its chain. */
+  abstract supportLength(): number;
+
+  protected outputs(n: number): Float32Array[] {
+    return Array.from({ length: this.channels }, () => new Float32Array(n));
+  }
+}
+
+class PolyStage extends Stage {
+  constructor(
+    channels: number,
+    kernel: Kernel,
+    private readonly table: PolyTable,
+  ) {
+    super(channels, kernel, -table.jlo);
+  }
+
+  /** Integer input position of output k: floor(k * M / L). */
+  private ip(k: number): number {
+    return floorDiv(k * this.table.M, this.table.L);
+  }
+
+  /** Outputs with k <= this value have their whole window before absolute position `end`. */
+  private lastComputable(end: number): number {
+    const { L, M, jlo, T } = this.table;
+    const a = end - jlo - T; // largest allowed ip
+    if (a < 0) return -1;
+    return floorDiv((a + 1) * L - 1, M);
+  }
+
+  supportLength(): number {
+    // Every output whose window touches a real sample: ip(k) + jlo <= received - 1.
+    const { L, M, jlo } = this.table;
+    const a = this.received - 1 - jlo;
+    return a < 0 ? 0 : floorDiv((a + 1) * L - 1, M) + 1;
+  }
+
+  run(target: number | null): Float32Array[] {
+    const { L, M, jlo, T } = this.table;
+    let n: number;
+    if (target === null) {
+      n = Math.max(0, this.lastComputable(this.end) - this.produced + 1);
+    } else {
+      n = Math.max(0, target - this.produced);
+      if (n > 0) {
+        const need = this.ip(target - 1) + jlo + T;
+        if (need > this.end) this.append(null, need - this.end);
+      }
+    }
+    const out = this.outputs(n);
+    if (n > 0) {
+      const k = this.produced;
+      const xOff = this.start + (this.ip(k) + jlo - this.pos);
+      const phase = (k * M) % L;
+      for (let c = 0; c < this.channels; c++) this.kernel.poly(this.bufs[c]!, xOff, this.table, phase, out[c]!, 0, n);
+      this.produced += n;
+    }
+    this.dropBefore(this.ip(this.produced) + jlo);
+    return out;
+  }
+}
+
+class Dec2Stage extends Stage {
+  constructor(
+    channels: number,
+    kernel: Kernel,
+    private readonly table: Dec2Table,
+  ) {
+    super(channels, kernel, table.K);
+  }
+
+  supportLength(): number {
+    // Outputs m with 2m - K <= received - 1.
+    return this.received === 0 ? 0 : Math.floor((this.received - 1 + this.table.K) / 2) + 1;
+  }
+
+  run(target: number | null): Float32Array[] {
+    const { K } = this.table;
+    let n: number;
+    if (target === null) {
+      // Output m needs positions up to 2m + K.
+      n = Math.max(0, Math.floor((this.end - 1 - K) / 2) - this.produced + 1);
+    } else {
+      n = Math.max(0, target - this.produced);
+      if (n > 0) {
+        const need = 2 * (target - 1) + K + 1;
+        if (need > this.end) this.append(null, need - this.end);
+      }
+    }
+    const out = this.outputs(n);
+    if (n > 0) {
+      const xOff = this.start + (2 * this.produced - K - this.pos);
+      for (let c = 0; c < this.channels; c++) this.kernel.dec2(this.bufs[c]!, xOff, this.table, out[c]!, 0, n);
+      this.produced += n;
+    }
+    this.dropBefore(2 * this.produced - K);
+    return out;
+  }
+}
+
+/** Internal options on top of the public ones (tests compare the single- and two-stage paths). */
+interface InternalOptions extends ResampleOptions {
+  twoStage?: boolean;
+}
+
+function checkTableSize(inRate: number, outRate: number, twoStage: boolean): void {
+  let L: number;
+  let halfLength: number;
+  if (twoStage && inRate >= 2 * outRate) {
+    if (inRate === 2 * outRate) return;
+    L = ratio(inRate, 2 * outRate).L;
+    halfLength = relaxedDesign(inRate, outRate).halfLength;
+  } else {
+    L = ratio(inRate, outRate).L;
+    halfLength = sharpDesign(inRate, outRate).halfLength;
+  }
+  const size = polyTableSize(L, halfLength);
+  if (size > MAX_TABLE_SIZE) {
+    throw new ResampleError(
+      `cannot resample ${inRate} Hz to ${outRate} Hz: the reduced ratio needs a table of ${size} coefficients (limit ${MAX_TABLE_SIZE})`,
+    );
+  }
+}
+
+/**
+ * Streaming resampler. Feed planar blocks (one Float32Array per channel, equal lengths) to
+ * process(); each call returns the output that is complete so far (planar, possibly empty).
+ * flush() ends the stream and returns the rest. Over the whole stream the output has exactly
+ * resampledLength(n, inRate, outRate) samples per channel, time-aligned with the input.
+ */
+export class Resampler {
+  readonly inRate: number;
+  readonly outRate: number;
+  readonly channels: number;
+  /** The inner loop in use. */
+  readonly kernel: "wasm" | "js";
+  private readonly stages: Stage[];
+  private received = 0;
+  private flushed = false;
+
+  constructor(inRate: number, outRate: number, channels: number, options?: ResampleOptions) {
+    this.inRate = checkRate("inRate", inRate);
+    this.outRate = checkRate("outRate", outRate);
+    if (!Number.isSafeInteger(channels) || channels < 1) {
+      throw new ResampleError(`channels must be a positive integer, got ${String(channels)}`);
+    }
+    this.channels = channels;
+    const twoStage = (options as InternalOptions | undefined)?.twoStage ?? true;
+    checkTableSize(inRate, outRate, twoStage);
+    const kernel = pickKernel(options?.kernel);
+    this.kernel = kernel.name;
+    const p: Plan = plan(inRate, outRate, twoStage);
+    this.stages = [];
+    if (p.kind === "poly") this.stages.push(new PolyStage(channels, kernel, p.poly));
+    else if (p.kind === "two-stage") {
+      if (p.poly !== null) this.stages.push(new PolyStage(channels, kernel, p.poly));
+      this.stages.push(new Dec2Stage(channels, kernel, p.dec));
+    }
+  }
+
+  private check(block: Float32Array[]): number {
+    if (this.flushed) throw new ResampleError("process() after flush(): this stream has ended");
+    if (!Array.isArray(block) || block.length !== this.channels) {
+      throw new ResampleError(
+        `expected ${this.channels} channel${this.channels === 1 ? "" : "s"} (planar, one Float32Array each), got ${Array.isArray(block) ? block.length : typeof block}`,
+      );
+    }
+    const n = block[0]!.length;
+    for (let c = 0; c < block.length; c++) {
+      if (!(block[c] instanceof Float32Array)) throw new ResampleError(`channel ${c} is not a Float32Array`);
+      if (block[c]!.length !== n) {
+        throw new ResampleError(`channels differ in length: channel 0 has ${n} samples, channel ${c} has ${block[c]!.length}`);
+      }
+    }
+    return n;
+  }
+
+  /** Feeds one planar block; returns the output available so far (planar). */
+  process(block: Float32Array[]): Float32Array[] {
+    const n = this.check(block);
+    this.received += n;
+    if (this.stages.length === 0) return block.map((b) => b.slice());
+    let data = block;
+    for (const stage of this.stages) {
+      stage.push(data);
+      data = stage.run(null);
+    }
+    return data;
+  }
+
+  /** Ends the stream and returns the rest of the output (planar). */
+  flush(): Float32Array[] {
+    if (this.flushed) return Array.from({ length: this.channels }, () => new Float32Array(0));
+    this.flushed = true;
+    const { L, M } = ratio(this.inRate, this.outRate);
+    const total = roundRatio(this.received, L, M);
+    if (this.stages.length === 0) return Array.from({ length: this.channels }, () => new Float32Array(0));
+    let pending: Float32Array[] | null = null;
+    for (let i = 0; i < this.stages.length; i++) {
+      const stage = this.stages[i]!;
+      if (pending !== null) stage.push(pending);
+      const last = i === this.stages.length - 1;
+      const out = stage.run(last ? total : stage.supportLength());
+      if (last) return out;
+      pending = out;
+    }
+    throw new Error("unreachable");
+  }
+}
+
+/** Input samples per process() call in resample(): keeps every buffer small and in cache. */
+const WHOLE_BLOCK = 1 << 16;
+
+/** Resamples a whole planar signal (one Float32Array per channel, equal lengths). */
+export function resample(channels: Float32Array[], inRate: number, outRate: number, options?: ResampleOptions): Float32Array[] {
+  checkRate("inRate", inRate);
+  checkRate("outRate", outRate);
+  if (!Array.isArray(channels) || channels.length === 0) {
+    throw new ResampleError("expected at least one channel (planar, one Float32Array each)");
+  }
+  const r = new Resampler(inRate, outRate, channels.length, options);
+  const n = channels[0]!.length;
+  for (let c = 1; c < channels.length; c++) {
+    if (channels[c]?.length !== n) throw new ResampleError(`channels differ in length: channel 0 has ${n} samples, channel ${c} has ${channels[c]?.length}`);
+  }
+  const out = channels.map(() => new Float32Array(resampledLength(n, inRate, outRate)));
+  let at = 0;
+  const put = (part: Float32Array[]) => {
+    for (let c = 0; c < out.length; c++) out[c]!.set(part[c]!, at);
+    at += part[0]!.length;
+  };
+  for (let i = 0; i < n; i += WHOLE_BLOCK) put(r.process(channels.map((ch) => ch.subarray(i, i + WHOLE_BLOCK))));
+  put(r.flush());
+  return out;
+}
