@@ -1,0 +1,386 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import semver from "semver";
+import pLimit from "p-limit";
+import type { Backend } from "../../backends/backend.js";
+import { audioInfo } from "../audio/info.js";
+import { archiveName, createArchive, extractArchive } from "../core/archive.js";
+import type { ChecksumAlgorithm } from "../core/checksum.js";
+import { Dependencies, DependencyType } from "../core/dependencies.js";
+import { dependenciesFromCsv, dependenciesToCsv } from "../core/dependencies-csv.js";
+import { dependenciesFromParquet } from "../core/dependencies-parquet.js";
+import {
+  DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError,
+  RepositoryMismatchError, VersionExistsError,
+} from "../core/errors.js";
+import { algorithmFor, hashFiles } from "../core/hash-files.js";
+import {
+  attachmentKey, depsZipKey, headerKey, listVersions, mediaKey, tableParquetKey, tableZipKey,
+} from "../core/layout.js";
+import { emit, type ProgressListener } from "../core/progress.js";
+import { fetchDependencies } from "../core/remote-dependencies.js";
+import type { Repository } from "../core/repository.js";
+import { StatIndex } from "../core/stat-index.js";
+import { readPublishable, type Publishable } from "./database-view.js";
+import { lookupVersion } from "./resolve.js";
+
+/** Options of {@link publish}. */
+export interface PublishOptions {
+  /** Version to build on: `"latest"` (default) = the newest in the repository, `null` = start afresh. */
+  previousVersion?: string | null | "latest";
+  /** Media file -> archive name, to bundle several files in one archive. */
+  archives?: Record<string, string>;
+  /** Parallel hashing, archiving and uploading (default: number of cores). */
+  numWorkers?: number;
+  /** Checksum for new files: `xxh64` (default, fast) or `md5` (what audb-python computes). */
+  checksum?: ChecksumAlgorithm;
+  /** Progress events for hashing and uploading. */
+  onProgress?: ProgressListener;
+}
+
+const LOCAL_DEPENDENCY_FILES = ["db.parquet", "db.csv"];
+
+/**
+ * Publishes the database in `dbRoot` as `version` of it in `repository`, uploading only
+ * tables, media archives and attachments that are new or changed against the previous
+ * version. The header goes last: until it is there, the version does not exist.
+ * Returns the new version's dependency table, which is also written to `dbRoot/db.csv`.
+ */
+export async function publish(
+  dbRoot: string,
+  version: string,
+  repository: Repository,
+  options: PublishOptions = {},
+): Promise<Dependencies> {
+  const numWorkers = options.numWorkers ?? availableParallelism();
+  const algorithm = options.checksum ?? "xxh64";
+  checkVersion(version, options.previousVersion);
+
+  const db = await readPublishable(dbRoot);
+  const backend = await repository.open();
+  const published = await listVersions(backend, db.name);
+  if (published.includes(version)) {
+    throw new VersionExistsError(`version '${version}' of database '${db.name}' already exists in repository '${repository.name}'`);
+  }
+  const previousVersion = await resolvePrevious(db.name, version, options.previousVersion === undefined ? "latest" : options.previousVersion, published, repository);
+  const deps = await startingDependencies(dbRoot, db.name, previousVersion, backend);
+
+  const rootFiles = await listRootFiles(dbRoot);
+  checkMissingMedia(db, rootFiles, deps);
+  checkAttachments(db);
+  await checkNoSymlinks(dbRoot, [...db.files.filter((f) => rootFiles.has(f)), ...db.tableFiles]);
+
+  const index = await StatIndex.load(dbRoot);
+  const uploads: Upload[] = [];
+  await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
+  await findTables(db, dbRoot, version, deps, algorithm, index, uploads, options.onProgress);
+  const archives = await findMedia(db, dbRoot, rootFiles, version, deps, algorithm, index, numWorkers, options);
+  await index.save();
+
+  const workDir = await mkdtemp(join(tmpdir(), "audb-publish-"));
+  try {
+    await uploadAll(uploads, archives, { db, dbRoot, version, deps, backend, workDir, numWorkers, onProgress: options.onProgress });
+    await uploadDependencies(deps, dbRoot, db.name, version, backend, workDir);
+    await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
+    emit(options.onProgress, { phase: "done", done: 1, total: 1 });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return deps;
+}
+
+function checkVersion(version: string, previous: string | null | "latest" | undefined): void {
+  if (!semver.valid(version)) throw new InvalidVersionError(`'${version}' is not a valid version (expected MAJOR.MINOR.PATCH, e.g. 1.0.0)`);
+  if (previous && previous !== "latest") {
+    if (!semver.valid(previous)) throw new InvalidVersionError(`previousVersion '${previous}' is not a valid version`);
+    if (semver.lte(version, previous)) {
+      throw new InvalidVersionError(`version '${version}' must be greater than previousVersion '${previous}'`);
+    }
+  }
+}
+
+async function resolvePrevious(
+  name: string,
+  version: string,
+  requested: string | null,
+  published: string[],
+  repository: Repository,
+): Promise<string | null> {
+  if (requested === null) return null;
+  if (requested === "latest") {
+    const older = published.filter((v) => !semver.valid(v) || !semver.valid(version) || semver.lt(v, version));
+    if (older.length < published.length) {
+      const newer = published.filter((v) => !older.includes(v));
+      throw new InvalidVersionError(`version '${version}' of '${name}' must be greater than the latest published version '${newer.at(-1)}'`);
+    }
+    return older.at(-1) ?? null;
+  }
+  if (published.includes(requested)) return requested;
+  const elsewhere = await lookupVersion(name, requested).catch(() => undefined);
+  if (elsewhere && elsewhere.name !== repository.name) {
+    throw new RepositoryMismatchError(
+      `cannot publish '${name}' ${version} to repository '${repository.name}' on top of ${requested}, which is stored in repository '${elsewhere.name}': a database must not be split across repositories`,
+    );
+  }
+  throw new MissingVersionError(`previous version '${requested}' of '${name}' is not in repository '${repository.name}'`);
+}
+
+/** The dependency table to start from: the folder's own (from loadTo) or the previous version's. */
+async function startingDependencies(dbRoot: string, name: string, previous: string | null, backend: Backend): Promise<Dependencies> {
+  const localFile = LOCAL_DEPENDENCY_FILES.find((f) => existsSync(join(dbRoot, f)));
+  const local = localFile ? await readLocalDependencies(join(dbRoot, localFile)) : undefined;
+  if (previous === null) {
+    if (local && local.length > 0) {
+      throw new DependencyMismatchError(`'${join(dbRoot, localFile!)}' holds a dependency table, but no previousVersion was given: set previousVersion or remove the file`);
+    }
+    return new Dependencies();
+  }
+  const remote = await fetchDependencies(backend, name, previous);
+  if (local && !local.equals(remote)) {
+    throw new DependencyMismatchError(
+      `'${join(dbRoot, localFile!)}' does not match the dependency table of '${name}' ${previous}: load that version with loadTo() first, and do not edit the file`,
+    );
+  }
+  return remote;
+}
+
+async function readLocalDependencies(path: string): Promise<Dependencies> {
+  const data = await readFile(path);
+  return path.endsWith(".parquet") ? dependenciesFromParquet(data, path) : dependenciesFromCsv(data.toString("utf8"), path);
+}
+
+async function listRootFiles(root: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    if (e.isDirectory()) continue;
+    const full = join(e.parentPath, e.name);
+    out.add(full.slice(root.length + 1).split("\\").join("/"));
+  }
+  return out;
+}
+
+function checkMissingMedia(db: Publishable, rootFiles: Set<string>, deps: Dependencies): void {
+  const missing = db.files.filter((f) => !rootFiles.has(f) && !(deps.has(f) && deps.type(f) === DependencyType.media)).sort();
+  if (missing.length === 0) return;
+  const shown = missing.slice(0, 20).join(", ");
+  throw new MissingMediaError(
+    `${missing.length} media file(s) referenced in tables are neither in '${db.root}' nor in the previous version: ${shown}${missing.length > 20 ? ", ..." : ""}`,
+  );
+}
+
+function checkAttachments(db: Publishable): void {
+  const owned = [...db.files, ...db.tableFiles];
+  for (const [id, path] of Object.entries(db.attachments)) {
+    const clash = owned.find((f) => f === path || f.startsWith(path.endsWith("/") ? path : `${path}/`));
+    if (clash) throw new PublishError(`attachment '${id}' (${path}) overlaps with media or table file '${clash}'`);
+  }
+}
+
+async function checkNoSymlinks(root: string, files: string[]): Promise<void> {
+  const limit = pLimit(64);
+  await Promise.all(files.map((f) => limit(async () => {
+    const s = await lstat(join(root, f)).catch(() => undefined);
+    if (s?.isSymbolicLink()) throw new PublishError(`'${f}' in '${root}' is a symbolic link: publish real files`);
+  })));
+}
+
+type Upload = { kind: "table" | "attachment" | "media"; id: string; key: string; files: string[]; single?: string };
+
+async function listAttachmentFiles(root: string, path: string): Promise<string[]> {
+  const full = join(root, path);
+  const s = await lstat(full).catch(() => undefined);
+  if (!s) return [];
+  if (s.isSymbolicLink()) throw new PublishError(`attachment '${path}' in '${root}' is a symbolic link`);
+  if (s.isFile()) return [path];
+  const entries = await readdir(full, { recursive: true, withFileTypes: true });
+  const files: string[] = [];
+  for (const e of entries) {
+    const rel = join(e.parentPath, e.name).slice(root.length + 1).split("\\").join("/");
+    if (e.isSymbolicLink()) throw new PublishError(`attachment '${path}' contains the symbolic link '${rel}'`);
+    if (e.isDirectory() && (await readdir(join(e.parentPath, e.name))).length === 0) {
+      throw new PublishError(`attachment '${path}' contains the empty folder '${rel}'`);
+    }
+    if (e.isFile()) files.push(rel);
+  }
+  if (files.length === 0) throw new PublishError(`attachment '${path}' is an empty folder`);
+  return files.sort();
+}
+
+async function findAttachments(
+  db: Publishable, root: string, version: string, deps: Dependencies,
+  algorithm: ChecksumAlgorithm, index: StatIndex, uploads: Upload[],
+): Promise<void> {
+  const gone = deps.attachments.filter((path) => !Object.values(db.attachments).includes(path));
+  deps.drop(gone);
+  for (const [id, path] of Object.entries(db.attachments)) {
+    const files = await listAttachmentFiles(root, path);
+    if (files.length === 0) {
+      if (deps.has(path)) continue;
+      throw new PublishError(`attachment '${id}': '${path}' is neither in '${root}' nor in the previous version`);
+    }
+    const previous = deps.has(path) ? deps.checksum(path) : undefined;
+    const alg = algorithmFor(previous, algorithm);
+    const sums = await hashFiles(root, files.map((file) => ({ file, algorithm: alg })), { index });
+    const checksum = files.length === 1 && files[0] === path ? sums.get(path)! : combine(files.map((f) => `${f.slice(path.length)}:${sums.get(f)}`), alg);
+    if (previous === checksum) continue;
+    deps.set({
+      file: path, archive: id, bitDepth: 0, channels: 0, checksum, duration: 0, format: extensionOf(path),
+      removed: false, samplingRate: 0, type: DependencyType.attachment, version,
+    });
+    uploads.push({ kind: "attachment", id, key: attachmentKey(db.name, version, id), files });
+  }
+}
+
+/** Checksum of a folder attachment: a hash over its files' relative paths and checksums. */
+function combine(parts: string[], algorithm: ChecksumAlgorithm): string {
+  const h = createHash("md5").update(parts.join("\n")).digest("hex");
+  return algorithm === "md5" ? h : h.slice(0, 16);
+}
+
+function extensionOf(file: string): string {
+  const base = file.slice(file.lastIndexOf("/") + 1);
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? base.slice(dot + 1).toLowerCase() : "";
+}
+
+async function findTables(
+  db: Publishable, root: string, version: string, deps: Dependencies,
+  algorithm: ChecksumAlgorithm, index: StatIndex, uploads: Upload[], onProgress?: ProgressListener,
+): Promise<void> {
+  deps.drop(deps.tables.filter((f) => !db.tableFiles.includes(f)));
+  const sums = await hashFiles(
+    root,
+    db.tableFiles.map((file) => ({ file, algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm) })),
+    { index },
+  );
+  db.allTableIds.forEach((id, i) => {
+    const file = db.tableFiles[i]!;
+    const checksum = sums.get(file)!;
+    if (deps.has(file) && deps.checksum(file) === checksum) return;
+    const parquet = file.endsWith(".parquet");
+    deps.set({
+      file, archive: parquet ? "" : id, bitDepth: 0, channels: 0, checksum, duration: 0,
+      format: parquet ? "parquet" : "csv", removed: false, samplingRate: 0, type: DependencyType.meta, version,
+    });
+    uploads.push(parquet
+      ? { kind: "table", id, key: tableParquetKey(db.name, version, id), files: [file], single: file }
+      : { kind: "table", id, key: tableZipKey(db.name, version, id), files: [file] });
+  });
+  emit(onProgress, { phase: "hash-tables", done: db.tableFiles.length, total: db.tableFiles.length });
+}
+
+async function findMedia(
+  db: Publishable, root: string, rootFiles: Set<string>, version: string, deps: Dependencies,
+  algorithm: ChecksumAlgorithm, index: StatIndex, numWorkers: number, options: PublishOptions,
+): Promise<Set<string>> {
+  const touched = new Set<string>();
+  const wanted = new Set(db.files);
+  const removed = deps.media.filter((f) => !wanted.has(f));
+  for (const f of removed) touched.add(deps.archive(f));
+  deps.drop(removed);
+
+  const onDisk = db.files.filter((f) => rootFiles.has(f) && !(deps.has(f) && deps.removed(f)));
+  for (const f of onDisk) {
+    const ext = f.slice(f.lastIndexOf(".") + 1);
+    if (!deps.has(f) && ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
+  }
+  const sums = await hashFiles(
+    root,
+    onDisk.map((file) => ({ file, algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm) })),
+    {
+      index, numWorkers,
+      onProgress: (done, total) => emit(options.onProgress, { phase: "hash", done, total }),
+    },
+  );
+  const changed = onDisk.filter((f) => !deps.has(f) || deps.checksum(f) !== sums.get(f)).sort();
+  const limit = pLimit(32);
+  const rows = await Promise.all(changed.map((file) => limit(async () => {
+    const info = await audioInfo(join(root, file)).catch(() => undefined);
+    const archive = deps.has(file) ? deps.archive(file) : options.archives?.[file] ?? archiveName(file);
+    return {
+      file, archive, bitDepth: info?.bitDepth ?? 0, channels: info?.channels ?? 0, checksum: sums.get(file)!,
+      duration: info?.duration ?? 0, format: extensionOf(file), removed: false, samplingRate: info?.samplingRate ?? 0,
+      type: DependencyType.media, version,
+    };
+  })));
+  for (const row of rows) {
+    deps.set(row);
+    touched.add(row.archive);
+  }
+  return touched;
+}
+
+interface UploadContext {
+  db: Publishable; dbRoot: string; version: string; deps: Dependencies; backend: Backend;
+  workDir: string; numWorkers: number; onProgress?: ProgressListener;
+}
+
+async function uploadAll(uploads: Upload[], archives: Set<string>, ctx: UploadContext): Promise<void> {
+  const { deps, db, version } = ctx;
+  const members = new Map<string, string[]>();
+  for (const f of deps.media) {
+    if (deps.removed(f)) continue;
+    const a = deps.archive(f);
+    if (archives.has(a)) members.set(a, [...(members.get(a) ?? []), f]);
+  }
+  const mediaUploads: Upload[] = [...members].map(([archive, files]) => ({
+    kind: "media", id: archive, key: mediaKey(db.name, version, archive), files,
+  }));
+  const all = [...uploads, ...mediaUploads];
+  const limit = pLimit(Math.max(1, ctx.numWorkers * 2));
+  let done = 0;
+  let bytes = 0;
+  emit(ctx.onProgress, { phase: "upload", done, total: all.length, bytes });
+  await Promise.all(all.map((u, i) => limit(async () => {
+    if (u.kind === "media") await restoreMissingMembers(u, ctx);
+    if (u.single) {
+      await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
+    } else {
+      const zip = join(ctx.workDir, `${i}.zip`);
+      await createArchive(zip, ctx.dbRoot, u.files);
+      await ctx.backend.putFile(u.key, zip);
+      bytes += (await lstat(zip)).size;
+      await rm(zip, { force: true });
+    }
+    emit(ctx.onProgress, { phase: "upload", done: ++done, total: all.length, bytes });
+  })));
+  deps.setVersion(mediaUploads.flatMap((u) => u.files), version);
+}
+
+/** Files of a touched archive that are not on disk come from the archive's previous upload. */
+async function restoreMissingMembers(u: Upload, ctx: UploadContext): Promise<void> {
+  const missing = u.files.filter((f) => !existsSync(join(ctx.dbRoot, f)));
+  if (missing.length === 0) return;
+  const oldVersion = ctx.deps.version(missing[0]!);
+  const tmp = await mkdtemp(join(ctx.workDir, "old-"));
+  try {
+    const zip = join(tmp, "archive.zip");
+    await ctx.backend.getFile(mediaKey(ctx.db.name, oldVersion, u.id), zip);
+    const extracted = join(tmp, "x");
+    await extractArchive(zip, extracted);
+    for (const f of missing) {
+      await mkdir(dirname(join(ctx.dbRoot, f)), { recursive: true });
+      await copyFile(join(extracted, f), join(ctx.dbRoot, f));
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function uploadDependencies(deps: Dependencies, dbRoot: string, name: string, version: string, backend: Backend, workDir: string): Promise<void> {
+  const dir = join(workDir, "deps");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "db.csv"), dependenciesToCsv(deps));
+  const zip = join(workDir, "db.zip");
+  await createArchive(zip, dir, ["db.csv"]);
+  await backend.putFile(depsZipKey(name, version), zip);
+  const local = join(dbRoot, "db.csv");
+  await writeFile(`${local}.tmp`, dependenciesToCsv(deps));
+  await rename(`${local}.tmp`, local);
+  if (existsSync(join(dbRoot, "db.parquet"))) await rm(join(dbRoot, "db.parquet"));
+}
+

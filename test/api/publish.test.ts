@@ -1,0 +1,208 @@
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import "../helpers/counting-backend.js";
+import { resetTraffic, traffic } from "../helpers/counting-backend.js";
+import { writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { FSDD_TAGS, MINI_FSDD, FULL_FSDD, hasFullFsdd, historyDiff, materialize } from "../helpers/fsdd-history.js";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { Repository } from "../../src/core/repository.js";
+import { archiveName } from "../../src/core/archive.js";
+import { fetchDependencies } from "../../src/core/remote-dependencies.js";
+import { listVersions } from "../../src/core/layout.js";
+import {
+  DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError, VersionExistsError,
+} from "../../src/core/errors.js";
+
+async function tempDir(prefix: string) {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+const mediaPuts = () => traffic.puts.filter((k) => k.includes("/media/"));
+
+async function publishHistory(source: string) {
+  const host = await tempDir("repo-");
+  const repo = new Repository("data", host, "counting-fs");
+  configure({ repositories: [repo] });
+  const steps: { version: string; mediaUploads: string[]; expected: string[]; removed: string[] }[] = [];
+  let previousTag: string | null = null;
+  for (const [tag, version] of FSDD_TAGS) {
+    const root = await tempDir(`fsdd-${tag}-`);
+    await materialize(source, tag, root);
+    await writeFsddDatabase(root);
+    resetTraffic();
+    await publish(root, version, repo);
+    const diff = historyDiff(source, previousTag, tag);
+    steps.push({
+      version,
+      mediaUploads: mediaPuts(),
+      expected: [...diff.added, ...diff.changed].map((f) => `fsdd/media/${version}/${archiveName(`recordings/${f}`)}.zip`).sort(),
+      removed: diff.removed.map((f) => `recordings/${f}`),
+    });
+    previousTag = tag;
+    await rm(root, { recursive: true, force: true });
+  }
+  return { repo, host, steps };
+}
+
+describe("publish the FSDD history", () => {
+  const sources = hasFullFsdd ? [["mini", MINI_FSDD], ["full", FULL_FSDD]] : [["mini", MINI_FSDD]];
+  for (const [label, source] of sources) {
+    test(`uploads exactly the added and re-recorded files at each step (${label})`, { timeout: 300_000 }, async () => {
+      const { repo, steps } = await publishHistory(source!);
+      const backend = await repo.open();
+      expect(await listVersions(backend, "fsdd")).toEqual(FSDD_TAGS.map(([, v]) => v));
+      for (const step of steps) {
+        expect(step.mediaUploads.sort()).toEqual(step.expected);
+        const deps = await fetchDependencies(backend, "fsdd", step.version);
+        for (const f of step.removed) expect(deps.has(f)).toBe(false);
+      }
+      if (label === "full") {
+        // from the history table of ../shared/datasets/fsdd/README.md: v1.0 +501; v1.0.2 +500;
+        // v1.0.3 +500 (v1.0.5 also -1); v1.0.6 +500 then v1.0.7 -500; v1.0.8 ~500; v1.0.9 +1000, v1.0.10 +500
+        expect(steps.map((s) => s.mediaUploads.length)).toEqual([501, 500, 500, 0, 500, 1500]);
+      }
+    });
+  }
+});
+
+describe("publish", () => {
+  let source: string;
+  beforeAll(async () => {
+    source = await tempDir("fsdd-src-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    await writeFsddDatabase(source);
+  });
+
+  async function fresh() {
+    const root = await tempDir("db-");
+    await cp(source, root, { recursive: true });
+    const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+    configure({ repositories: [repo] });
+    return { root, repo };
+  }
+
+  test("first publish writes the layout audb reads, header last", async () => {
+    const { root, repo } = await fresh();
+    resetTraffic();
+    const deps = await publish(root, "1.0.0", repo);
+    expect(traffic.puts.at(-1)).toBe("fsdd/1.0.0/db.yaml");
+    expect(traffic.puts.at(-2)).toBe("fsdd/1.0.0/db.zip");
+    expect(traffic.puts).toContain("fsdd/meta/1.0.0/files.zip");
+    expect(traffic.puts).toContain("fsdd/meta/1.0.0/speaker.zip");
+    expect(deps.media).toHaveLength(36);
+    const row = deps.get("recordings/0_jackson_0.wav");
+    expect(row).toMatchObject({ bitDepth: 16, channels: 1, samplingRate: 8000, format: "wav", type: 1, version: "1.0.0", removed: false });
+    expect(row.checksum).toMatch(/^[0-9a-f]{16}$/);
+    expect(row.duration).toBeGreaterThan(0.1);
+    expect(row.archive).toBe(archiveName("recordings/0_jackson_0.wav"));
+    expect(deps.get("db.files.csv")).toMatchObject({ archive: "files", type: 0, format: "csv" });
+    expect(existsSync(join(root, "db.csv"))).toBe(true);
+  });
+
+  test("md5 checksums on request", async () => {
+    const { root, repo } = await fresh();
+    const deps = await publish(root, "1.0.0", repo, { checksum: "md5" });
+    expect(deps.checksum("recordings/0_jackson_0.wav")).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  test("republishing with only the header changed re-hashes nothing and uploads two objects", async () => {
+    const { root, repo } = await fresh();
+    await publish(root, "1.0.0", repo);
+    await writeFile(join(root, "db.yaml"), (await readFile(join(root, "db.yaml"), "utf8")).replace("recordings of spoken digits", "spoken digits"));
+    resetTraffic();
+    const events: string[] = [];
+    await publish(root, "1.1.0", repo, { onProgress: (e) => events.push(`${e.phase}:${e.done}/${e.total}`) });
+    expect(traffic.puts).toEqual(["fsdd/1.1.0/db.zip", "fsdd/1.1.0/db.yaml"]);
+    expect(events).toContain("hash:36/36");
+    expect(events.filter((e) => e.startsWith("hash:")).length).toBe(1); // all from the stat index, none hashed
+  });
+
+  test("a changed file (same size, new mtime) is re-hashed and uploaded", async () => {
+    const { root, repo } = await fresh();
+    await publish(root, "1.0.0", repo);
+    const file = join(root, "recordings/1_theo_2.wav");
+    const bytes = await readFile(file);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(file, bytes);
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    resetTraffic();
+    const deps = await publish(root, "1.0.1", repo);
+    expect(mediaPuts()).toEqual([`fsdd/media/1.0.1/${archiveName("recordings/1_theo_2.wav")}.zip`]);
+    expect(deps.version("recordings/1_theo_2.wav")).toBe("1.0.1");
+    expect(deps.version("recordings/1_theo_1.wav")).toBe("1.0.0");
+  });
+
+  test("grouped archives: a touched archive is re-uploaded whole, missing members come from the old archive", async () => {
+    const { root, repo } = await fresh();
+    const archives = { "recordings/0_theo_0.wav": "theo", "recordings/0_theo_1.wav": "theo", "recordings/0_theo_2.wav": "theo" };
+    await publish(root, "1.0.0", repo, { archives });
+    await rm(join(root, "recordings/0_theo_0.wav"));
+    const changed = join(root, "recordings/0_theo_1.wav");
+    const bytes = await readFile(changed);
+    bytes[bytes.length - 2] ^= 0x01;
+    await writeFile(changed, bytes);
+    resetTraffic();
+    const deps = await publish(root, "2.0.0", repo);
+    expect(mediaPuts()).toEqual(["fsdd/media/2.0.0/theo.zip"]);
+    for (const f of Object.keys(archives)) expect(deps.version(f)).toBe("2.0.0");
+    expect(existsSync(join(root, "recordings/0_theo_0.wav"))).toBe(true);
+  });
+
+  test("removed media leave the dependency table", async () => {
+    const { root, repo } = await fresh();
+    await publish(root, "1.0.0", repo);
+    const csv = await readFile(join(root, "db.files.csv"), "utf8");
+    await writeFile(join(root, "db.files.csv"), csv.split("\n").filter((l) => !l.startsWith("recordings/0_lucas_0.wav")).join("\n"));
+    const deps = await publish(root, "1.1.0", repo);
+    expect(deps.has("recordings/0_lucas_0.wav")).toBe(false);
+  });
+
+  test("bad input is refused with typed errors and nothing is written", async () => {
+    const { root, repo } = await fresh();
+    const backend = await repo.open();
+    await expect(publish(root, "one", repo)).rejects.toThrow(InvalidVersionError);
+    await expect(publish(root, "1.0.0", repo, { previousVersion: "1.0.0" })).rejects.toThrow(/greater than previousVersion '1.0.0'/);
+    await expect(publish(root, "1.0.0", repo, { previousVersion: "0.9.0" })).rejects.toThrow(MissingVersionError);
+    expect(await backend.list("")).toEqual({ dirs: [], files: [] });
+    await publish(root, "1.0.0", repo);
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(VersionExistsError);
+    await expect(publish(root, "0.5.0", repo)).rejects.toThrow(/greater than the latest published version '1.0.0'/);
+
+    const csv = await readFile(join(root, "db.csv"), "utf8");
+    await writeFile(join(root, "db.csv"), csv.replace(/,1\.0\.0\n/, ",0.0.1\n"));
+    await expect(publish(root, "1.1.0", repo)).rejects.toThrow(DependencyMismatchError);
+    await writeFile(join(root, "db.csv"), csv);
+    await expect(publish(root, "2.0.0", repo, { previousVersion: null })).rejects.toThrow(/no previousVersion/);
+  });
+
+  test("missing media are listed (first 20)", async () => {
+    const { root, repo } = await fresh();
+    await rm(join(root, "recordings"), { recursive: true });
+    const err = await publish(root, "1.0.0", repo).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(MissingMediaError);
+    expect((err as Error).message).toMatch(/^36 media file\(s\)/);
+    expect((err as Error).message).toContain("recordings/0_george_0.wav");
+    expect((err as Error).message).toMatch(/, \.\.\.$/);
+    expect(await (await repo.open()).list("")).toEqual({ dirs: [], files: [] });
+  });
+
+  test("upper-case extensions, non-portable paths and symlinks are refused", async () => {
+    const { root, repo } = await fresh();
+    const csv = await readFile(join(root, "db.files.csv"), "utf8");
+    await cp(join(root, "recordings/0_jackson_0.wav"), join(root, "recordings/X.WAV"));
+    await writeFile(join(root, "db.files.csv"), csv + "recordings/X.WAV,0,jackson,test\n");
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(PublishError);
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/X\.WAV/);
+    await writeFile(join(root, "db.files.csv"), csv + "../outside.wav,0,jackson,test\n");
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/outside\.wav/);
+    await writeFile(join(root, "db.files.csv"), csv);
+    await rm(join(root, "recordings/1_theo_0.wav"));
+    const { symlink } = await import("node:fs/promises");
+    await symlink(join(root, "recordings/1_theo_1.wav"), join(root, "recordings/1_theo_0.wav"));
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/symbolic link/);
+  });
+});

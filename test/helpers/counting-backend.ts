@@ -1,0 +1,29 @@
+import { registerBackend, type Backend } from "../../backends/backend.js";
+import { FileSystemBackend } from "../../backends/filesystem.js";
+import { join } from "node:path";
+
+/** Keys written and read through every `counting-fs` backend, for upload/download counts. */
+export const traffic = { puts: [] as string[], gets: [] as string[] };
+
+export function resetTraffic(): void {
+  traffic.puts.length = 0;
+  traffic.gets.length = 0;
+}
+
+/** A file-system backend that records the keys it uploads and downloads. */
+export function countingBackend(inner: Backend): Backend {
+  return {
+    kind: "counting-fs",
+    exists: (k) => inner.exists(k),
+    size: (k) => inner.size(k),
+    getFile: async (k, d) => { traffic.gets.push(k); return inner.getFile(k, d); },
+    getBytes: async (k) => { traffic.gets.push(k); return inner.getBytes(k); },
+    getStream: async (k, r) => { traffic.gets.push(k); return inner.getStream(k, r); },
+    putFile: async (k, s) => { traffic.puts.push(k); return inner.putFile(k, s); },
+    putBytes: async (k, b) => { traffic.puts.push(k); return inner.putBytes(k, b); },
+    list: (p) => inner.list(p),
+    remove: (k) => inner.remove(k),
+  };
+}
+
+registerBackend("counting-fs", (host, name) => countingBackend(new FileSystemBackend(join(host, name))));
