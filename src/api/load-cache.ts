@@ -1,0 +1,332 @@
+import { existsSync } from "node:fs";
+import { copyFile, link, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { basename, dirname, join } from "node:path";
+import pLimit from "p-limit";
+import { parseDocument } from "yaml";
+import type { Backend } from "../../backends/backend.js";
+import { convertFiles, type ConversionJob } from "../audio/convert-files.js";
+import { extractArchive } from "../core/archive.js";
+import {
+  COMPLETE_FILE, cachedFlavorVersions, flavorFolder, flavorLockFile, isComplete, readCachedDependencies,
+  versionFolder, writeCachedDependencies,
+} from "../core/cache.js";
+import { algorithmOf } from "../core/checksum.js";
+import type { Dependencies } from "../core/dependencies.js";
+import { ChecksumMismatchError } from "../core/errors.js";
+import { flavorDestination, flavorId, makeFlavor, needsConversion, type Flavor, type FlavorOptions } from "../core/flavor.js";
+import { hashFiles } from "../core/hash-files.js";
+import { attachmentKey, headerKey, mediaKey, tableParquetKey, tableZipKey } from "../core/layout.js";
+import { withLock } from "../core/lock.js";
+import { emit, type ProgressListener } from "../core/progress.js";
+import { fetchDependencies } from "../core/remote-dependencies.js";
+import { readHeaderView, tableMedia } from "./database-view.js";
+import { applyFilter } from "./filters.js";
+import { latestVersionIn, lookupVersion } from "./resolve.js";
+import { settings } from "./settings.js";
+
+/** Options of {@link load}. */
+export interface LoadOptions extends FlavorOptions {
+  /** Version to load; default: the latest. */
+  version?: string;
+  /** Load header and tables only. */
+  onlyMetadata?: boolean;
+  /** Tables to load: regular expression (matched anywhere) or exact ids. Misc tables used by schemes always load. */
+  tables?: string | string[];
+  /** Media to load: regular expression or exact paths. */
+  media?: string | string[];
+  /** Attachments to load: regular expression or exact ids. */
+  attachments?: string | string[];
+  /** Keep rows of media that were removed with `removeMedia` (default false). */
+  removedMedia?: boolean;
+  /** Make file paths in tables absolute (default true). */
+  fullPath?: boolean;
+  /** Cache folder; default from configuration. */
+  cacheRoot?: string;
+  /** Parallel downloads, extraction and conversion (default: number of cores). */
+  numWorkers?: number;
+  /** Seconds to wait for another process's lock on the cache folder (default: forever). */
+  timeout?: number;
+  /** Verify every downloaded file against its checksum (default true). */
+  verify?: boolean;
+  onProgress?: ProgressListener;
+}
+
+/** Where a load put the database and what it selected. */
+export interface LoadedFolder {
+  name: string;
+  version: string;
+  flavor: Flavor;
+  folder: string;
+  tables: string[];
+  media: string[];
+}
+
+/** The dependency table of a version: from our cache, else from the repository (then cached). */
+export async function cachedDependencies(cacheRoot: string, name: string, version: string, backend?: Backend): Promise<Dependencies> {
+  const cached = await readCachedDependencies(cacheRoot, name, version);
+  if (cached) return cached;
+  const b = backend ?? (await (await lookupVersion(name, version)).open());
+  const deps = await fetchDependencies(b, name, version);
+  await writeCachedDependencies(cacheRoot, name, version, deps);
+  return deps;
+}
+
+function isFullLoad(options: LoadOptions): boolean {
+  return !options.onlyMetadata && options.tables === undefined && options.media === undefined && options.attachments === undefined;
+}
+
+/** Does the work of {@link load} and returns the folder and selection. */
+export async function loadToCache(name: string, options: LoadOptions = {}): Promise<LoadedFolder> {
+  const config = settings();
+  const version = options.version ?? (await latestVersionIn(name));
+  const flavor = makeFlavor(options);
+  const id = flavorId(flavor);
+
+  for (const root of [config.sharedCacheRoot, options.cacheRoot ?? config.cacheRoot]) {
+    const folder = flavorFolder(root, name, version, id);
+    if (isComplete(folder)) return select(name, version, flavor, folder, await cachedDependencies(root, name, version), options);
+  }
+
+  const cacheRoot = options.cacheRoot ?? config.cacheRoot;
+  const folder = flavorFolder(cacheRoot, name, version, id);
+  const repository = await lookupVersion(name, version);
+  const backend = await repository.open();
+  const deps = await cachedDependencies(cacheRoot, name, version, backend);
+
+  return withLock(flavorLockFile(cacheRoot, name, version, id), async () => {
+    if (isComplete(folder)) return select(name, version, flavor, folder, deps, options);
+    await removeStaleStaging(folder);
+    const ctx: Context = {
+      name, version, flavor, folder, deps, backend, cacheRoot,
+      numWorkers: options.numWorkers ?? availableParallelism(),
+      verify: options.verify ?? true,
+      onProgress: options.onProgress,
+    };
+    await mkdir(folder, { recursive: true });
+    await fetchHeader(ctx);
+    const selection = await select(name, version, flavor, folder, deps, options, ctx);
+    await fetchAttachments(ctx, options);
+    await fetchMedia(ctx, selection.media);
+    if (isFullLoad(options)) await writeFile(join(folder, COMPLETE_FILE), "");
+    return selection;
+  }, options.timeout);
+}
+
+interface Context {
+  name: string; version: string; flavor: Flavor; folder: string; deps: Dependencies; backend: Backend;
+  cacheRoot: string; numWorkers: number; verify: boolean; onProgress?: ProgressListener;
+}
+
+/** Header into the flavour folder, with audb's `audb:` block (root, version, flavour). */
+async function fetchHeader(ctx: Context): Promise<void> {
+  const target = join(ctx.folder, "db.yaml");
+  if (existsSync(target)) return;
+  const original = join(versionFolder(ctx.cacheRoot, ctx.name, ctx.version), "db.yaml");
+  if (!existsSync(original)) await ctx.backend.getFile(headerKey(ctx.name, ctx.version), original);
+  const doc = parseDocument(await readFile(original, "utf8"));
+  const f = ctx.flavor;
+  doc.set("audb", {
+    root: ctx.folder,
+    version: ctx.version,
+    flavor: { bit_depth: f.bitDepth, channels: f.channels, format: f.format, mixdown: f.mixdown, sampling_rate: f.samplingRate },
+  });
+  await writeAtomic(target, doc.toString());
+}
+
+async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temp, data);
+  await rename(temp, path);
+}
+
+/**
+ * Chooses tables and media as audb does; with a context, fetches missing tables first
+ * (the media of selected tables are only known once the tables are there).
+ */
+async function select(
+  name: string, version: string, flavor: Flavor, folder: string, deps: Dependencies, options: LoadOptions, ctx?: Context,
+): Promise<LoadedFolder> {
+  const header = await readHeaderView(folder);
+  const allTables = [...header.tableIds, ...header.miscTableIds];
+  let tables = applyFilter(allTables, options.tables, "tables");
+  const needed = new Set([...tables, ...header.schemeMiscTables]);
+  tables = allTables.filter((t) => needed.has(t));
+  if (ctx) await fetchTables(ctx, tables);
+
+  let media: string[] = [];
+  if (!options.onlyMetadata) {
+    const removed = new Set(options.removedMedia ? [] : deps.removedMedia);
+    let candidates = deps.media.filter((f) => !removed.has(f));
+    if (options.tables !== undefined) {
+      const used = await tableMedia(folder, tables.filter((t) => header.tableIds.includes(t)));
+      candidates = candidates.filter((f) => used.has(f));
+    }
+    media = applyFilter(candidates, options.media, "media");
+  }
+  return { name, version, flavor, folder, tables, media };
+}
+
+async function fetchTables(ctx: Context, tables: string[]): Promise<void> {
+  const files = tables.map((id) => {
+    const parquet = `db.${id}.parquet`;
+    return ctx.deps.has(parquet) ? parquet : `db.${id}.csv`;
+  });
+  const missing = files.filter((f) => !existsSync(join(ctx.folder, f)));
+  const limit = pLimit(ctx.numWorkers);
+  await Promise.all(missing.map((file) => limit(async () => {
+    const id = file.replace(/^db\./, "").replace(/\.(csv|parquet)$/, "");
+    const version = ctx.deps.version(file);
+    await withStaging(ctx, async (staging) => {
+      if (file.endsWith(".parquet")) await ctx.backend.getFile(tableParquetKey(ctx.name, version, id), join(staging, file));
+      else {
+        await ctx.backend.getFile(tableZipKey(ctx.name, version, id), join(staging, "table.zip"));
+        await extractArchive(join(staging, "table.zip"), staging);
+      }
+      await verifyFiles(ctx, staging, [file], tableZipKey(ctx.name, version, id));
+      await rename(join(staging, file), join(ctx.folder, file));
+    });
+  })));
+  emit(ctx.onProgress, { phase: "tables", done: missing.length, total: missing.length });
+}
+
+/** Staging folders (`<folder>~XXXXXX`) left by a killed load; safe to remove while holding the lock. */
+async function removeStaleStaging(folder: string): Promise<void> {
+  const parent = dirname(folder);
+  const prefix = `${basename(folder)}~`;
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    if (entry.startsWith(prefix)) await rm(join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+async function withStaging<T>(ctx: Context, fn: (staging: string) => Promise<T>): Promise<T> {
+  const staging = await mkdtemp(`${ctx.folder}~`);
+  try {
+    return await fn(staging);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function verifyFiles(ctx: Context, root: string, files: string[], source: string): Promise<void> {
+  if (!ctx.verify) return;
+  const sums = await hashFiles(root, files.map((file) => ({ file, algorithm: algorithmOf(ctx.deps.checksum(file)) })), { numWorkers: 1 });
+  for (const file of files) {
+    const expected = ctx.deps.checksum(file);
+    if (sums.get(file) !== expected) {
+      throw new ChecksumMismatchError(`'${file}' from '${source}' has checksum ${sums.get(file)}, the dependency table of '${ctx.name}' ${ctx.version} says ${expected}: the repository copy is corrupt or was tampered with`);
+    }
+  }
+}
+
+async function fetchAttachments(ctx: Context, options: LoadOptions): Promise<void> {
+  const ids = applyFilter(ctx.deps.attachmentIds, options.attachments, "attachments");
+  const byId = new Map(ctx.deps.attachments.map((path) => [ctx.deps.archive(path), path]));
+  for (const id of ids) {
+    const path = byId.get(id)!;
+    if (existsSync(join(ctx.folder, path))) continue;
+    await withStaging(ctx, async (staging) => {
+      const key = attachmentKey(ctx.name, ctx.deps.version(path), id);
+      await ctx.backend.getFile(key, join(staging, "attachment.zip"));
+      const files = await extractArchive(join(staging, "attachment.zip"), join(staging, "x"));
+      for (const f of files) {
+        await mkdir(dirname(join(ctx.folder, f)), { recursive: true });
+        await rename(join(staging, "x", f), join(ctx.folder, f));
+      }
+    });
+  }
+}
+
+/** Media: link from other cached versions where possible, else download, verify, convert. */
+async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
+  const { deps, flavor, folder } = ctx;
+  const target = (f: string) => (deps.samplingRate(f) > 0 ? flavorDestination(flavor, f) : f);
+  let missing = media.filter((f) => !existsSync(join(folder, target(f))));
+  missing = await reuseFromOtherVersions(ctx, missing, target);
+
+  const byArchive = new Map<string, string[]>();
+  for (const f of missing) {
+    const key = `${deps.version(f)}\u0000${deps.archive(f)}`;
+    byArchive.set(key, [...(byArchive.get(key) ?? []), f]);
+  }
+  const total = missing.length;
+  let done = 0;
+  emit(ctx.onProgress, { phase: "download", done, total });
+  const limit = pLimit(ctx.numWorkers);
+  await Promise.all([...byArchive].map(([key, files]) => limit(async () => {
+    const [version, archive] = key.split("\u0000") as [string, string];
+    const remote = mediaKey(ctx.name, version, archive);
+    await withStaging(ctx, async (staging) => {
+      await ctx.backend.getFile(remote, join(staging, "media.zip"));
+      await extractArchive(join(staging, "media.zip"), join(staging, "x"));
+      await rm(join(staging, "media.zip"));
+      await verifyFiles(ctx, join(staging, "x"), files, remote);
+      const jobs: ConversionJob[] = [];
+      for (const f of files) {
+        const dest = join(folder, target(f));
+        await mkdir(dirname(dest), { recursive: true });
+        if (deps.samplingRate(f) > 0 && needsConversion(flavor, f, { bitDepth: deps.bitDepth(f), channels: deps.channels(f), samplingRate: deps.samplingRate(f) })) {
+          const converted = join(staging, "y", target(f));
+          await mkdir(dirname(converted), { recursive: true });
+          jobs.push({ src: join(staging, "x", f), dest: converted, options: conversionOptions(flavor) });
+        } else {
+          await rename(join(staging, "x", f), dest);
+        }
+      }
+      if (jobs.length > 0) {
+        await convertFiles(jobs, { numWorkers: 1 });
+        for (const job of jobs) await rename(job.dest, join(folder, job.dest.slice(join(staging, "y").length + 1)));
+      }
+    });
+    done += files.length;
+    emit(ctx.onProgress, { phase: "download", done, total });
+  })));
+}
+
+function conversionOptions(flavor: Flavor) {
+  return {
+    ...(flavor.samplingRate !== null ? { samplingRate: flavor.samplingRate } : {}),
+    ...(flavor.bitDepth !== null ? { bitDepth: flavor.bitDepth } : {}),
+    ...(flavor.channels !== null ? { channels: flavor.channels } : {}),
+    ...(flavor.format !== null ? { format: flavor.format } : {}),
+    mixdown: flavor.mixdown,
+  };
+}
+
+/** Links files that another cached version of this flavour holds with the same checksum; returns the rest. */
+async function reuseFromOtherVersions(ctx: Context, missing: string[], target: (f: string) => string): Promise<string[]> {
+  if (missing.length === 0) return missing;
+  const id = flavorId(ctx.flavor);
+  const roots = [...new Set([ctx.cacheRoot, settings().sharedCacheRoot])];
+  let rest = missing;
+  for (const root of roots) {
+    for (const other of await cachedFlavorVersions(root, ctx.name, id)) {
+      if (rest.length === 0) return rest;
+      if (root === ctx.cacheRoot && other === ctx.version) continue;
+      const otherDeps = await readCachedDependencies(root, ctx.name, other);
+      if (!otherDeps) continue;
+      const otherFolder = flavorFolder(root, ctx.name, other, id);
+      const still: string[] = [];
+      for (const f of rest) {
+        const src = join(otherFolder, target(f));
+        if (otherDeps.has(f) && otherDeps.checksum(f) === ctx.deps.checksum(f) && existsSync(src)) {
+          await linkOrCopy(src, join(ctx.folder, target(f)));
+        } else still.push(f);
+      }
+      emit(ctx.onProgress, { phase: "reuse", done: rest.length - still.length, total: missing.length });
+      rest = still;
+    }
+  }
+  return rest;
+}
+
+async function linkOrCopy(src: string, dest: string): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const temp = `${dest}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await link(src, temp);
+  } catch {
+    await copyFile(src, temp);
+  }
+  await rename(temp, dest);
+}

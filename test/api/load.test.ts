@@ -1,0 +1,163 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import "../helpers/counting-backend.js";
+import { resetTraffic, traffic } from "../helpers/counting-backend.js";
+import { writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { FSDD_TAGS, FULL_FSDD, MINI_FSDD, hasFullFsdd, historyDiff, manifest, materialize } from "../helpers/fsdd-history.js";
+import { loadToCache } from "../../src/api/load-cache.js";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { createArchive } from "../../src/core/archive.js";
+import { ChecksumMismatchError, FilterError, MissingVersionError } from "../../src/core/errors.js";
+import { Repository } from "../../src/core/repository.js";
+
+const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+const mediaGets = () => traffic.gets.filter((k) => k.includes("/media/"));
+
+/** Publishes the history; returns per version the folder the sources were materialised in. */
+async function publishHistory(source: string, repo: Repository, tags = FSDD_TAGS) {
+  const sources = new Map<string, string>();
+  for (const [tag, version] of tags) {
+    const root = await tempDir(`fsdd-${tag}-`);
+    await materialize(source, tag, root);
+    await writeFsddDatabase(root);
+    await publish(root, version, repo);
+    sources.set(version, root);
+  }
+  return sources;
+}
+
+async function expectIdentical(folder: string, source: string, files: string[]) {
+  for (const f of files) expect(readFileSync(join(folder, f)).equals(readFileSync(join(source, f))), f).toBe(true);
+}
+
+describe("load the FSDD history", () => {
+  const cases = hasFullFsdd ? [["mini", MINI_FSDD], ["full", FULL_FSDD]] : [["mini", MINI_FSDD]];
+  for (const [label, source] of cases) {
+    test(`downloads only what the previous versions do not hold (${label})`, { timeout: 300_000 }, async () => {
+      const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+      const cacheRoot = await tempDir("cache-");
+      configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "no-shared") });
+      const sources = await publishHistory(source!, repo, FSDD_TAGS.filter(([, v]) => ["1.0.7", "1.0.8", "1.0.10"].includes(v)));
+
+      resetTraffic();
+      const v107 = await loadToCache("fsdd", { version: "1.0.7" });
+      expect(mediaGets()).toHaveLength(manifest(source!, "v1.0.7").size);
+      await expectIdentical(v107.folder, sources.get("1.0.7")!, v107.media);
+      expect(existsSync(join(v107.folder, ".complete"))).toBe(true);
+
+      resetTraffic();
+      const v108 = await loadToCache("fsdd", { version: "1.0.8" });
+      expect(mediaGets()).toHaveLength(historyDiff(source!, "v1.0.7", "v1.0.8").changed.length);
+      await expectIdentical(v108.folder, sources.get("1.0.8")!, v108.media);
+      if (label === "full") expect(mediaGets()).toHaveLength(500);
+
+      resetTraffic();
+      const v1010 = await loadToCache("fsdd", { version: "1.0.10" });
+      const diff = historyDiff(source!, "v1.0.8", "v1.0.10");
+      expect(mediaGets()).toHaveLength(diff.added.length + diff.changed.length);
+      if (label === "full") expect(mediaGets()).toHaveLength(1500);
+      await expectIdentical(v1010.folder, sources.get("1.0.10")!, v1010.media);
+      // reused files are hard links, not copies
+      const shared = v1010.media.find((f) => v108.media.includes(f))!;
+      expect(statSync(join(v1010.folder, shared)).ino).toBe(statSync(join(v108.folder, shared)).ino);
+
+      resetTraffic();
+      await loadToCache("fsdd", { version: "1.0.10" });
+      expect(traffic.gets).toEqual([]);
+    });
+  }
+});
+
+describe("load", () => {
+  let repo: Repository;
+  let source: string;
+  let cacheRoot: string;
+  beforeAll(async () => {
+    repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+    source = await tempDir("fsdd-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    await writeFsddDatabase(source);
+    await publish(source, "1.0.0", repo);
+  });
+  const fresh = async () => {
+    cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  };
+
+  test("the default flavour folder is named as audb names it, with an audb block in db.yaml", async () => {
+    await fresh();
+    const loaded = await loadToCache("fsdd");
+    expect(loaded.version).toBe("1.0.0");
+    expect(loaded.folder).toBe(join(cacheRoot, "fsdd", "1.0.0", "d3b62a9b"));
+    const header = await readFile(join(loaded.folder, "db.yaml"), "utf8");
+    expect(header).toContain("audb:");
+    expect(header).toContain(`root: ${loaded.folder}`);
+    expect((await readdir(join(cacheRoot, "fsdd", "1.0.0"))).filter((e) => e.includes("~"))).toEqual([]);
+  });
+
+  test("partial loads: tables, media, onlyMetadata; a later full load fills in the rest", async () => {
+    await fresh();
+    resetTraffic();
+    const meta = await loadToCache("fsdd", { onlyMetadata: true });
+    expect(meta.media).toEqual([]);
+    expect(mediaGets()).toEqual([]);
+    expect(existsSync(join(meta.folder, "db.files.csv"))).toBe(true);
+    expect(existsSync(join(meta.folder, "db.speaker.csv"))).toBe(true);
+    expect(existsSync(join(meta.folder, ".complete"))).toBe(false);
+
+    const some = await loadToCache("fsdd", { media: "_theo_" });
+    expect(some.media).toHaveLength(6);
+    expect(mediaGets()).toHaveLength(6);
+    const exact = await loadToCache("fsdd", { media: ["recordings/0_lucas_0.wav"] });
+    expect(exact.media).toEqual(["recordings/0_lucas_0.wav"]);
+
+    const onlySpeaker = await loadToCache("fsdd", { tables: ["speaker"], onlyMetadata: true });
+    expect(onlySpeaker.tables).toEqual(["speaker"]);
+
+    resetTraffic();
+    const full = await loadToCache("fsdd");
+    expect(mediaGets()).toHaveLength(36 - 7);
+    expect(existsSync(join(full.folder, ".complete"))).toBe(true);
+    await expectIdentical(full.folder, source, full.media);
+  });
+
+  test("filters that match nothing and unknown versions are typed errors naming them", async () => {
+    await fresh();
+    await expect(loadToCache("fsdd", { media: "nothing-like-this" })).rejects.toThrow(FilterError);
+    await expect(loadToCache("fsdd", { media: "nothing-like-this" })).rejects.toThrow(/media: 'nothing-like-this' matches nothing/);
+    await expect(loadToCache("fsdd", { tables: ["nope"] })).rejects.toThrow(/tables: 'nope' not found/);
+    await expect(loadToCache("fsdd", { version: "9.9.9" })).rejects.toThrow(MissingVersionError);
+    await expect(loadToCache("fsdd", { version: "9.9.9" })).rejects.toThrow(/9\.9\.9.*available: 1\.0\.0/);
+    await expect(loadToCache("no-such-db")).rejects.toThrow(/'no-such-db' is not in any configured repository/);
+  });
+
+  test("a tampered archive is detected and nothing is left under a final name", async () => {
+    const host = await tempDir("repo-");
+    const tampered = new Repository("data", host, "file-system");
+    const copy = await tempDir("fsdd-copy-");
+    await materialize(MINI_FSDD, "v1.0.10", copy);
+    await writeFsddDatabase(copy);
+    await publish(copy, "1.0.0", tampered);
+    // replace one file inside its archive by other bytes
+    const work = await tempDir("tamper-");
+    await cp(join(source, "recordings"), join(work, "recordings"), { recursive: true });
+    await writeFile(join(work, "recordings/0_george_0.wav"), Buffer.from("not the original"));
+    const { archiveName } = await import("../../src/core/archive.js");
+    await createArchive(join(host, "data/fsdd/media/1.0.0", `${archiveName("recordings/0_george_0.wav")}.zip`), work, ["recordings/0_george_0.wav"]);
+    cacheRoot = await tempDir("cache-");
+    configure({ repositories: [tampered], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+    const err = await loadToCache("fsdd").catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ChecksumMismatchError);
+    expect((err as Error).message).toContain("recordings/0_george_0.wav");
+    const folder = join(cacheRoot, "fsdd", "1.0.0", "d3b62a9b");
+    expect(existsSync(join(folder, "recordings/0_george_0.wav"))).toBe(false);
+    expect(existsSync(join(folder, ".complete"))).toBe(false);
+    // the checksum check can be turned off, as in audb
+    const loaded = await loadToCache("fsdd", { verify: false });
+    expect(readFileSync(join(loaded.folder, "recordings/0_george_0.wav"), "utf8")).toBe("not the original");
+  });
+});
