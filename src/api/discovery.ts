@@ -1,0 +1,109 @@
+import { BackendUnavailableError } from "../../backends/backend.js";
+import { flavorFolder, isComplete, listCache } from "../core/cache.js";
+import type { Dependencies } from "../core/dependencies.js";
+import { flavorId, makeFlavor, type FlavorOptions } from "../core/flavor.js";
+import { listDatabases, listVersions, sortVersions } from "../core/layout.js";
+import type { Repository } from "../core/repository.js";
+import { cachedDependencies } from "./load-cache.js";
+import { latestVersionIn, lookupVersion, versionsIn } from "./resolve.js";
+import { settings } from "./settings.js";
+
+/** One published database version and the repository holding it. */
+export interface AvailableVersion {
+  name: string;
+  version: string;
+  repository: Repository;
+}
+
+/** One flavour folder in the cache. */
+export interface CachedFlavor {
+  name: string;
+  version: string;
+  flavorId: string;
+  path: string;
+  /** True when every file of the database is there (`.complete`). */
+  complete: boolean;
+}
+
+async function listRepository(repository: Repository, name?: string): Promise<AvailableVersion[]> {
+  try {
+    const backend = await repository.open();
+    const names = name === undefined ? await listDatabases(backend) : [name];
+    const out: AvailableVersion[] = [];
+    for (const n of names) {
+      for (const version of await listVersions(backend, n)) out.push({ name: n, version, repository });
+    }
+    return out;
+  } catch (e) {
+    throw new BackendUnavailableError(`cannot list repository ${repository.toString()}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * Every database version in the configured repositories, sorted by name then version
+ * (a version in several repositories is listed once, from the first). With
+ * `onlyLatest`, only the newest version of each database.
+ */
+export async function available(options: { onlyLatest?: boolean } = {}): Promise<AvailableVersion[]> {
+  const byKey = new Map<string, AvailableVersion>();
+  for (const repository of settings().repositories) {
+    for (const entry of await listRepository(repository)) {
+      const key = `${entry.name}\u0000${entry.version}`;
+      if (!byKey.has(key)) byKey.set(key, entry);
+    }
+  }
+  const byName = new Map<string, AvailableVersion[]>();
+  for (const entry of byKey.values()) byName.set(entry.name, [...(byName.get(entry.name) ?? []), entry]);
+  const out: AvailableVersion[] = [];
+  for (const name of [...byName.keys()].sort()) {
+    const entries = byName.get(name)!;
+    const order = sortVersions(entries.map((e) => e.version));
+    const sorted = order.map((v) => entries.find((e) => e.version === v)!);
+    out.push(...(options.onlyLatest ? sorted.slice(-1) : sorted));
+  }
+  return out;
+}
+
+/** Published versions of `name` across the configured repositories, ascending; `[]` when unknown. */
+export async function versions(name: string): Promise<string[]> {
+  const found = await versionsIn(name);
+  if (found.length === 0) await Promise.all(settings().repositories.map((r) => listRepository(r, name)));
+  return found;
+}
+
+/** The newest version of `name`; MissingVersionError when it is in no repository. */
+export async function latestVersion(name: string): Promise<string> {
+  await versions(name);
+  return latestVersionIn(name);
+}
+
+/** The repository that holds `name` `version` (the first configured one); MissingVersionError otherwise. */
+export async function repository(name: string, version: string): Promise<Repository> {
+  return lookupVersion(name, version);
+}
+
+/**
+ * True when `name` (default: latest version) in the given flavour is complete in the
+ * shared cache or in the user cache (`cacheRoot`, default from configuration).
+ */
+export async function exists(name: string, options: { version?: string } & FlavorOptions & { cacheRoot?: string } = {}): Promise<boolean> {
+  const config = settings();
+  const version = options.version ?? (await latestVersion(name));
+  const id = flavorId(makeFlavor(options));
+  return [config.sharedCacheRoot, options.cacheRoot ?? config.cacheRoot].some((root) => isComplete(flavorFolder(root, name, version, id)));
+}
+
+/** The dependency table of `name` `version` (default: latest), cached under `cacheRoot`. */
+export async function dependencies(name: string, options: { version?: string; cacheRoot?: string } = {}): Promise<Dependencies> {
+  const version = options.version ?? (await latestVersion(name));
+  return cachedDependencies(options.cacheRoot ?? settings().cacheRoot, name, version);
+}
+
+/** Flavour folders in the cache (`cacheRoot`, default the user cache), optionally of one database. */
+export async function cached(options: { cacheRoot?: string; name?: string } = {}): Promise<CachedFlavor[]> {
+  const entries = await listCache(options.cacheRoot ?? settings().cacheRoot);
+  const out = options.name === undefined ? entries : entries.filter((e) => e.name === options.name);
+  const versionRank = new Map(sortVersions([...new Set(out.map((e) => e.version))]).map((v, i) => [v, i]));
+  return out.sort((a, b) =>
+    a.name.localeCompare(b.name) || versionRank.get(a.version)! - versionRank.get(b.version)! || a.flavorId.localeCompare(b.flavorId));
+}
