@@ -1,0 +1,97 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Backend } from "../../backends/backend.js";
+import { createArchive, extractArchive } from "../core/archive.js";
+import { CACHED_DEPENDENCY_FILE, versionFolder } from "../core/cache.js";
+import { DependencyType, MissingDependencyError, type Dependencies } from "../core/dependencies.js";
+import { dependenciesToCsv } from "../core/dependencies-csv.js";
+import { MissingVersionError } from "../core/errors.js";
+import { depsParquetKey, depsZipKey, listVersions, mediaKey } from "../core/layout.js";
+import { fetchDependencies } from "../core/remote-dependencies.js";
+import { settings } from "./settings.js";
+
+/**
+ * Uploads `deps` as `N/V/db.zip` (holding `db.csv`) and deletes `N/V/db.parquet`, which
+ * readers would otherwise prefer.
+ */
+export async function uploadDependencyTable(backend: Backend, name: string, version: string, deps: Dependencies, workDir: string): Promise<void> {
+  const dir = await mkdtemp(join(workDir, "deps-"));
+  await writeFile(join(dir, "db.csv"), dependenciesToCsv(deps));
+  await createArchive(join(dir, "db.zip"), dir, ["db.csv"]);
+  await backend.putFile(depsZipKey(name, version), join(dir, "db.zip"));
+  if (await backend.exists(depsParquetKey(name, version))) await backend.remove(depsParquetKey(name, version));
+}
+
+/** Downloads a media archive and uploads it again (same key) without `files`; may leave an empty zip. */
+async function rewriteArchive(backend: Backend, key: string, files: Set<string>, workDir: string): Promise<string[]> {
+  const dir = await mkdtemp(join(workDir, "archive-"));
+  await backend.getFile(key, join(dir, "in.zip"));
+  const entries = await extractArchive(join(dir, "in.zip"), join(dir, "x"));
+  const gone = entries.filter((f) => files.has(f));
+  if (gone.length > 0) {
+    await createArchive(join(dir, "out.zip"), join(dir, "x"), entries.filter((f) => !files.has(f)));
+    await backend.putFile(key, join(dir, "out.zip"));
+  }
+  await rm(dir, { recursive: true, force: true });
+  return gone;
+}
+
+/**
+ * Removes media files from every version of `name` in every configured repository, as
+ * audb's `remove_media`: the rows stay in each dependency table, marked removed, and the
+ * files are deleted from the archives that version uploaded. Tables still list the files;
+ * loads skip them unless `removedMedia: true`. Per version, the dependency table goes up
+ * before any archive changes, so an interrupted run leaves every version loadable; running
+ * again finishes the job. A file that no version holds is a {@link MissingDependencyError}.
+ */
+export async function removeMedia(name: string, files: string | string[], options: { verbose?: boolean } = {}): Promise<void> {
+  const wanted = [...new Set(typeof files === "string" ? [files] : files)];
+  const config = settings();
+  const tables: { backend: Backend; repository: string; version: string; deps: Dependencies; here: string[] }[] = [];
+  for (const repository of config.repositories) {
+    const backend = await repository.open();
+    for (const version of await listVersions(backend, name)) {
+      const deps = await fetchDependencies(backend, name, version);
+      const here = wanted.filter((f) => deps.has(f) && deps.type(f) === DependencyType.media);
+      tables.push({ backend, repository: repository.name, version, deps, here });
+    }
+  }
+  if (tables.length === 0) {
+    throw new MissingVersionError(`database '${name}' is not in any configured repository (${config.repositories.map((r) => r.name).join(", ") || "none configured"})`);
+  }
+  const found = new Set(tables.flatMap((t) => t.here));
+  const missing = wanted.filter((f) => !found.has(f));
+  if (missing.length > 0) {
+    throw new MissingDependencyError(`${missing.map((f) => `'${f}'`).join(", ")}: not a media file of any version of '${name}'`);
+  }
+
+  const log = (line: string) => options.verbose && process.stderr.write(`${line}\n`);
+  const workDir = await mkdtemp(join(tmpdir(), "audb-remove-media-"));
+  try {
+    for (const { backend, repository, version, deps, here } of tables) {
+      const newlyRemoved = here.filter((f) => !deps.removed(f));
+      if (newlyRemoved.length > 0) {
+        newlyRemoved.forEach((f) => deps.markRemoved(f));
+        await uploadDependencyTable(backend, name, version, deps, workDir);
+        for (const root of [config.cacheRoot, config.sharedCacheRoot]) {
+          await rm(join(versionFolder(root, name, version), CACHED_DEPENDENCY_FILE), { force: true }).catch(() => undefined);
+        }
+        log(`${name} ${version}: marked ${newlyRemoved.length} file(s) removed in repository '${repository}'`);
+      }
+      // files marked by an earlier, interrupted run too: their archives may still hold them
+      const byArchive = new Map<string, Set<string>>();
+      for (const f of here.filter((f) => deps.version(f) === version)) {
+        const key = mediaKey(name, version, deps.archive(f));
+        byArchive.set(key, (byArchive.get(key) ?? new Set<string>()).add(f));
+      }
+      for (const [key, inArchive] of byArchive) {
+        if (!(await backend.exists(key))) continue;
+        const gone = await rewriteArchive(backend, key, inArchive, workDir);
+        if (gone.length > 0) log(`${name} ${version}: deleted ${gone.join(", ")} from ${key}`);
+      }
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
