@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Resampler, resample } from "../src/audio/resample.js";
+import { Resampler, resample, resampledLength } from "../src/audio/resample.js";
 
 const SECONDS = 60;
 const RUNS = 5;
@@ -22,10 +22,10 @@ const PAIRS: [number, number][] = [
 const BLOCK = 65536;
 
 // A 44-byte-header 16-bit PCM mono WAV, enough for this bench (not src/audio/wav.ts on purpose).
-function writeWav16(path: string, rate: number, samples: Float32Array): void {
-  const buf = Buffer.alloc(44 + 2 * samples.length);
+function wavBuffer(rate: number, n: number): { buf: Buffer; pcm: Int16Array } {
+  const buf = Buffer.alloc(44 + 2 * n);
   buf.write("RIFF", 0, "ascii");
-  buf.writeUInt32LE(36 + 2 * samples.length, 4);
+  buf.writeUInt32LE(36 + 2 * n, 4);
   buf.write("WAVE", 8, "ascii");
   buf.write("fmt ", 12, "ascii");
   buf.writeUInt32LE(16, 16);
@@ -36,12 +36,22 @@ function writeWav16(path: string, rate: number, samples: Float32Array): void {
   buf.writeUInt16LE(2, 32);
   buf.writeUInt16LE(16, 34);
   buf.write("data", 36, "ascii");
-  buf.writeUInt32LE(2 * samples.length, 40);
-  const pcm = new Int16Array(buf.buffer, buf.byteOffset + 44, samples.length);
+  buf.writeUInt32LE(2 * n, 40);
+  return { buf, pcm: new Int16Array(buf.buffer, buf.byteOffset + 44, n) };
+}
+
+/** Float -> 16 bit: round (half up; Math.round is several times slower here), clip. Returns the next write position. */
+function toPcm16(samples: Float32Array, pcm: Int16Array, at: number): number {
   for (let i = 0; i < samples.length; i++) {
-    const v = Math.round(samples[i]! * 32768);
-    pcm[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    const v = Math.floor(samples[i]! * 32768 + 0.5);
+    pcm[at + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
   }
+  return at + samples.length;
+}
+
+function writeWav16(path: string, rate: number, samples: Float32Array): void {
+  const { buf, pcm } = wavBuffer(rate, samples.length);
+  toPcm16(samples, pcm, 0);
   writeFileSync(path, buf);
 }
 
@@ -51,11 +61,14 @@ function readWav16(path: string): { rate: number; samples: Float32Array } {
     throw new Error(`${path}: not a 44-byte-header 16-bit WAV`);
   }
   const n = buf.readUInt32LE(40) / 2;
-  // Copy into an aligned buffer: the file's bytes start at an arbitrary offset.
-  const pcm = new Int16Array(n);
-  new Uint8Array(pcm.buffer).set(buf.subarray(44, 44 + 2 * n));
+  let pcm: Int16Array;
+  if ((buf.byteOffset + 44) % 2 === 0) pcm = new Int16Array(buf.buffer, buf.byteOffset + 44, n);
+  else {
+    pcm = new Int16Array(n);
+    new Uint8Array(pcm.buffer).set(buf.subarray(44, 44 + 2 * n));
+  }
   const samples = new Float32Array(n);
-  for (let i = 0; i < n; i++) samples[i] = pcm[i]! / 32768;
+  for (let i = 0; i < n; i++) samples[i] = pcm[i]! * (1 / 32768);
   return { rate: buf.readUInt32LE(24), samples };
 }
 
@@ -63,16 +76,11 @@ function readWav16(path: string): { rate: number; samples: Float32Array } {
 function oursFileToFile(input: string, output: string, outRate: number): void {
   const { rate, samples } = readWav16(input);
   const r = new Resampler(rate, outRate, 1);
-  const parts: Float32Array[] = [];
-  for (let at = 0; at < samples.length; at += BLOCK) parts.push(r.process([samples.subarray(at, at + BLOCK)])[0]!);
-  parts.push(r.flush()[0]!);
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  const { buf, pcm } = wavBuffer(outRate, resampledLength(samples.length, rate, outRate));
   let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  writeWav16(output, outRate, out);
+  for (let at = 0; at < samples.length; at += BLOCK) o = toPcm16(r.process([samples.subarray(at, at + BLOCK)])[0]!, pcm, o);
+  toPcm16(r.flush()[0]!, pcm, o);
+  writeFileSync(output, buf);
 }
 
 function testSignal(rate: number): Float32Array {
@@ -105,11 +113,34 @@ function ensureSox(): boolean {
   return haveSox();
 }
 
-function time(fn: () => void): number {
+interface Times {
+  wall: number;
+  cpu: number;
+}
+
+/** Wall-clock and CPU seconds (user + system, all of this process's threads) of fn. */
+function time(fn: () => void): Times {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   fn();
-  return (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
 }
+
+/** sox's own wall-clock and CPU seconds, from bash's `time`. */
+function timeSox(input: string, output: string, outRate: number): Times {
+  const res = spawnSync(
+    "bash",
+    ["-c", 'TIMEFORMAT="%3R %3U %3S"; time sox "$@" 2>/dev/null', "bash", input, output, "rate", "-h", String(outRate)],
+    { encoding: "utf8" },
+  );
+  const m = /([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(res.stderr);
+  if (res.status !== 0 || m === null) throw new Error(`sox failed: ${res.stderr}`);
+  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]) };
+}
+
+const best = (a: Times, b: Times): Times => ({ wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu) });
+const NONE: Times = { wall: Infinity, cpu: Infinity };
 
 export default async function bench(): Promise<void> {
   const sox = ensureSox();
@@ -125,40 +156,37 @@ export default async function bench(): Promise<void> {
       signals.set(a, readWav16(path).samples);
     }
     const rows: string[] = [];
-    const fmt = (seconds: number) => `${Math.round(SECONDS / seconds)}x`;
+    const x = (seconds: number) => `${Math.round(SECONDS / seconds)}x`;
     for (const [a, b] of PAIRS) {
       const input = inputs.get(a)!;
-      const x = signals.get(a)!;
+      const sig = signals.get(a)!;
       // Warm up: tables, JIT, wasm instance.
-      resample([x.subarray(0, a)], a, b, { kernel: "wasm" });
-      resample([x.subarray(0, a)], a, b, { kernel: "js" });
-      let ours = Infinity;
-      let soxBest = Infinity;
-      let wasm = Infinity;
-      let js = Infinity;
+      resample([sig.subarray(0, a)], a, b, { kernel: "wasm" });
+      resample([sig.subarray(0, a)], a, b, { kernel: "js" });
+      oursFileToFile(input, join(dir, "ours.wav"), b);
+      let ours = NONE;
+      let soxT = NONE;
+      let wasm = NONE;
+      let js = NONE;
       for (let run = 0; run < RUNS; run++) {
-        ours = Math.min(ours, time(() => oursFileToFile(input, join(dir, "ours.wav"), b)));
-        if (sox) {
-          soxBest = Math.min(
-            soxBest,
-            time(() => {
-              const res = spawnSync("sox", [input, join(dir, "sox.wav"), "rate", "-h", String(b)], { stdio: "pipe" });
-              if (res.status !== 0) throw new Error(`sox failed: ${res.stderr}`);
-            }),
-          );
-        }
-        wasm = Math.min(wasm, time(() => resample([x], a, b, { kernel: "wasm" })));
-        if (run < 2) js = Math.min(js, time(() => resample([x], a, b, { kernel: "js" })));
+        ours = best(ours, time(() => oursFileToFile(input, join(dir, "ours.wav"), b)));
+        if (sox) soxT = best(soxT, timeSox(input, join(dir, "sox.wav"), b));
+        wasm = best(wasm, time(() => resample([sig], a, b, { kernel: "wasm" })));
+        if (run < 2) js = best(js, time(() => resample([sig], a, b, { kernel: "js" })));
       }
-      const vsSox = sox ? `${(soxBest / ours).toFixed(2)}` : "n/a";
+      const pair = `${a / 1000}k -> ${b / 1000}k`;
+      const soxCol = (t: number) => (sox ? x(t) : "n/a");
+      const ratio = (o: number, s: number) => (sox ? (s / o).toFixed(2) : "n/a");
       rows.push(
-        `| ${a / 1000}k -> ${b / 1000}k | ${fmt(ours)} | ${sox ? fmt(soxBest) : "n/a"} | ${vsSox} | ${fmt(wasm)} | ${fmt(js)} |`,
+        `| ${pair} | ${x(ours.wall)} | ${soxCol(soxT.wall)} | ${ratio(ours.wall, soxT.wall)} | ` +
+          `${x(ours.cpu)} | ${soxCol(soxT.cpu)} | ${ratio(ours.cpu, soxT.cpu)} | ${x(wasm.wall)} | ${x(js.wall)} |`,
       );
     }
-    console.log(`${SECONDS} s mono, one core, best of ${RUNS} (js kernel: best of 2)\n`);
-    console.log("| pair | ours file to file | sox rate -h file to file | ours / sox | wasm kernel | js kernel |");
-    console.log("|---|---|---|---|---|---|");
+    console.log(`${SECONDS} s mono 16-bit WAV, one core, best of ${RUNS} runs (js kernel: best of 2)\n`);
+    console.log("| pair | ours file to file | sox rate -h file to file | ours / sox | ours, CPU time | sox, CPU time | ours / sox, CPU | wasm kernel | js kernel |");
+    console.log("|---|---|---|---|---|---|---|---|---|");
     for (const row of rows) console.log(row);
+    console.log("\nx realtime = 60 s / time taken (wall clock unless marked CPU time). ours / sox > 1: ours is faster.");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,9 +18,18 @@ export interface Kernel {
   poly(x: Float32Array, xOff: number, table: PolyTable, phase: number, y: Float32Array, yOff: number, n: number): void;
   /**
    * n outputs of the decimator by 2: y[yOff + m] = sum_{|j|<=K} h[|j|] x[xOff + 2m + K + j].
-   * x must hold 2(n-1) + 2K + 1 samples from xOff.
+   * x must hold dec2Span(table, n) samples from xOff (all of them valid data or padding zeros:
+   * a block kernel reads them all, and they all sway its rounding).
    */
   dec2(x: Float32Array, xOff: number, table: Dec2Table, y: Float32Array, yOff: number, n: number): void;
+  /**
+   * Outputs per block of dec2: a stream asks for whole blocks (counted from its first output)
+   * until its end, so that every output is computed from the same samples however the stream
+   * is cut into blocks, and streaming gives exactly the whole-signal result.
+   */
+  dec2Block(table: Dec2Table): number;
+  /** Input samples dec2 reads for n outputs (n a multiple of dec2Block, or the stream's last call). */
+  dec2Span(table: Dec2Table, n: number): number;
 }
 
 export const jsKernel: Kernel = {
@@ -63,6 +72,8 @@ export const jsKernel: Kernel = {
       y[yOff + m] = s0 + s1;
     }
   },
+  dec2Block: () => 1,
+  dec2Span: (table, n) => (n <= 0 ? 0 : 2 * (n - 1) + 2 * table.K + 1),
 };
 
 // The few WebAssembly JS API types used here (the project's TypeScript libs have no DOM types).
@@ -81,8 +92,10 @@ interface WasmExports {
   memory: WasmMemory;
   __heap_base: { readonly value: number };
   poly(x: number, coef: number, T: number, L: number, q: number, r: number, phase: number, y: number, n: number): void;
-  deinterleave(x: number, e: number, o: number, n: number): void;
-  dec2(e: number, o: number, h: number, P: number, y: number, n: number): void;
+  dec2fft(
+    x: number, nblocks: number, N: number, K: number, Hr: number, Hi: number,
+    twNr: number, twNi: number, twHr: number, twHi: number, work: number, y: number,
+  ): void;
 }
 
 /** Coefficient tables kept resident in wasm memory before the region is recycled (bytes). */
@@ -161,25 +174,38 @@ class WasmKernel implements Kernel {
     }
   }
 
+  dec2Block(table: Dec2Table): number {
+    return table.fft.B;
+  }
+
+  dec2Span(table: Dec2Table, n: number): number {
+    const { B, N } = table.fft;
+    const blocks = Math.ceil(n / B);
+    return blocks === 0 ? 0 : 2 * B * (blocks - 1) + B + N;
+  }
+
   dec2(x: Float32Array, xOff: number, table: Dec2Table, y: Float32Array, yOff: number, n: number): void {
     const { K } = table;
-    const hPtr = this.upload(table.h);
+    const { N, B, H, twN, twHalf } = table.fft;
+    const hPtr = this.upload(H);
+    const twNPtr = this.upload(twN);
+    const twHPtr = this.upload(twHalf);
+    const blocksPerCall = Math.max(1, Math.floor(CHUNK / B));
     let done = 0;
     while (done < n) {
-      const count = Math.min(CHUNK, n - done);
-      const count16 = Math.ceil(count / 16) * 16;
-      const half = count16 + K + 1; // deinterleaved samples the kernel reads
-      const xPtr = this.tableTop;
-      const ePtr = xPtr + align16(half * 8);
-      const oPtr = ePtr + align16(half * 4);
-      const yPtr = oPtr + align16(half * 4);
-      const heap = this.reserve(yPtr + count16 * 4);
+      const blocks = Math.min(blocksPerCall, Math.ceil((n - done) / B));
+      const count = Math.min(blocks * B, n - done);
+      const span = 2 * B * (blocks - 1) + B + N;
+      const workPtr = this.tableTop;
+      const xPtr = workPtr + 16 * N;
+      const yPtr = xPtr + align16(span * 4);
+      const heap = this.reserve(yPtr + blocks * B * 4);
       const from = xOff + 2 * done;
-      const avail = Math.min(2 * half, x.length - from);
-      heap.set(x.subarray(from, from + avail), xPtr >> 2);
-      if (avail < 2 * half) heap.fill(0, (xPtr >> 2) + avail, (xPtr >> 2) + 2 * half);
-      this.ex.deinterleave(xPtr, ePtr, oPtr, half);
-      this.ex.dec2(ePtr, oPtr, hPtr, K / 2, yPtr, count16);
+      heap.set(x.subarray(from, from + span), xPtr >> 2);
+      this.ex.dec2fft(
+        xPtr, blocks, N, K, hPtr, hPtr + 4 * N,
+        twNPtr, twNPtr + twN.byteLength / 2, twHPtr, twHPtr + twHalf.byteLength / 2, workPtr, yPtr,
+      );
       y.set(heap.subarray(yPtr >> 2, (yPtr >> 2) + count), yOff + done);
       done += count;
     }

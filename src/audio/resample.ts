@@ -239,21 +239,25 @@ class Dec2Stage extends Stage {
 
   run(target: number | null): Float32Array[] {
     const { K } = this.table;
+    const kernel = this.kernel;
+    // Local position 0 of the kernel: absolute position 2 * produced - K.
+    const avail = this.end - (2 * this.produced - K);
     let n: number;
     if (target === null) {
-      // Output m needs positions up to 2m + K.
-      n = Math.max(0, Math.floor((this.end - 1 - K) / 2) - this.produced + 1);
+      // Whole blocks whose samples have all arrived.
+      const block = kernel.dec2Block(this.table);
+      let blocks = Math.floor(Math.max(0, avail - kernel.dec2Span(this.table, block)) / (2 * block));
+      if (kernel.dec2Span(this.table, (blocks + 1) * block) <= avail) blocks++;
+      n = blocks * block;
     } else {
       n = Math.max(0, target - this.produced);
-      if (n > 0) {
-        const need = 2 * (target - 1) + K + 1;
-        if (need > this.end) this.append(null, need - this.end);
-      }
+      const need = kernel.dec2Span(this.table, n);
+      if (need > avail) this.append(null, need - avail);
     }
     const out = this.outputs(n);
     if (n > 0) {
       const xOff = this.start + (2 * this.produced - K - this.pos);
-      for (let c = 0; c < this.channels; c++) this.kernel.dec2(this.bufs[c]!, xOff, this.table, out[c]!, 0, n);
+      for (let c = 0; c < this.channels; c++) kernel.dec2(this.bufs[c]!, xOff, this.table, out[c]!, 0, n);
       this.produced += n;
     }
     this.dropBefore(2 * this.produced - K);
@@ -269,7 +273,7 @@ interface InternalOptions extends ResampleOptions {
 function checkTableSize(inRate: number, outRate: number, twoStage: boolean): void {
   let L: number;
   let halfLength: number;
-  if (twoStage && inRate >= 2 * outRate) {
+  if (twoStage && inRate > outRate) {
     if (inRate === 2 * outRate) return;
     L = ratio(inRate, 2 * outRate).L;
     halfLength = relaxedDesign(inRate, outRate).halfLength;
