@@ -6,7 +6,7 @@ import pLimit from "p-limit";
 import { parseDocument } from "yaml";
 import type { Backend } from "../../backends/backend.js";
 import { convertFiles, type ConversionJob } from "../audio/convert-files.js";
-import { extractArchive } from "../core/archive.js";
+import { ArchiveError, extractArchive } from "../core/archive.js";
 import {
   COMPLETE_FILE, cachedFlavorVersions, flavorFolder, flavorLockFile, isComplete, readCachedDependencies,
   versionFolder, writeCachedDependencies,
@@ -113,9 +113,10 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
   }, options.timeout);
 }
 
-interface Context {
+/** What the fetch steps need; `reuse: false` never links files from other cached versions. */
+export interface Context {
   name: string; version: string; flavor: Flavor; folder: string; deps: Dependencies; backend: Backend;
-  cacheRoot: string; numWorkers: number; verify: boolean; onProgress?: ProgressListener;
+  cacheRoot: string; numWorkers: number; verify: boolean; onProgress?: ProgressListener; reuse?: boolean;
 }
 
 /** Header into the flavour folder, with audb's `audb:` block (root, version, flavour). */
@@ -167,7 +168,7 @@ async function select(
   return { name, version, flavor, folder, tables, media };
 }
 
-async function fetchTables(ctx: Context, tables: string[]): Promise<void> {
+export async function fetchTables(ctx: Context, tables: string[]): Promise<void> {
   const files = tables.map((id) => {
     const parquet = `db.${id}.parquet`;
     return ctx.deps.has(parquet) ? parquet : `db.${id}.csv`;
@@ -219,7 +220,7 @@ async function verifyFiles(ctx: Context, root: string, files: string[], source: 
   }
 }
 
-async function fetchAttachments(ctx: Context, options: LoadOptions): Promise<void> {
+export async function fetchAttachments(ctx: Context, options: LoadOptions): Promise<void> {
   const ids = applyFilter(ctx.deps.attachmentIds, options.attachments, "attachments");
   const byId = new Map(ctx.deps.attachments.map((path) => [ctx.deps.archive(path), path]));
   for (const id of ids) {
@@ -237,50 +238,107 @@ async function fetchAttachments(ctx: Context, options: LoadOptions): Promise<voi
   }
 }
 
-/** Media: link from other cached versions where possible, else download, verify, convert. */
-async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
+/** Archives up to this size (estimated from the dependency table) are read into memory, not written to disk. */
+const IN_MEMORY_ARCHIVE_BYTES = 32 * 1024 * 1024;
+
+/** A media archive: in memory when small, else downloaded into the staging folder. */
+async function fetchArchive(ctx: Context, key: string, files: string[], staging: string): Promise<string | Uint8Array> {
+  const { deps } = ctx;
+  const estimate = files.reduce((sum, f) => sum + deps.duration(f) * deps.samplingRate(f) * deps.channels(f) * (deps.bitDepth(f) / 8), 0);
+  const knowable = files.every((f) => deps.samplingRate(f) > 0);
+  const size = knowable ? estimate : await ctx.backend.size(key);
+  if (size <= IN_MEMORY_ARCHIVE_BYTES) return ctx.backend.getBytes(key);
+  const path = join(staging, `${Math.random().toString(36).slice(2)}.zip`);
+  await ctx.backend.getFile(key, path);
+  return path;
+}
+
+/** Creates folders once per load. */
+function folderMaker(): (dir: string) => Promise<void> {
+  const made = new Map<string, Promise<unknown>>();
+  return async (dir) => {
+    let p = made.get(dir);
+    if (!p) made.set(dir, (p = mkdir(dir, { recursive: true })));
+    await p;
+  };
+}
+
+/**
+ * Media: link from other cached versions where possible, else download (numWorkers archives
+ * at once), extract and verify into a staging folder, move or convert (on worker threads)
+ * into place. Nothing appears under its final name before it is whole and verified.
+ */
+export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
   const { deps, flavor, folder } = ctx;
   const target = (f: string) => (deps.samplingRate(f) > 0 ? flavorDestination(flavor, f) : f);
   let missing = media.filter((f) => !existsSync(join(folder, target(f))));
-  missing = await reuseFromOtherVersions(ctx, missing, target);
+  if (ctx.reuse !== false) missing = await reuseFromOtherVersions(ctx, missing, target);
+  if (missing.length === 0) return;
 
   const byArchive = new Map<string, string[]>();
   for (const f of missing) {
-    const key = `${deps.version(f)}\u0000${deps.archive(f)}`;
+    const key = mediaKey(ctx.name, deps.version(f), deps.archive(f));
     byArchive.set(key, [...(byArchive.get(key) ?? []), f]);
   }
   const total = missing.length;
   let done = 0;
-  emit(ctx.onProgress, { phase: "download", done, total });
-  const limit = pLimit(ctx.numWorkers);
-  await Promise.all([...byArchive].map(([key, files]) => limit(async () => {
-    const [version, archive] = key.split("\u0000") as [string, string];
-    const remote = mediaKey(ctx.name, version, archive);
-    await withStaging(ctx, async (staging) => {
-      await ctx.backend.getFile(remote, join(staging, "media.zip"));
-      await extractArchive(join(staging, "media.zip"), join(staging, "x"));
-      await rm(join(staging, "media.zip"));
-      await verifyFiles(ctx, join(staging, "x"), files, remote);
-      const jobs: ConversionJob[] = [];
+  emit(ctx.onProgress, { phase: "download", done, total, bytes: 0 });
+  const staging = await mkdtemp(`${folder}~`);
+  const extracted = join(staging, "x");
+  const converted = join(staging, "y");
+  const ensureDir = folderMaker();
+  const jobs: ConversionJob[] = [];
+  let bytes = 0;
+  try {
+    const limit = pLimit(ctx.numWorkers);
+    await Promise.all([...byArchive].map(([key, files]) => limit(async () => {
+      const wanted = new Set(files);
+      const sums = new Map<string, string>();
+      const source = await fetchArchive(ctx, key, files, staging);
+      await extractArchive(source, extracted, {
+        checksum: (name) => (ctx.verify && wanted.has(name) ? algorithmOf(deps.checksum(name)) : undefined),
+        onEntry: (name, size, sum) => {
+          bytes += size;
+          if (sum) sums.set(name, sum);
+        },
+      });
+      if (typeof source === "string") await rm(source, { force: true });
       for (const f of files) {
-        const dest = join(folder, target(f));
-        await mkdir(dirname(dest), { recursive: true });
-        if (deps.samplingRate(f) > 0 && needsConversion(flavor, f, { bitDepth: deps.bitDepth(f), channels: deps.channels(f), samplingRate: deps.samplingRate(f) })) {
-          const converted = join(staging, "y", target(f));
-          await mkdir(dirname(converted), { recursive: true });
-          jobs.push({ src: join(staging, "x", f), dest: converted, options: conversionOptions(flavor) });
+        if (!existsSync(join(extracted, f))) throw new ArchiveError(`archive '${key}' does not hold '${f}', which the dependency table of '${ctx.name}' ${ctx.version} puts there`);
+        if (ctx.verify && sums.get(f) !== deps.checksum(f)) {
+          await rm(join(extracted, f), { force: true });
+          throw new ChecksumMismatchError(`'${f}' from '${key}' has checksum ${sums.get(f)}, the dependency table of '${ctx.name}' ${ctx.version} says ${deps.checksum(f)}: the repository copy is corrupt or was tampered with`);
+        }
+        const props = { bitDepth: deps.bitDepth(f), channels: deps.channels(f), samplingRate: deps.samplingRate(f) };
+        if (props.samplingRate > 0 && needsConversion(flavor, f, props)) {
+          const dest = join(converted, target(f));
+          await ensureDir(dirname(dest));
+          jobs.push({ src: join(extracted, f), dest, options: conversionOptions(flavor) });
         } else {
-          await rename(join(staging, "x", f), dest);
+          const dest = join(folder, f);
+          await ensureDir(dirname(dest));
+          await rename(join(extracted, f), dest);
         }
       }
-      if (jobs.length > 0) {
-        await convertFiles(jobs, { numWorkers: 1 });
-        for (const job of jobs) await rename(job.dest, join(folder, job.dest.slice(join(staging, "y").length + 1)));
+      done += files.length;
+      emit(ctx.onProgress, { phase: "download", done, total, bytes });
+    })));
+    if (jobs.length > 0) {
+      let convertedCount = 0;
+      emit(ctx.onProgress, { phase: "convert", done: 0, total: jobs.length });
+      await convertFiles(jobs, {
+        numWorkers: ctx.numWorkers,
+        onDone: () => emit(ctx.onProgress, { phase: "convert", done: ++convertedCount, total: jobs.length }),
+      });
+      for (const job of jobs) {
+        const dest = join(folder, job.dest.slice(converted.length + 1));
+        await ensureDir(dirname(dest));
+        await rename(job.dest, dest);
       }
-    });
-    done += files.length;
-    emit(ctx.onProgress, { phase: "download", done, total });
-  })));
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 function conversionOptions(flavor: Flavor) {

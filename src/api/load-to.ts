@@ -1,0 +1,74 @@
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import type { Backend } from "../../backends/backend.js";
+import { algorithmOf } from "../core/checksum.js";
+import type { Dependencies } from "../core/dependencies.js";
+import { dependenciesToCsv } from "../core/dependencies-csv.js";
+import { makeFlavor } from "../core/flavor.js";
+import { hashFiles } from "../core/hash-files.js";
+import { headerKey } from "../core/layout.js";
+import type { ProgressListener } from "../core/progress.js";
+import { fetchDependencies } from "../core/remote-dependencies.js";
+import { fetchAttachments, fetchMedia, fetchTables } from "./load-cache.js";
+import { latestVersionIn, lookupVersion } from "./resolve.js";
+import { settings } from "./settings.js";
+
+/** Options of {@link loadTo}. */
+export interface LoadToOptions {
+  /** Version to load; default: the latest. */
+  version?: string;
+  /** Header, tables and attachments only, no media. */
+  onlyMetadata?: boolean;
+  /** Parallel checksums and downloads (default: number of cores). */
+  numWorkers?: number;
+  onProgress?: ProgressListener;
+}
+
+async function fetchOriginalHeader(backend: Backend, name: string, version: string, root: string): Promise<void> {
+  const target = join(root, "db.yaml");
+  const temp = `${target}.${process.pid}.tmp`;
+  await backend.getFile(headerKey(name, version), temp);
+  await rename(temp, target);
+}
+
+/** Deletes those of `files` in `root` whose checksum differs from the dependency table. */
+async function dropChanged(root: string, files: string[], deps: Dependencies, numWorkers: number): Promise<void> {
+  const present = files.filter((f) => existsSync(join(root, f)));
+  const sums = await hashFiles(root, present.map((file) => ({ file, algorithm: algorithmOf(deps.checksum(file)) })), { numWorkers });
+  for (const f of present) if (sums.get(f) !== deps.checksum(f)) await rm(join(root, f));
+}
+
+/**
+ * Loads the original files of `name` `version` (no flavour conversion) into `root`, ready
+ * to edit and publish as the next version, as audb's `load_to`: header, tables,
+ * attachments and, unless `onlyMetadata`, all media that were not removed. Files already
+ * in `root` are kept when their checksum matches the dependency table, else replaced;
+ * attachments are always fetched again. The dependency table is written to `root/db.csv`,
+ * which `publish(root, next, repository)` checks against the repository. Returns it.
+ */
+export async function loadTo(root: string, name: string, options: LoadToOptions = {}): Promise<Dependencies> {
+  const version = options.version ?? (await latestVersionIn(name));
+  const backend = await (await lookupVersion(name, version)).open();
+  const deps = await fetchDependencies(backend, name, version);
+  const numWorkers = options.numWorkers ?? availableParallelism();
+  await mkdir(root, { recursive: true });
+
+  const media = options.onlyMetadata ? [] : deps.media.filter((f) => !deps.removed(f));
+  await dropChanged(root, [...deps.tables, ...media], deps, numWorkers);
+  for (const path of deps.attachments) await rm(join(root, path), { recursive: true, force: true });
+
+  await fetchOriginalHeader(backend, name, version, root);
+  const ctx = {
+    name, version, flavor: makeFlavor(), folder: root, deps, backend, cacheRoot: settings().cacheRoot,
+    numWorkers, verify: true, onProgress: options.onProgress, reuse: false,
+  };
+  await fetchTables(ctx, deps.tableIds);
+  await fetchAttachments(ctx, {});
+  await fetchMedia(ctx, media);
+
+  await writeFile(join(root, "db.csv"), dependenciesToCsv(deps));
+  await rm(join(root, "db.parquet"), { force: true });
+  return deps;
+}

@@ -1,0 +1,75 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import "../helpers/counting-backend.js";
+import { resetTraffic, traffic } from "../helpers/counting-backend.js";
+import { writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { loadTo } from "../../src/api/load-to.js";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { dependenciesFromCsv } from "../../src/core/dependencies-csv.js";
+import { MissingVersionError } from "../../src/core/errors.js";
+import { Repository } from "../../src/core/repository.js";
+
+const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+const mediaGets = () => traffic.gets.filter((k) => k.includes("/media/"));
+const same = (a: string, b: string) => readFileSync(a).equals(readFileSync(b));
+
+describe("loadTo", () => {
+  let repo: Repository;
+  let source: string;
+  let files: string[];
+  beforeAll(async () => {
+    repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+    source = await tempDir("fsdd-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    files = await writeFsddDatabase(source);
+    await publish(source, "1.0.0", repo);
+    const cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  });
+
+  test("writes the original database and its dependency table; publish on top uploads only what changed", async () => {
+    const root = await tempDir("load-to-");
+    const deps = await loadTo(root, "fsdd");
+    for (const f of ["db.yaml", "db.files.csv", "db.speaker.csv", ...files]) expect(same(join(root, f), join(source, f)), f).toBe(true);
+    const local = dependenciesFromCsv(await readFile(join(root, "db.csv"), "utf8"));
+    expect(local.equals(deps)).toBe(true);
+    expect(deps.media.sort()).toEqual(files);
+    expect((await readdir(root, { recursive: true })).filter((f) => f.includes("~") || f.endsWith(".tmp"))).toEqual([]);
+
+    await writeFile(join(root, "db.speaker.csv"), (await readFile(join(root, "db.speaker.csv"), "utf8")).replace("USA/neutral", "USA/east"));
+    resetTraffic();
+    await publish(root, "1.1.0", repo);
+    expect(traffic.puts.sort()).toEqual(["fsdd/1.1.0/db.yaml", "fsdd/1.1.0/db.zip", "fsdd/meta/1.1.0/speaker.zip"]);
+  });
+
+  test("keeps files whose checksum matches, replaces the others, downloads what is missing", async () => {
+    const root = await tempDir("load-to-");
+    await loadTo(root, "fsdd", { version: "1.0.0" });
+    const [edited, deleted] = files as [string, string];
+    await writeFile(join(root, edited), "edited");
+    await rm(join(root, deleted));
+    await writeFile(join(root, "db.files.csv"), "file\n");
+    resetTraffic();
+    await loadTo(root, "fsdd", { version: "1.0.0" });
+    expect(mediaGets()).toHaveLength(2);
+    expect(traffic.gets.filter((k) => k.includes("/meta/"))).toEqual(["fsdd/meta/1.0.0/files.zip"]);
+    for (const f of [edited, deleted, "db.files.csv"]) expect(same(join(root, f), join(source, f)), f).toBe(true);
+  });
+
+  test("onlyMetadata loads header and tables, no media; unknown versions are named", async () => {
+    const root = await tempDir("load-to-");
+    resetTraffic();
+    await loadTo(root, "fsdd", { version: "1.0.0", onlyMetadata: true });
+    expect(mediaGets()).toEqual([]);
+    expect(existsSync(join(root, "recordings"))).toBe(false);
+    expect(same(join(root, "db.files.csv"), join(source, "db.files.csv"))).toBe(true);
+    expect(existsSync(join(root, "db.csv"))).toBe(true);
+    await expect(loadTo(root, "fsdd", { version: "7.0.0" })).rejects.toThrow(MissingVersionError);
+  });
+});
+
