@@ -28,6 +28,70 @@ def split_list(value):
     return value
 
 
+def load_json(
+    name,
+    *,
+    cache_root,
+    version=None,
+    only_metadata=False,
+    sampling_rate=None,
+    bit_depth=None,
+    channels=None,
+    mixdown=False,
+    format=None,
+    full_path=False,
+    tables=None,
+    media=None,
+    tables_json=True,
+):
+    r"""``audb.load`` with the configured repositories; returns the JSON dict."""
+    version = version or audb.latest_version(name)
+    db = audb.load(
+        name,
+        version=version,
+        only_metadata=only_metadata,
+        sampling_rate=sampling_rate,
+        bit_depth=bit_depth,
+        channels=channels,
+        mixdown=mixdown,
+        format=format,
+        full_path=full_path,
+        tables=tables,
+        media=media,
+        cache_root=cache_root,
+        verbose=False,
+    )
+    flavor = audb.Flavor(
+        bit_depth=bit_depth,
+        channels=channels,
+        format=format,
+        mixdown=mixdown,
+        sampling_rate=sampling_rate,
+    )
+    deps = audb.dependencies(name, version=version, cache_root=cache_root)
+    out = {
+        "name": name,
+        "version": version,
+        "root": db.root,
+        "flavor_id": flavor.short_id,
+        "flavor": flavor.arguments,
+        "flavor_yaml": flavor.to_yaml_s(include_version=False),
+        "meta_audb": db.meta.get("audb"),
+        "files": _common.list_files(db.root),
+        "db_files": list(db.files),
+        "dependencies": _common.deps_to_json(deps),
+        "schemes": {
+            sid: {"dtype": s.dtype, "labels": s.labels} for sid, s in db.schemes.items()
+        },
+    }
+    if tables_json:
+        out["tables"] = {tid: _common.df_to_json(db[tid].df) for tid in db.tables}
+        out["misc_tables"] = {
+            tid: _common.df_to_json(db[tid].df) for tid in db.misc_tables
+        }
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("name")
@@ -52,11 +116,10 @@ def main():
         channels = [int(c) for c in a.channels.split(",") if c != ""]
         if len(channels) == 1:
             channels = channels[0]
-
-    version = a.version or audb.latest_version(a.name)
-    db = audb.load(
+    out = load_json(
         a.name,
-        version=version,
+        cache_root=a.cache_root,
+        version=a.version,
         only_metadata=a.only_metadata,
         sampling_rate=a.sampling_rate,
         bit_depth=a.bit_depth,
@@ -66,34 +129,8 @@ def main():
         full_path=a.full_path,
         tables=split_list(a.tables),
         media=split_list(a.media),
-        cache_root=a.cache_root,
-        verbose=False,
+        tables_json=not a.no_tables_json,
     )
-    flavor = audb.Flavor(
-        bit_depth=a.bit_depth,
-        channels=channels,
-        format=a.format,
-        mixdown=a.mixdown,
-        sampling_rate=a.sampling_rate,
-    )
-    deps = audb.dependencies(a.name, version=version, cache_root=a.cache_root)
-    out = {
-        "name": a.name,
-        "version": version,
-        "root": db.root,
-        "flavor_id": flavor.short_id,
-        "flavor": flavor.arguments,
-        "flavor_yaml": flavor.to_yaml_s(include_version=False),
-        "meta_audb": db.meta.get("audb"),
-        "files": _common.list_files(db.root),
-        "db_files": list(db.files),
-        "dependencies": _common.deps_to_json(deps),
-    }
-    if not a.no_tables_json:
-        out["tables"] = {tid: _common.df_to_json(db[tid].df) for tid in db.tables}
-        out["misc_tables"] = {
-            tid: _common.df_to_json(db[tid].df) for tid in db.misc_tables
-        }
     _common.emit(out)
 
 

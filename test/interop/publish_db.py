@@ -211,26 +211,17 @@ def build_v2(root: str, name: str, cache_root: str) -> audformat.Database:
     return db
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("build_root")
-    parser.add_argument("repo_host")
-    parser.add_argument("--name", default="interop")
-    parser.add_argument("--repo", default="repo")
-    parser.add_argument("--steps", default="v1,v2,remove")
-    parser.add_argument("--cache-root", default=None)
-    args = parser.parse_args()
-
-    os.makedirs(os.path.join(args.repo_host, args.repo), exist_ok=True)
-    repo = _common.repository(args.repo_host, args.repo)
+def publish_steps(build_root, repo_host, *, name="interop", repo_name="repo", steps=("v1", "v2", "remove"), cache_root=None):
+    r"""Run the publishing steps; returns the JSON dict that ``main`` prints."""
+    os.makedirs(os.path.join(repo_host, repo_name), exist_ok=True)
+    repo = _common.repository(repo_host, repo_name)
     _common.use_repositories([repo])
-    cache_root = args.cache_root or os.path.join(args.build_root, "cache")
+    cache_root = cache_root or os.path.join(build_root, "cache")
 
-    out = {"name": args.name, "steps": {}}
-    steps = args.steps.split(",")
+    out = {"name": name, "steps": {}}
     if "v1" in steps:
-        root = os.path.join(args.build_root, "v1")
-        build_v1(root, args.name)
+        root = os.path.join(build_root, "v1")
+        build_v1(root, name)
         deps = audb.publish(
             root,
             "1.0.0",
@@ -241,18 +232,39 @@ def main():
         )
         out["steps"]["1.0.0"] = _common.deps_to_json(deps)
     if "v2" in steps:
-        root = os.path.join(args.build_root, "v2")
-        build_v2(root, args.name, cache_root)
+        root = os.path.join(build_root, "v2")
+        build_v2(root, name, cache_root)
         deps = audb.publish(root, "2.0.0", repo, previous_version="1.0.0", verbose=False)
         out["steps"]["2.0.0"] = _common.deps_to_json(deps)
     if "remove" in steps:
-        audb.remove_media(args.name, "wav/d.wav")
+        audb.remove_media(name, "wav/d.wav")
         out["steps"]["remove"] = {
-            v: _common.deps_to_json(audb.dependencies(args.name, version=v, cache_root=os.path.join(args.build_root, "cache-after-remove")))
-            for v in audb.versions(args.name)
+            v: _common.deps_to_json(audb.dependencies(name, version=v, cache_root=os.path.join(build_root, "cache-after-remove")))
+            for v in audb.versions(name)
         }
-    out["repository"] = _common.list_files(os.path.join(args.repo_host, args.repo))
-    _common.emit(out)
+    out["repository"] = _common.list_files(os.path.join(repo_host, repo_name))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("build_root")
+    parser.add_argument("repo_host")
+    parser.add_argument("--name", default="interop")
+    parser.add_argument("--repo", default="repo")
+    parser.add_argument("--steps", default="v1,v2,remove")
+    parser.add_argument("--cache-root", default=None)
+    args = parser.parse_args()
+    _common.emit(
+        publish_steps(
+            args.build_root,
+            args.repo_host,
+            name=args.name,
+            repo_name=args.repo,
+            steps=args.steps.split(","),
+            cache_root=args.cache_root,
+        )
+    )
 
 
 if __name__ == "__main__":
