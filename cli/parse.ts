@@ -1,0 +1,35 @@
+import { InvalidArgumentError } from "commander";
+
+/** Commander parser for a whole number at least `min`. */
+export function integer(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}`);
+    return n;
+  };
+}
+
+/** Commander parser for a comma-separated channel list such as `0,1` or `-1`. */
+export function channelList(value: string): number[] {
+  const parts = value.split(",").map((s) => s.trim());
+  if (parts.some((p) => !/^-?\d+$/.test(p))) throw new InvalidArgumentError("expected channel numbers separated by commas, e.g. 0,1");
+  return parts.map(Number);
+}
+
+/** Commander parser accepting one of `choices`. */
+export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(", ")}`);
+    return value as T;
+  };
+}
+
+/** Commander parser for a whole number out of `choices`. */
+export function numberIn<T extends number>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as readonly number[]).includes(Number(value)) || !/^\d+$/.test(value)) {
+      throw new InvalidArgumentError(`expected one of ${choices.join(", ")}`);
+    }
+    return Number(value) as T;
+  };
+}

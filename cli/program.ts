@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command, Option } from "commander";
+import { availableCommand } from "./commands/available.js";
+import { cacheCommand } from "./commands/cache.js";
+import { loadCommand } from "./commands/load.js";
+import { publishCommand } from "./commands/publish.js";
+import { versionsCommand } from "./commands/versions.js";
+
+/**
+ * Adds the options every command takes. They are defined on the program (before the
+ * command name) and on each command (after it): with positional options, a command's
+ * own `--version` does not collide with the program's.
+ */
+function addGlobalOptions(command: Command): Command {
+  return command
+    .option("--json", "print results as JSON (for scripts)")
+    .option("-q, --quiet", "no progress and no notes on stderr")
+    .option("--config <file>", "audb configuration file (default: $AUDB_CONFIG or ~/.config/audb.yaml)")
+    .option("--repo <name>", "repository: a configured one, or a new one with --host and --backend")
+    .option("--host <host>", "host of the --repo repository (a folder for file-system)")
+    .addOption(new Option("--backend <kind>", "backend of the --repo repository").choices(["file-system", "s3", "minio", "http", "https"]))
+    .option("--cache-root <dir>", "cache folder (default: $AUDB_CACHE_ROOT or the configuration's cache_root)");
+}
+
+/** audb-ts's version, from its package.json (one folder up from cli/, two from dist/cli/). */
+function packageVersion(): string {
+  for (const up of ["..", "../.."]) {
+    const file = join(import.meta.dirname, up, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "audb-ts" && pkg.version) return pkg.version;
+    }
+  }
+  return "unknown";
+}
+
+/** Errors from commander as one line (its suggestions otherwise go on a second). */
+const output = { outputError: (message: string, write: (s: string) => void) => write(message.trim().replace(/\s*\n\s*/g, " ") + "\n") };
+
+/** Global options, error output and exit override for `command` and all below it. */
+function prepare(command: Command): Command {
+  addGlobalOptions(command).exitOverride().configureOutput(output);
+  for (const sub of command.commands) prepare(sub);
+  return command;
+}
+
+/** The `audb` command with its global options and subcommands. */
+export function buildProgram(): Command {
+  const program = new Command("audb")
+    .description("Publish, version and load audio datasets in audb's repository layout")
+    .version(packageVersion())
+    .enablePositionalOptions();
+  for (const command of [publishCommand(), loadCommand(), versionsCommand(), availableCommand(), cacheCommand()]) {
+    program.addCommand(command);
+  }
+  return prepare(program);
+}

@@ -1,0 +1,112 @@
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { audioInfo } from "../../src/audio/info.js";
+import { writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, manifest, materialize } from "../helpers/fsdd-history.js";
+import { MAIN, PROJECT, runCli } from "./run-cli.js";
+
+const hasScript = await new Promise<boolean>((ok) => execFile("script", ["--version"], (error) => ok(!error)));
+
+let temp: string;
+let env: Record<string, string>;
+const audb = (...args: string[]) => runCli(args, env);
+
+/** Builds FSDD `tag` in a new folder, as a database ready to publish. */
+async function fsddFolder(tag: string): Promise<{ root: string; files: string[] }> {
+  const root = await mkdtemp(join(temp, `db-${tag}-`));
+  await materialize(MINI_FSDD, tag, root);
+  return { root, files: await writeFsddDatabase(root) };
+}
+
+beforeAll(async () => {
+  temp = await mkdtemp(join(tmpdir(), "audb-cli-"));
+  const config = join(temp, "audb.yaml");
+  await writeFile(config, `repositories:\n  - {name: data-local, host: ${join(temp, "repo")}, backend: file-system}\n`);
+  env = {
+    AUDB_CONFIG: config,
+    AUDB_CACHE_ROOT: join(temp, "cache"),
+    AUDB_SHARED_CACHE_ROOT: join(temp, "shared"),
+  };
+});
+
+describe("audb as a user runs it", () => {
+  test("publish -> versions -> load with a flavour -> cache list", { timeout: 120_000 }, async () => {
+    const v1 = await fsddFolder("v1.0");
+    const v2 = await fsddFolder("v1.0.2");
+
+    const first = await audb("publish", v1.root, "1.0.0", "--repo", "data-local");
+    expect(first.stderr).not.toMatch(/error/);
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim()).toBe(`published fsdd 1.0.0 to data-local: ${v1.files.length} media files, 2 tables, 0 attachments`);
+    expect(first.stderr).toMatch(new RegExp(`^audb: uploading ${v1.files.length + 2}/${v1.files.length + 2} files`, "m"));
+
+    const second = await audb("publish", v2.root, "1.0.2", "--repo", "data-local", "--json", "--quiet");
+    expect(second.code).toBe(0);
+    expect(second.stderr).toBe("");
+    expect(JSON.parse(second.stdout)).toMatchObject({ name: "fsdd", version: "1.0.2", repository: "data-local", media: v2.files.length, tables: 2 });
+
+    const [text, json] = await Promise.all([audb("versions", "fsdd"), audb("versions", "fsdd", "--json")]);
+    expect(text.stdout).toBe("1.0.0\n1.0.2\n");
+    expect(JSON.parse(json.stdout)).toEqual(["1.0.0", "1.0.2"]);
+
+    const load = await audb("load", "fsdd", "--version", "1.0.0", "--channels", "0", "--sampling-rate", "16000", "--format", "flac");
+    expect(load.code).toBe(0);
+    const folder = load.stdout.trim();
+    expect(folder).toMatch(new RegExp(`^${join(env.AUDB_CACHE_ROOT!, "fsdd", "1.0.0")}/[0-9a-f]{8}$`));
+    expect(load.stderr).toMatch(new RegExp(`^audb: downloading ${v1.files.length}/${v1.files.length} files`, "m"));
+    const flacs = readdirSync(join(folder, "recordings")).sort();
+    expect(flacs).toEqual([...manifest(MINI_FSDD, "v1.0").keys()].map((f) => f.replace(/\.wav$/, ".flac")).sort());
+    const info = await audioInfo(join(folder, "recordings", flacs[0]!));
+    expect(info).toMatchObject({ format: "flac", samplingRate: 16000, channels: 1 });
+
+    const meta = await audb("load", "fsdd", "--only-metadata", "--json");
+    const loaded = JSON.parse(meta.stdout);
+    expect(loaded).toMatchObject({ name: "fsdd", version: "1.0.2", flavorId: "d3b62a9b", tables: ["files", "speaker"], media: 0 });
+    expect(existsSync(join(loaded.folder, "db.files.csv"))).toBe(true);
+
+    const cache = JSON.parse((await audb("cache", "list", "--json")).stdout) as { version: string; path: string; complete: boolean }[];
+    expect(cache).toContainEqual(expect.objectContaining({ version: "1.0.0", path: folder, complete: true }));
+    expect(cache).toContainEqual(expect.objectContaining({ version: "1.0.2", path: loaded.folder, complete: false }));
+  });
+
+  test("bad flags, unknown datasets and user errors: one line, exit code 1", { timeout: 60_000 }, async () => {
+    const v1 = await fsddFolder("v1.0");
+    const cases: [args: string[], culprit: RegExp][] = [
+      [["load", "no-such-db"], /'no-such-db' is not in any configured repository/],
+      [["versions", "no-such-db", "--json"], /'no-such-db'/],
+      [["load", "fsdd", "--sampling-rate", "12345"], /--sampling-rate.*'12345'.*8000, 16000/],
+      [["load", "fsdd", "--channels", "left"], /--channels.*'left'/],
+      [["load", "fsdd", "--bogus"], /unknown option '--bogus'/],
+      [["lod", "fsdd"], /unknown command 'lod'.*load/],
+      [["publish", v1.root, "1.0.0"], /no repository given: use --repo/],
+      [["publish", v1.root, "1.0.0", "--repo", "elsewhere"], /'elsewhere' is not configured/],
+      [["publish", v1.root, "1.0.0", "--repo", "x", "--host", temp], /--host needs --backend/],
+      [["publish", join(temp, "missing"), "1.0.0", "--repo", "data-local"], /'.*missing' has no db\.yaml/],
+      [["publish", v1.root, "1.0", "--repo", "data-local"], /'1\.0'/],
+      [["--config", join(temp, "none.yaml"), "available"], /--config: no such file/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => audb(...args)));
+    results.forEach((result, i) => {
+      const [args, culprit] = cases[i]!;
+      expect({ args, code: result.code }).toEqual({ args, code: 1 });
+      expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
+      expect(result.stderr).toMatch(culprit);
+      expect(result.stdout).toBe("");
+    });
+  });
+
+  test.skipIf(!hasScript)("draws progress bars on a terminal", { timeout: 60_000 }, async () => {
+    const envText = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(" ");
+    const command = `env ${envText} '${process.execPath}' --import tsx '${MAIN}' load fsdd --version 1.0.0 --format flac`;
+    const output = await new Promise<string>((ok, fail) =>
+      execFile("script", ["-qec", command, "/dev/null"], { cwd: PROJECT }, (error, stdout) => (error ? fail(error) : ok(stdout))),
+    );
+    expect(output).toMatch(/downloading\s+\|[█░]+\| \d+\/\d+ files/);
+    expect(output).toMatch(/fsdd\/1\.0\.0\/40bb2241/);
+  });
+  if (!hasScript) console.warn("script (util-linux) not found: terminal progress bar check skipped");
+});
