@@ -3,6 +3,9 @@ import { InvalidIdError, InvalidPathError, type FormatErrorContext } from "./err
 /** Characters allowed in table, misc table and attachment ids: they become file names. */
 export const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
+/** Paths that need no segment-by-segment check (also excluding `/.` and `//` below). */
+const FAST_OK = /^(?![A-Za-z]:)[^/\\\0.][^\\\0]*$/;
+
 /**
  * Why `path` is not a portable relative path, or `null` if it is.
  *
@@ -12,6 +15,7 @@ export const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
  */
 export function portablePathProblem(path: string): string | null {
   if (typeof path !== "string" || path.length === 0) return "is empty";
+  if (FAST_OK.test(path) && !path.includes("/.") && !path.includes("//")) return null;
   if (path.includes("\0")) return "contains a NUL character";
   if (path.includes("\\")) return "contains '\\'";
   if (path.startsWith("/")) return "is absolute";

@@ -1,0 +1,259 @@
+/**
+ * Durations and dates as pandas writes and reads them.
+ *
+ * Durations (`time` dtype, segment starts and ends) are held as seconds in a
+ * Float64Array (NaN = NaT) and converted to integer nanoseconds for output,
+ * which is exact for durations below about 17 days.
+ * Dates (`date` dtype) are held as milliseconds since the epoch (UTC, naive).
+ */
+
+const NS_PER_S = 1_000_000_000;
+const NS_PER_DAY = 86_400 * NS_PER_S;
+
+/** Seconds → integer nanoseconds. */
+export function secondsToNs(seconds: number): number {
+  return Math.round(seconds * NS_PER_S);
+}
+
+/** Integer nanoseconds (number or bigint) → seconds. */
+export function nsToSeconds(ns: number | bigint): number {
+  if (typeof ns === "bigint") {
+    const whole = ns / 1_000_000_000n;
+    const rest = ns - whole * 1_000_000_000n;
+    return Number(whole) + Number(rest) / NS_PER_S;
+  }
+  return ns / NS_PER_S;
+}
+
+function pad(n: number, width: number): string {
+  const s = String(n);
+  return s.length >= width ? s : "000000000".slice(0, width - s.length) + s;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/**
+ * Format a duration given in seconds the way pandas 2 writes a Timedelta to
+ * CSV: `0 days 00:00:01`, `0 days 00:00:01.500000`, `0 days 00:00:01.500000001`,
+ * `-1 days +23:59:59`. NaN gives `""` (NaT is written as an empty field).
+ */
+export function formatTimedelta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "";
+  const ns = secondsToNs(seconds);
+  const days = Math.floor(ns / NS_PER_DAY);
+  let rest = ns - days * NS_PER_DAY; // 0 <= rest < 1 day
+  const hours = Math.floor(rest / (3600 * NS_PER_S));
+  rest -= hours * 3600 * NS_PER_S;
+  const minutes = Math.floor(rest / (60 * NS_PER_S));
+  rest -= minutes * 60 * NS_PER_S;
+  const secs = Math.floor(rest / NS_PER_S);
+  const frac = rest - secs * NS_PER_S; // nanoseconds
+  let s = days + (days < 0 ? " days +" : " days ") + pad2(hours) + ":" + pad2(minutes) + ":" + pad2(secs);
+  if (frac !== 0) {
+    const f = pad(frac, 9);
+    s += "." + (frac % 1000 === 0 ? f.slice(0, 6) : f);
+  }
+  return s;
+}
+
+const UNIT_NS: Record<string, number> = {
+  ns: 1,
+  nanosecond: 1,
+  nanoseconds: 1,
+  us: 1e3,
+  µs: 1e3,
+  microsecond: 1e3,
+  microseconds: 1e3,
+  ms: 1e6,
+  millisecond: 1e6,
+  milliseconds: 1e6,
+  s: 1e9,
+  sec: 1e9,
+  second: 1e9,
+  seconds: 1e9,
+  m: 60e9,
+  min: 60e9,
+  minute: 60e9,
+  minutes: 60e9,
+  h: 3600e9,
+  hr: 3600e9,
+  hour: 3600e9,
+  hours: 3600e9,
+  d: 86400e9,
+  day: 86400e9,
+  days: 86400e9,
+};
+
+const RE_DAYS =
+  /^([+-])?\s*(\d+)\s*days?\s*,?\s*(?:([+-])?(\d+):(\d{1,2}):(\d{1,2})(?:\.(\d*))?)?$/;
+const RE_CLOCK = /^([+-])?(\d+):(\d{1,2}):(\d{1,2})(?:\.(\d*))?$/;
+const RE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const RE_UNIT = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zµ]+)$/;
+
+function fractionNs(frac: string | undefined): number {
+  if (!frac) return 0;
+  return Number((frac + "000000000").slice(0, 9));
+}
+
+function clockNs(h: string, m: string, s: string, frac: string | undefined): number {
+  return (Number(h) * 3600 + Number(m) * 60 + Number(s)) * NS_PER_S + fractionNs(frac);
+}
+
+/** Values read as NaT. */
+export function isNaTString(text: string): boolean {
+  return text === "" || text === "NaT" || text === "nat" || text === "NAT";
+}
+
+/**
+ * Parse a duration as pandas writes it (`0 days 00:00:01.500000001`,
+ * `-1 days +23:59:59`, `00:00:01.5`), with a unit (`1.5s`, `100ms`), or as
+ * plain seconds (`1.5`). Returns seconds, NaN for an empty string / `NaT`,
+ * or `undefined` if the text is not a duration.
+ */
+const RE_PANDAS = /^(-?\d+) days ([+-]?)(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$/;
+
+/** Fast path for exactly what pandas writes: `D days [+-]HH:MM:SS[.fffffffff]`. Returns ns or NaN. */
+function parsePandasNs(s: string): number {
+  const n = s.length;
+  let i = 0;
+  let neg = false;
+  if (s.charCodeAt(0) === 45) {
+    neg = true;
+    i = 1;
+  }
+  let days = 0;
+  const d0 = i;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    days = days * 10 + c;
+  }
+  if (i === d0 || s.slice(i, i + 6) !== " days ") return NaN;
+  i += 6;
+  let sign = 1;
+  const sc = s.charCodeAt(i);
+  if (sc === 43) i++;
+  else if (sc === 45) {
+    sign = -1;
+    i++;
+  }
+  if (n < i + 8 || s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58) return NaN;
+  const two = (at: number) => {
+    const a = s.charCodeAt(at) - 48;
+    const b = s.charCodeAt(at + 1) - 48;
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+  };
+  const secs = two(i) * 3600 + two(i + 3) * 60 + two(i + 6);
+  if (Number.isNaN(secs)) return NaN;
+  i += 8;
+  let frac = 0;
+  if (i < n) {
+    if (s.charCodeAt(i) !== 46) return NaN;
+    i++;
+    let digits = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return NaN;
+      if (digits < 9) {
+        frac = frac * 10 + c;
+        digits++;
+      }
+    }
+    if (digits === 0) return NaN;
+    for (; digits < 9; digits++) frac *= 10;
+  }
+  return (neg ? -days : days) * NS_PER_DAY + sign * (secs * NS_PER_S + frac);
+}
+
+export function parseTimedelta(input: string): number | undefined {
+  const fast = parsePandasNs(input);
+  if (!Number.isNaN(fast)) return fast / NS_PER_S;
+  let m = RE_PANDAS.exec(input);
+  if (m) {
+    const t = (Number(m[3]) * 3600 + Number(m[4]) * 60 + Number(m[5])) * NS_PER_S + (m[6] ? fractionNs(m[6]) : 0);
+    return (Number(m[1]) * NS_PER_DAY + (m[2] === "-" ? -t : t)) / NS_PER_S;
+  }
+  const text = input.trim();
+  if (isNaTString(text)) return NaN;
+  m = RE_DAYS.exec(text);
+  if (m) {
+    const days = Number(m[2]) * (m[1] === "-" ? -1 : 1);
+    let ns = days * NS_PER_DAY;
+    if (m[4] !== undefined) {
+      const t = clockNs(m[4], m[5], m[6], m[7]);
+      ns += m[3] === "-" ? -t : t;
+    }
+    return ns / NS_PER_S;
+  }
+  m = RE_CLOCK.exec(text);
+  if (m) {
+    const t = clockNs(m[2], m[3], m[4], m[5]);
+    return (m[1] === "-" ? -t : t) / NS_PER_S;
+  }
+  if (RE_NUMBER.test(text)) return Number(text);
+  m = RE_UNIT.exec(text);
+  if (m) {
+    const factor = UNIT_NS[m[2]];
+    if (factor !== undefined) return (Number(m[1]) * factor) / NS_PER_S;
+  }
+  return undefined;
+}
+
+const RE_DATE =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d*))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * Parse a date / timestamp (`2020-01-01`, `2020-01-01 12:30:00.500`,
+ * ISO 8601 with `T` and an optional offset). Returns milliseconds since the
+ * epoch (UTC), NaN for empty / `NaT`, or `undefined` if not a date.
+ */
+export function parseDate(input: string): number | undefined {
+  const text = input.trim();
+  if (isNaTString(text)) return NaN;
+  const m = RE_DATE.exec(text);
+  if (!m) return undefined;
+  let ms = Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    m[4] ? Number(m[4]) : 0,
+    m[5] ? Number(m[5]) : 0,
+    m[6] ? Number(m[6]) : 0,
+  );
+  if (m[7]) ms += Math.floor(fractionNs(m[7]) / 1e6);
+  if (m[8] && m[8] !== "Z") {
+    const sign = m[8][0] === "-" ? -1 : 1;
+    const digits = m[8].slice(1).replace(":", "");
+    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || "0");
+    ms -= sign * offset * 60_000;
+  }
+  return ms;
+}
+
+/**
+ * Format dates (ms since epoch) the way pandas writes a datetime column to
+ * CSV: all at midnight → `YYYY-MM-DD`; otherwise `YYYY-MM-DD HH:MM:SS`, with
+ * `.fff` if any value has milliseconds. The format is chosen per column.
+ */
+export function dateColumnFormatter(values: ArrayLike<number>): (ms: number) => string {
+  let dateOnly = true;
+  let withMs = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    const inDay = ((v % 86_400_000) + 86_400_000) % 86_400_000;
+    if (inDay !== 0) dateOnly = false;
+    if (inDay % 1000 !== 0) withMs = true;
+  }
+  return (ms: number) => {
+    if (!Number.isFinite(ms)) return "";
+    const d = new Date(ms);
+    const date = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+    if (dateOnly) return date;
+    let s = `${date} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
+    if (withMs) s += "." + pad(d.getUTCMilliseconds(), 3);
+    return s;
+  };
+}

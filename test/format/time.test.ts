@@ -1,0 +1,115 @@
+import { describe, expect, test } from "vitest";
+import {
+  checkPortablePath,
+  formatTimedelta,
+  InvalidPathError,
+  isPortablePath,
+  LanguageError,
+  mapLanguage,
+  parseDate,
+  parseTimedelta,
+  pyFloatRepr,
+} from "../../src/format/index.js";
+
+describe("pandas durations", () => {
+  test("format like pandas 2 writes them to CSV", () => {
+    expect(formatTimedelta(1)).toBe("0 days 00:00:01");
+    expect(formatTimedelta(1.5)).toBe("0 days 00:00:01.500000");
+    expect(formatTimedelta(1.500000001)).toBe("0 days 00:00:01.500000001");
+    expect(formatTimedelta(0.000001)).toBe("0 days 00:00:00.000001");
+    expect(formatTimedelta(3723.000000001)).toBe("0 days 01:02:03.000000001");
+    expect(formatTimedelta(86402)).toBe("1 days 00:00:02");
+    expect(formatTimedelta(-1)).toBe("-1 days +23:59:59");
+    expect(formatTimedelta(NaN)).toBe("");
+  });
+
+  test("parse pandas forms, units and plain seconds", () => {
+    expect(parseTimedelta("0 days 00:00:01.500000")).toBe(1.5);
+    expect(parseTimedelta("0 days 00:00:01.500000001")).toBe(1.500000001);
+    expect(parseTimedelta("0 days 00:00:01.5000000019")).toBe(1.500000001);
+    expect(parseTimedelta("-1 days +23:59:59")).toBe(-1);
+    expect(parseTimedelta("1 days")).toBe(86400);
+    expect(parseTimedelta("00:01:02.5")).toBe(62.5);
+    expect(parseTimedelta("1.5")).toBe(1.5);
+    expect(parseTimedelta("2")).toBe(2);
+    expect(parseTimedelta("100ms")).toBe(0.1);
+    expect(parseTimedelta("1.5s")).toBe(1.5);
+    expect(parseTimedelta("NaT")).toBeNaN();
+    expect(parseTimedelta("")).toBeNaN();
+    expect(parseTimedelta("soon")).toBeUndefined();
+  });
+
+  test("round trip of nanoseconds", () => {
+    for (const ns of [0, 1, 999, 1000, 1500000001, 3723000000001, 86399999999999]) {
+      const s = ns / 1e9;
+      expect(parseTimedelta(formatTimedelta(s))).toBe(s);
+    }
+  });
+
+  test("dates", () => {
+    expect(parseDate("2020-01-02")).toBe(Date.UTC(2020, 0, 2));
+    expect(parseDate("2021-06-30 12:30:45.250")).toBe(Date.UTC(2021, 5, 30, 12, 30, 45, 250));
+    expect(parseDate("2021-06-30T12:30:45+02:00")).toBe(Date.UTC(2021, 5, 30, 10, 30, 45));
+    expect(parseDate("nope")).toBeUndefined();
+  });
+});
+
+test("Python float repr", () => {
+  expect(pyFloatRepr(0.1)).toBe("0.1");
+  expect(pyFloatRepr(1)).toBe("1.0");
+  expect(pyFloatRepr(1e-5)).toBe("1e-05");
+  expect(pyFloatRepr(1.5e-7)).toBe("1.5e-07");
+  expect(pyFloatRepr(0.0001)).toBe("0.0001");
+  expect(pyFloatRepr(1e16)).toBe("1e+16");
+  expect(pyFloatRepr(1e15)).toBe("1000000000000000.0");
+  expect(pyFloatRepr(123456789012.5)).toBe("123456789012.5");
+  expect(pyFloatRepr(1 / 3)).toBe("0.3333333333333333");
+  expect(pyFloatRepr(-2.5e100)).toBe("-2.5e+100");
+  expect(pyFloatRepr(Infinity)).toBe("inf");
+});
+
+test("languages map to ISO 639-3", () => {
+  expect(mapLanguage("de")).toBe("deu");
+  expect(mapLanguage("german")).toBe("deu");
+  expect(mapLanguage("German")).toBe("deu");
+  expect(mapLanguage("ger")).toBe("deu");
+  expect(mapLanguage("deu")).toBe("deu");
+  expect(mapLanguage("English")).toBe("eng");
+  expect(mapLanguage("en")).toBe("eng");
+  expect(mapLanguage("zh")).toBe("zho");
+  expect(mapLanguage("gsw")).toBe("gsw");
+  expect(() => mapLanguage("Klingonish")).toThrow(LanguageError);
+  expect(() => mapLanguage("Klingonish")).toThrow("'Klingonish' is not supported by ISO 639-3");
+});
+
+test("portable paths", () => {
+  for (const ok of ["a.wav", "wav/a.wav", "a b/c,d.wav", "docs/", "ünï/😀.wav"]) expect(isPortablePath(ok)).toBe(true);
+  const bad: Array<[string, RegExp]> = [
+    ["/abs/a.wav", /is absolute/],
+    ["C:/a.wav", /drive letter/],
+    ["a\\b.wav", /contains '\\'/],
+    ["./a.wav", /'\.' segment/],
+    ["a/./b.wav", /'\.' segment/],
+    ["../a.wav", /'\.\.' segment/],
+    ["a/../b.wav", /'\.\.' segment/],
+    ["a/..", /'\.\.' segment/],
+    ["a//b.wav", /empty segment/],
+    ["", /is empty/],
+  ];
+  for (const [path, message] of bad) {
+    expect(isPortablePath(path)).toBe(false);
+    expect(() => checkPortablePath(path)).toThrow(InvalidPathError);
+    expect(() => checkPortablePath(path)).toThrow(message);
+  }
+  try {
+    checkPortablePath("../x.wav", "file", { table: "files", line: 3 });
+  } catch (e) {
+    const err = e as InvalidPathError;
+    expect(err.message).toBe(
+      "Invalid file '../x.wav' in table 'files' (line 3): contains a '..' segment; paths must be relative, use '/' and contain no '.' or '..' segments",
+    );
+    expect(err.file).toBe("../x.wav");
+    expect(err.table).toBe("files");
+    expect(err.line).toBe(3);
+  }
+});
