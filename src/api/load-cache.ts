@@ -291,7 +291,9 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
   let bytes = 0;
   try {
     const limit = pLimit(ctx.numWorkers);
-    await Promise.all([...byArchive].map(([key, files]) => limit(async () => {
+    let failed = false;
+    const results = await Promise.allSettled([...byArchive].map(([key, files]) => limit(async () => {
+      if (failed) return;
       const wanted = new Set(files);
       const sums = new Map<string, string>();
       const source = await fetchArchive(ctx, key, files, staging);
@@ -322,7 +324,12 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
       }
       done += files.length;
       emit(ctx.onProgress, { phase: "download", done, total, bytes });
+    }).catch((e: unknown) => {
+      failed = true;
+      throw e;
     })));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
     if (jobs.length > 0) {
       let convertedCount = 0;
       emit(ctx.onProgress, { phase: "convert", done: 0, total: jobs.length });

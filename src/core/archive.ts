@@ -7,6 +7,7 @@ import * as yauzl from "yauzl";
 import * as yazl from "yazl";
 import { tempPathFor, writeAtomically } from "../../backends/filesystem.js";
 import { AudbError } from "../errors.js";
+import { createHasher, type ChecksumAlgorithm } from "./checksum.js";
 
 /** A zip archive cannot be written or read, or holds an entry we refuse to extract. */
 export class ArchiveError extends AudbError {}
@@ -77,12 +78,20 @@ export async function createArchive(zipPath: string, root: string, files: readon
   });
 }
 
-function openZip(zipPath: string): Promise<yauzl.ZipFile> {
+/** Names an archive in messages: its path, or "in-memory archive". */
+function describe(zip: string | Uint8Array): string {
+  return typeof zip === "string" ? zip : "in-memory archive";
+}
+
+function openZip(zipPath: string | Uint8Array): Promise<yauzl.ZipFile> {
+  const options = { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true };
   return new Promise((resolve, reject) => {
-    yauzl.open(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true }, (err, zip) => {
-      if (err) reject(new ArchiveError(`cannot open archive '${zipPath}': ${err.message}`, { cause: err }));
+    const done = (err: Error | null, zip?: yauzl.ZipFile) => {
+      if (err || !zip) reject(new ArchiveError(`cannot open archive '${describe(zipPath)}': ${err?.message}`, { cause: err }));
       else resolve(zip);
-    });
+    };
+    if (typeof zipPath === "string") yauzl.open(zipPath, options, done);
+    else yauzl.fromBuffer(Buffer.from(zipPath.buffer, zipPath.byteOffset, zipPath.byteLength), options, done);
   });
 }
 
@@ -99,7 +108,7 @@ function entryName(entry: yauzl.Entry): string {
 
 /** Visits every entry of a zip in order; `visit` may read the entry before the next one. */
 async function forEachEntry(
-  zipPath: string,
+  zipPath: string | Uint8Array,
   visit: (entry: yauzl.Entry, name: string, zip: yauzl.ZipFile) => Promise<void>,
 ): Promise<void> {
   const zip = await openZip(zipPath);
@@ -109,7 +118,7 @@ async function forEachEntry(
       if (failed) return;
       failed = true;
       zip.close();
-      reject(err instanceof AudbError ? err : new ArchiveError(`cannot read archive '${zipPath}': ${(err as Error).message}`, { cause: err }));
+      reject(err instanceof AudbError ? err : new ArchiveError(`cannot read archive '${describe(zipPath)}': ${(err as Error).message}`, { cause: err }));
     };
     zip.on("error", fail);
     zip.on("end", () => {
@@ -145,8 +154,10 @@ export async function listArchive(zipPath: string): Promise<ArchiveEntry[]> {
 
 /** Options of {@link extractArchive}. */
 export interface ExtractOptions {
-  /** Called after each file is in place, with its relative path and size. */
-  onEntry?: (path: string, size: number) => void;
+  /** Called after each file is in place, with its relative path, size and (if asked for) checksum. */
+  onEntry?: (path: string, size: number, checksum?: string) => void;
+  /** Algorithm to checksum an entry with while it is written (saves reading it again), or undefined. */
+  checksum?: (path: string) => ChecksumAlgorithm | undefined;
 }
 
 /**
@@ -156,12 +167,12 @@ export interface ExtractOptions {
  * and renamed into place. Returns the relative POSIX paths of the extracted files.
  * yauzl checks sizes, not CRCs: verify contents against their checksums.
  */
-export async function extractArchive(zipPath: string, destRoot: string, options: ExtractOptions = {}): Promise<string[]> {
+export async function extractArchive(zipPath: string | Uint8Array, destRoot: string, options: ExtractOptions = {}): Promise<string[]> {
   const root = path.resolve(destRoot);
   const extracted: string[] = [];
   await forEachEntry(zipPath, async (entry, name, zip) => {
     const reason = unsafeEntryReason(name);
-    if (reason) throw new ArchiveError(`refusing to extract entry '${name}' of archive '${zipPath}': its path ${reason}`);
+    if (reason) throw new ArchiveError(`refusing to extract entry '${name}' of archive '${describe(zipPath)}': its path ${reason}`);
     const target = path.join(root, ...name.replace(/\/$/, "").split("/"));
     if (name.endsWith("/")) {
       await fs.mkdir(target, { recursive: true });
@@ -169,15 +180,19 @@ export async function extractArchive(zipPath: string, destRoot: string, options:
     }
     await fs.mkdir(path.dirname(target), { recursive: true });
     const temp = tempPathFor(target);
+    const algorithm = options.checksum?.(name);
+    const hasher = algorithm ? await createHasher(algorithm) : undefined;
     try {
-      await pipeline(await openEntryStream(zip, entry), createWriteStream(temp));
+      const source = await openEntryStream(zip, entry);
+      if (hasher) source.on("data", (chunk: Buffer) => hasher.update(chunk));
+      await pipeline(source, createWriteStream(temp));
       await fs.rename(temp, target);
     } catch (err) {
       await fs.rm(temp, { force: true });
-      throw new ArchiveError(`cannot extract entry '${name}' of archive '${zipPath}': ${(err as Error).message}`, { cause: err });
+      throw new ArchiveError(`cannot extract entry '${name}' of archive '${describe(zipPath)}': ${(err as Error).message}`, { cause: err });
     }
     extracted.push(name);
-    options.onEntry?.(name, entry.uncompressedSize);
+    options.onEntry?.(name, entry.uncompressedSize, hasher?.digest());
   });
   return extracted;
 }

@@ -21,12 +21,14 @@ const freeBuffers: Buffer[] = [];
 
 let xxhashApi: ReturnType<typeof xxhash> | undefined;
 
-interface Hasher {
+/** An incremental checksum. */
+export interface Hasher {
   update(data: Uint8Array): void;
   digest(): string;
 }
 
-async function createHasher(algorithm: ChecksumAlgorithm): Promise<Hasher> {
+/** A fresh incremental hasher for `algorithm`. */
+export async function createHasher(algorithm: ChecksumAlgorithm): Promise<Hasher> {
   if (algorithm === "md5") {
     const md5 = createHash("md5");
     return { update: (d) => md5.update(d), digest: () => md5.digest("hex") };
