@@ -1,0 +1,70 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import "../helpers/counting-backend.js";
+import { resetTraffic, traffic } from "../helpers/counting-backend.js";
+import { writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { info } from "../../src/api/info.js";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { audioInfo } from "../../src/audio/info.js";
+import { MissingVersionError } from "../../src/core/errors.js";
+import { Repository } from "../../src/core/repository.js";
+
+const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+
+describe("info", () => {
+  let source: string;
+  let files: string[];
+  beforeAll(async () => {
+    const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+    source = await tempDir("fsdd-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    files = await writeFsddDatabase(source);
+    await publish(source, "1.0.0", repo);
+    const cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  });
+
+  test("header fields come from db.yaml without downloading tables or media", async () => {
+    resetTraffic();
+    const db = await info.header("fsdd");
+    expect(db.name).toBe("fsdd");
+    expect([...db.tables.keys()]).toEqual(["files"]);
+    expect([...db.miscTables.keys()]).toEqual(["speaker"]);
+    expect(await info.license("fsdd")).toBe("CC-BY-SA-4.0");
+    expect(await info.licenseUrl("fsdd", { version: "1.0.0" })).toBe("https://creativecommons.org/licenses/by-sa/4.0/");
+    expect(await info.usage("fsdd")).toBe("unrestricted");
+    expect(await info.languages("fsdd")).toEqual(["eng"]);
+    expect(await info.description("fsdd")).toMatch(/^Free Spoken Digit Dataset/);
+    expect(await info.source("fsdd")).toBe("https://github.com/Jakobovski/free-spoken-digit-dataset");
+    expect([...(await info.schemes("fsdd")).keys()].sort()).toEqual(["accent", "digit", "gender", "speaker", "split"]);
+    expect((await info.splits("fsdd")).size).toBe(0);
+    expect(await info.tables("fsdd")).toEqual({
+      files: { type: "filewise", columns: { digit: { schemeId: "digit" }, speaker: { schemeId: "speaker" }, split: { schemeId: "split" } } },
+      speaker: { type: "misc", columns: { accent: { schemeId: "accent" }, gender: { schemeId: "gender" } } },
+    });
+    // one header download, then the cached copy; the dependency table is not needed for header facts
+    expect(traffic.gets).toEqual(["fsdd/1.0.0/db.yaml"]);
+  });
+
+  test("media facts come from the dependency table", async () => {
+    resetTraffic();
+    expect((await info.files("fsdd")).sort()).toEqual(files);
+    let total = 0;
+    for (const f of files) total += (await audioInfo(join(source, f))).duration;
+    expect(await info.duration("fsdd")).toBeCloseTo(total, 6);
+    expect(await info.samplingRates("fsdd")).toEqual([8000]);
+    expect(await info.channels("fsdd")).toEqual([1]);
+    expect(await info.bitDepths("fsdd")).toEqual([16]);
+    expect(await info.formats("fsdd")).toEqual(["wav"]);
+    expect(traffic.gets.filter((k) => k.includes("/media/") || k.includes("/meta/"))).toEqual([]);
+  });
+
+  test("unknown versions are named", async () => {
+    await expect(info.header("fsdd", { version: "3.0.0" })).rejects.toThrow(MissingVersionError);
+    await expect(info.files("fsdd", { version: "3.0.0" })).rejects.toThrow(/'3\.0\.0' of 'fsdd'/);
+  });
+});
