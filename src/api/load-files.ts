@@ -1,0 +1,92 @@
+import { statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { versionFolder, versionLockFile } from "../core/cache.js";
+import { DependencyType } from "../core/dependencies.js";
+import { FilterError } from "../core/errors.js";
+import { flavorDestination, makeFlavor, type FlavorOptions } from "../core/flavor.js";
+import { withLock } from "../core/lock.js";
+import { Database, type Frame } from "../format/index.js";
+import { fetchHeaderFile } from "./info.js";
+import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, type Context } from "./load-cache.js";
+import { latestVersionIn, lookupVersion } from "./resolve.js";
+import { settings } from "./settings.js";
+
+/** A fetch context on `<cacheRoot>/<name>/<version>/`, where audb keeps single tables and attachments. */
+async function versionContext(name: string, version: string, cacheRoot: string): Promise<Context> {
+  const backend = await (await lookupVersion(name, version)).open();
+  return {
+    name, version, flavor: makeFlavor(), folder: versionFolder(cacheRoot, name, version),
+    deps: await cachedDependencies(cacheRoot, name, version, backend), backend, cacheRoot,
+    numWorkers: availableParallelism(), verify: true, reuse: false,
+  };
+}
+
+/**
+ * Loads the given media files (exact db-relative paths) of `name` in a flavour into the
+ * cache, as audb's `load_media`, and returns their absolute paths in the order given
+ * (converted files carry the flavour's extension). Tables come along (they are small);
+ * other media do not. Unknown or removed files are a {@link FilterError} naming them.
+ */
+export async function loadMedia(
+  name: string,
+  media: string | string[],
+  options: { version?: string } & FlavorOptions & { cacheRoot?: string; numWorkers?: number } = {},
+): Promise<string[]> {
+  const files = typeof media === "string" ? [media] : media;
+  const loaded = await loadToCache(name, { ...options, media: files });
+  const deps = await cachedDependencies(options.cacheRoot ?? settings().cacheRoot, name, loaded.version);
+  return files.map((f) => join(loaded.folder, deps.samplingRate(f) > 0 ? flavorDestination(loaded.flavor, f) : f));
+}
+
+/**
+ * Loads one table of `name` (plus the misc tables its schemes take labels from) into
+ * `<cacheRoot>/<name>/<version>/` and returns its values, as audb's `load_table`. `map`
+ * replaces columns by fields of their scheme labels (`{ speaker: "gender" }`).
+ */
+export async function loadTable(
+  name: string,
+  table: string,
+  options: { version?: string; map?: Record<string, string | string[]>; cacheRoot?: string } = {},
+): Promise<Frame> {
+  const cacheRoot = options.cacheRoot ?? settings().cacheRoot;
+  const version = options.version ?? (await latestVersionIn(name));
+  const headerPath = await fetchHeaderFile(name, version, cacheRoot);
+  const db = Database.fromYaml(await readFile(headerPath, "utf8"), headerPath);
+  if (!db.tables.has(table) && !db.miscTables.has(table)) {
+    throw new FilterError(`table '${table}' is not in '${name}' ${version}; tables: ${db.tableIds.join(", ")}`);
+  }
+  const labels = [...db.table(table).columns.values()]
+    .map((c) => (c.schemeId === undefined ? undefined : db.schemes.get(c.schemeId)?.labels))
+    .filter((l): l is string => typeof l === "string" && db.miscTables.has(l));
+  const ctx = await versionContext(name, version, cacheRoot);
+  await withLock(versionLockFile(cacheRoot, name, version), () => fetchTables(ctx, [...new Set([table, ...labels])]));
+  db.root = ctx.folder;
+  await db.loadTables([table]);
+  return db.table(table).get({ map: options.map });
+}
+
+async function filesBelow(root: string, path: string): Promise<string[]> {
+  const full = join(root, path);
+  if (!statSync(full).isDirectory()) return [full];
+  const entries = await readdir(full, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+}
+
+/**
+ * Loads one attachment of `name` into `<cacheRoot>/<name>/<version>/`, as audb's
+ * `load_attachment`, and returns the absolute paths of its files (all files below it
+ * for a folder attachment, sorted). An unknown id is a {@link FilterError} naming it.
+ */
+export async function loadAttachment(name: string, attachment: string, options: { version?: string; cacheRoot?: string } = {}): Promise<string[]> {
+  const cacheRoot = options.cacheRoot ?? settings().cacheRoot;
+  const version = options.version ?? (await latestVersionIn(name));
+  const ctx = await versionContext(name, version, cacheRoot);
+  const row = [...ctx.deps.rows()].find((r) => r.type === DependencyType.attachment && r.archive === attachment);
+  if (!row) {
+    throw new FilterError(`attachment '${attachment}' is not in '${name}' ${version}; attachments: ${ctx.deps.attachmentIds.join(", ") || "none"}`);
+  }
+  await withLock(versionLockFile(cacheRoot, name, version), () => fetchAttachments(ctx, { attachments: [attachment] }));
+  return filesBelow(ctx.folder, row.file);
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import "../helpers/counting-backend.js";
+import { resetTraffic, traffic } from "../helpers/counting-backend.js";
+import { FSDD_HEADER, FSDD_SPEAKERS, writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { loadAttachment, loadMedia, loadTable } from "../../src/api/load-files.js";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { FilterError, MissingVersionError } from "../../src/core/errors.js";
+import { Repository } from "../../src/core/repository.js";
+
+const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+const HEADER = `${FSDD_HEADER}attachments:
+  readme: {path: docs/README.txt}
+  extra: {path: extra}
+`;
+
+describe("loadMedia, loadTable, loadAttachment", () => {
+  let source: string;
+  let files: string[];
+  let cacheRoot: string;
+  beforeAll(async () => {
+    const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+    source = await tempDir("fsdd-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    files = await writeFsddDatabase(source, HEADER);
+    await mkdir(join(source, "docs"));
+    await writeFile(join(source, "docs/README.txt"), "read me\n");
+    await mkdir(join(source, "extra/sub"), { recursive: true });
+    await writeFile(join(source, "extra/a.txt"), "a\n");
+    await writeFile(join(source, "extra/sub/b.txt"), "b\n");
+    await publish(source, "1.0.0", repo);
+    cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  });
+
+  test("loadMedia downloads only the files asked for and returns their paths", async () => {
+    resetTraffic();
+    const wanted = [files[3]!, files[0]!];
+    const paths = await loadMedia("fsdd", wanted);
+    expect(paths).toEqual(wanted.map((f) => join(cacheRoot, "fsdd/1.0.0/d3b62a9b", f)));
+    for (const [i, p] of paths.entries()) expect(readFileSync(p).equals(readFileSync(join(source, wanted[i]!)))).toBe(true);
+    expect(traffic.gets.filter((k) => k.includes("/media/"))).toHaveLength(2);
+
+    const flac = await loadMedia("fsdd", files[1]!, { format: "flac" });
+    expect(flac).toEqual([join(cacheRoot, "fsdd/1.0.0/40bb2241", files[1]!.replace(/\.wav$/, ".flac"))]);
+    expect(readFileSync(flac[0]!).subarray(0, 4).toString()).toBe("fLaC");
+    await expect(loadMedia("fsdd", "recordings/nope.wav")).rejects.toThrow(FilterError);
+    await expect(loadMedia("fsdd", files[0]!, { version: "2.0.0" })).rejects.toThrow(MissingVersionError);
+  });
+
+  test("loadTable fetches the table and the misc tables it maps through, nothing else", async () => {
+    resetTraffic();
+    const frame = await loadTable("fsdd", "files", { map: { speaker: ["speaker", "accent"] } });
+    expect(traffic.gets.filter((k) => k.includes("/meta/") || k.includes("/media/")).sort()).toEqual(["fsdd/meta/1.0.0/files.zip", "fsdd/meta/1.0.0/speaker.zip"]);
+    expect(frame.columnIds).toEqual(["digit", "speaker", "split", "accent"]);
+    const records = frame.toRecords();
+    expect(records).toHaveLength(files.length);
+    for (const [i, file] of [...frame.index.files].entries()) {
+      const [digit, speaker] = file.replace("recordings/", "").split("_") as [string, string];
+      expect(records[i]).toMatchObject({ digit: Number(digit), speaker, accent: FSDD_SPEAKERS[speaker]!.accent });
+    }
+    const speakers = await loadTable("fsdd", "speaker");
+    expect(speakers.length).toBe(Object.keys(FSDD_SPEAKERS).filter((s) => files.some((f) => f.includes(`_${s}_`))).length);
+    await expect(loadTable("fsdd", "nope")).rejects.toThrow(/table 'nope' is not in 'fsdd' 1\.0\.0/);
+  });
+
+  test("loadAttachment returns the files of a file or folder attachment", async () => {
+    const readme = await loadAttachment("fsdd", "readme");
+    expect(readme).toEqual([join(cacheRoot, "fsdd/1.0.0/docs/README.txt")]);
+    expect(readFileSync(readme[0]!, "utf8")).toBe("read me\n");
+    const extra = await loadAttachment("fsdd", "extra");
+    expect(extra).toEqual([join(cacheRoot, "fsdd/1.0.0/extra/a.txt"), join(cacheRoot, "fsdd/1.0.0/extra/sub/b.txt")]);
+    resetTraffic();
+    await loadAttachment("fsdd", "extra");
+    expect(traffic.gets).toEqual([]);
+    await expect(loadAttachment("fsdd", "nope")).rejects.toThrow(/attachment 'nope' is not in 'fsdd' 1\.0\.0; attachments: /);
+  });
+});
