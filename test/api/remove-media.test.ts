@@ -10,6 +10,7 @@ import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 import { dependencies } from "../../src/api/discovery.js";
 import { loadToCache } from "../../src/api/load-cache.js";
+import { loadTo } from "../../src/api/load-to.js";
 import { publish } from "../../src/api/publish.js";
 import { removeMedia } from "../../src/api/remove-media.js";
 import { configure } from "../../src/api/settings.js";
@@ -80,6 +81,16 @@ describe("removeMedia on the FSDD history", () => {
     resetTraffic();
     await removeMedia("fsdd", CHANGED);
     expect(traffic.puts).toEqual([]);
+
+    // loadTo leaves removed media out, and a version published on top keeps them removed
+    const root = await tempDir("load-to-");
+    await loadTo(root, "fsdd");
+    expect(existsSync(join(root, CHANGED))).toBe(false);
+    expect(existsSync(join(root, "recordings/0_jackson_1.wav"))).toBe(true);
+    resetTraffic();
+    const next = await publish(root, "1.1.0", new Repository("data", host, "counting-fs"));
+    expect(traffic.puts.filter((k) => k.includes("/media/"))).toEqual([]);
+    expect(next.removedMedia.sort()).toEqual([GROUPED, CHANGED].sort());
   });
 
   test("an unknown database is named", async () => {
