@@ -5,6 +5,9 @@ import { parse } from "yaml";
 import { readCsvFile } from "../format/csv-reader.js";
 import { YamlError } from "../format/errors.js";
 import { checkId, checkPortablePath } from "../format/paths.js";
+import { Database } from "../format/database.js";
+import { flavorDestination } from "../core/flavor.js";
+import type { LoadedFolder } from "./load-cache.js";
 
 /** What publish and load need to know of a database folder's header. */
 export interface HeaderView {
@@ -92,4 +95,34 @@ export async function readPublishable(root: string): Promise<Publishable> {
   const files = [...(await tableMedia(root, header.tableIds))].sort();
   for (const f of files) checkPortablePath(f, "media file");
   return { ...header, root, files, allTableIds, tableFiles };
+}
+
+/**
+ * The database of a loaded cache folder, as audb's `load` returns it: selected tables
+ * (plus misc tables schemes use), rows of media not selected or removed dropped, file
+ * extensions changed by the flavour's format, and absolute paths when `fullPath`.
+ */
+export async function openLoadedDatabase(
+  loaded: LoadedFolder,
+  options: { fullPath: boolean; removedMedia: boolean; mediaFiltered: boolean },
+): Promise<Database> {
+  const db = await Database.load(loaded.folder, { tables: loaded.tables });
+  const keep = new Set([...loaded.tables, ...db.miscTablesUsedInSchemes()]);
+  db.dropTables(db.tableIds.filter((id) => !keep.has(id)));
+  const deps = loaded.dependencies;
+  if (options.mediaFiltered) db.pickFiles(loaded.media);
+  if (!options.removedMedia) {
+    const removed = deps.removedMedia;
+    if (removed.length > 0) db.dropFiles(removed);
+  }
+  const convertible = (f: string) => deps.has(f) && deps.samplingRate(f) > 0;
+  const rename = loaded.flavor.format !== null;
+  if (rename || options.fullPath) {
+    db.mapFiles((f) => {
+      const file = rename && convertible(f) ? flavorDestination(loaded.flavor, f) : f;
+      return options.fullPath ? join(loaded.folder, file) : file;
+    });
+  }
+  db.root = loaded.folder;
+  return db;
 }

@@ -60,6 +60,8 @@ export interface LoadedFolder {
   folder: string;
   tables: string[];
   media: string[];
+  /** The version's dependency table. */
+  dependencies: Dependencies;
 }
 
 /** The dependency table of a version: from our cache, else from the repository (then cached). */
@@ -165,7 +167,7 @@ async function select(
     }
     media = applyFilter(candidates, options.media, "media");
   }
-  return { name, version, flavor, folder, tables, media };
+  return { name, version, flavor, folder, tables, media, dependencies: deps };
 }
 
 export async function fetchTables(ctx: Context, tables: string[]): Promise<void> {

@@ -223,6 +223,12 @@ export class Database {
     return this;
   }
 
+  /** Replaces every file path in all tables by `fn(path)`. */
+  mapFiles(fn: (file: string) => string): this {
+    for (const table of this.tables.values()) if (table.isLoaded) table.mapFiles(fn);
+    return this;
+  }
+
   /** Misc tables that schemes use as labels. */
   miscTablesUsedInSchemes(): string[] {
     const ids = new Set<string>();

@@ -384,6 +384,13 @@ export class Table extends BaseTable {
     return this._filterFiles(files, false);
   }
 
+  /** Replaces every file path by `fn(path)`, e.g. to make paths absolute or change their extension. */
+  mapFiles(fn: (file: string) => string): this {
+    const levels = this.index.levels.map((l) => (l.name === "file" ? { ...l, values: (l.values as string[]).map(fn) } : l));
+    this._index = new Index(levels);
+    return this;
+  }
+
   private _filterFiles(files: Iterable<string> | ((file: string) => boolean), keep: boolean): this {
     const test = typeof files === "function" ? files : ((set) => (f: string) => set.has(f))(new Set(files));
     const own = this.index.files;

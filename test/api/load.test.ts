@@ -8,6 +8,7 @@ import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { FSDD_TAGS, FULL_FSDD, MINI_FSDD, hasFullFsdd, historyDiff, manifest, materialize } from "../helpers/fsdd-history.js";
 import { loadToCache } from "../../src/api/load-cache.js";
+import { load } from "../../src/api/load.js";
 import { publish } from "../../src/api/publish.js";
 import { configure } from "../../src/api/settings.js";
 import { createArchive } from "../../src/core/archive.js";
@@ -159,5 +160,56 @@ describe("load", () => {
     // the checksum check can be turned off, as in audb
     const loaded = await loadToCache("fsdd", { verify: false });
     expect(readFileSync(join(loaded.folder, "recordings/0_george_0.wav"), "utf8")).toBe("not the original");
+  });
+});
+
+describe("load returns the database", () => {
+  let repo: Repository;
+  let cacheRoot: string;
+  beforeAll(async () => {
+    repo = new Repository("data", await tempDir("repo-"), "file-system");
+    const source = await tempDir("fsdd-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    await writeFsddDatabase(source);
+    await publish(source, "1.0.10", repo);
+    cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  });
+
+  test("tables with absolute paths; labels map through the misc table", async () => {
+    const db = await load("fsdd");
+    const folder = join(cacheRoot, "fsdd", "1.0.10", "d3b62a9b");
+    expect(db.root).toBe(folder);
+    const files = db.tables.get("files")!;
+    expect(files.files).toHaveLength(36);
+    expect(files.files[0]).toBe(join(folder, "recordings/0_george_0.wav"));
+    const gender = files.columns.get("speaker")!.get({ map: "gender" });
+    expect(new Set(gender.values as string[])).toEqual(new Set(["male"]));
+    expect(db.miscTables.get("speaker")!.index.length).toBe(6);
+    const relative = await load("fsdd", { fullPath: false, media: "_lucas_" });
+    expect(relative.tables.get("files")!.files).toEqual(["recordings/0_lucas_0.wav", "recordings/0_lucas_1.wav", "recordings/0_lucas_2.wav", "recordings/1_lucas_0.wav", "recordings/1_lucas_1.wav", "recordings/1_lucas_2.wav"]);
+  });
+
+  test("flavours: 16 kHz FLAC and channels [0, 0] land in the folders audb names, with converted files", async () => {
+    const { audioInfo } = await import("../../src/audio/info.js");
+    // folder names computed by audb-python 1.15: Flavor(format="flac", sampling_rate=16000).short_id
+    // and Flavor(channels=[0, 0]).short_id
+    const flac = await load("fsdd", { samplingRate: 16000, format: "flac" });
+    expect(flac.root).toBe(join(cacheRoot, "fsdd", "1.0.10", "9f9e46a1"));
+    const flacFiles = flac.tables.get("files")!.files;
+    expect(flacFiles.every((f) => f.endsWith(".flac"))).toBe(true);
+    const original = await audioInfo(join(MINI_FSDD, "recordings", "0_jackson_0.wav"));
+    for (const f of flacFiles) {
+      const info = await audioInfo(f);
+      expect(info).toMatchObject({ format: "flac", samplingRate: 16000, channels: 1, bitDepth: 16 });
+    }
+    const first = await audioInfo(join(flac.root!, "recordings/0_jackson_0.flac"));
+    expect(Math.abs(first.duration - original.duration)).toBeLessThanOrEqual(1 / 16000);
+
+    const stereo = await load("fsdd", { channels: [0, 0] });
+    expect(stereo.root).toBe(join(cacheRoot, "fsdd", "1.0.10", "918fd73e"));
+    const info = await audioInfo(join(stereo.root!, "recordings/0_jackson_0.wav"));
+    expect(info).toMatchObject({ format: "wav", samplingRate: 8000, channels: 2, bitDepth: 16 });
+    expect(info.duration).toBeCloseTo(original.duration, 9);
   });
 });
