@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
@@ -40,6 +40,7 @@ describe("loadTo", () => {
     expect(local.equals(deps)).toBe(true);
     expect(deps.media.sort()).toEqual(files);
     expect((await readdir(root, { recursive: true })).filter((f) => f.includes("~") || f.endsWith(".tmp"))).toEqual([]);
+    expect((await readdir(dirname(root))).filter((f) => f.startsWith(`${basename(root)}~`))).toEqual([]);
 
     await writeFile(join(root, "db.speaker.csv"), (await readFile(join(root, "db.speaker.csv"), "utf8")).replace("USA/neutral", "USA/east"));
     resetTraffic();
