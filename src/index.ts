@@ -1,1 +1,50 @@
+/**
+ * audb-ts: publish, version and load audio datasets in the repository layout of the
+ * Python library audb.
+ *
+ * @packageDocumentation
+ */
+
+import "../backends/index.js";
+
 export const VERSION = "0.1.0";
+
+// API
+export { publish, type PublishOptions } from "./api/publish.js";
+export { load, type LoadOptions } from "./api/load.js";
+export { loadTo, type LoadToOptions } from "./api/load-to.js";
+export { loadAttachment, loadMedia, loadTable } from "./api/load-files.js";
+export { removeMedia } from "./api/remove-media.js";
+export {
+  available, cached, dependencies, exists, latestVersion, repository, versions,
+  type AvailableVersion, type CachedFlavor,
+} from "./api/discovery.js";
+export { info, type InfoOptions, type TableInfo } from "./api/info.js";
+export { configure, settings } from "./api/settings.js";
+
+// Core
+export { Repository, UnknownBackendError } from "./core/repository.js";
+export { loadConfig, ConfigError, type AudbConfig } from "./core/config.js";
+export { Dependencies, DependencyType, MissingDependencyError, DependencyTableError, type DependencyRow } from "./core/dependencies.js";
+export { flavorId, makeFlavor, FlavorError, type Flavor, type FlavorOptions } from "./core/flavor.js";
+export type { ProgressEvent, ProgressListener } from "./core/progress.js";
+export * from "./core/errors.js";
+export { ArchiveError } from "./core/archive.js";
+export { ChecksumError, type ChecksumAlgorithm } from "./core/checksum.js";
+export { AudbError } from "./errors.js";
+
+// Backends
+export {
+  registerBackend, backendKinds, FileSystemBackend,
+  InvalidKeyError, MissingKeyError, BackendUnavailableError, ReadOnlyBackendError,
+  type Backend, type BackendFactory, type Listing,
+} from "../backends/index.js";
+
+// The audformat model
+export {
+  Database, Table, MiscTable, Column, Scheme, Rater, Split, Media, Attachment, Frame, Series, Index,
+  filewiseIndex, segmentedIndex, toSegmentedIndex, unionIndex, intersectIndex,
+  FormatError, type Dtype, type Usage,
+} from "./format/index.js";
+export * as format from "./format/index.js";
+export * as audio from "./audio/index.js";
