@@ -100,6 +100,8 @@ export interface Dec2Fft {
   /** Twiddles of the size-N FFT, then of the size-N/2 FFT (see fftTwiddles). */
   readonly twN: Float32Array;
   readonly twHalf: Float32Array;
+  /** 2H: the interpolator's filter spectrum (its FFT of size N, divided by N, with gain 2). */
+  readonly G: Float32Array;
 }
 
 /** FFT size of the decimator's fast convolution. */
@@ -130,12 +132,18 @@ export function fftTwiddles(N: number): Float32Array {
 
 export type Table = PolyTable | Dec2Table;
 
-/** How a rate pair is resampled. */
-export type Plan =
-  | { readonly kind: "copy" }
-  | { readonly kind: "poly"; readonly poly: PolyTable }
-  /** Downsampling by 2 or more: relaxed polyphase to twice the output rate (none if the input is already there), then the sharp decimator. */
-  | { readonly kind: "two-stage"; readonly poly: PolyTable | null; readonly dec: Dec2Table };
+/** One stage of a resampling chain. */
+export type StageSpec =
+  | { readonly kind: "poly"; readonly table: PolyTable }
+  /** Sharp lowpass and decimation by 2 (cutoff 0.955 of the output Nyquist). */
+  | { readonly kind: "dec2"; readonly table: Dec2Table }
+  /** Interpolation by 2 with the same sharp lowpass (cutoff 0.955 of the input Nyquist). */
+  | { readonly kind: "int2"; readonly table: Dec2Table };
+
+/** How a rate pair is resampled: the stages in order (none: equal rates, a copy). */
+export interface Plan {
+  readonly stages: readonly StageSpec[];
+}
 
 const cache = new Map<string, Table>();
 let cachedSize = 0;
@@ -161,7 +169,7 @@ function cached<T extends Table>(key: string, make: () => T): T {
 }
 
 function tableSize(t: Table): number {
-  return t.kind === "poly" ? t.coef.length : t.h.length + t.fft.H.length + t.fft.twN.length + t.fft.twHalf.length;
+  return t.kind === "poly" ? t.coef.length : t.h.length + 2 * t.fft.H.length + t.fft.twN.length + t.fft.twHalf.length;
 }
 
 /** Number of coefficients the polyphase table of this ratio and half-length would hold. */
@@ -176,6 +184,10 @@ export function polyTableSize(L: number, halfLength: number): number {
  * Nyquist frequency) and half-length halfLength (input samples).
  */
 export function polyTable(L: number, M: number, fc: number, halfLength: number): PolyTable {
+  const size = polyTableSize(L, halfLength);
+  if (size > MAX_TABLE_SIZE) {
+    throw new RangeError(`the reduced ratio ${L}/${M} needs a table of ${size} coefficients (limit ${MAX_TABLE_SIZE})`);
+  }
   return cached(`poly:${L}:${M}:${fc}:${halfLength}`, () => {
     const h = prototype(fc, halfLength);
     const jlo = -Math.floor(halfLength);
@@ -220,7 +232,8 @@ export function dec2Table(): Dec2Table {
       H[k] = re / N;
       H[N + k] = im / N;
     }
-    const fft = { N, B: N - 2 * K, H, twN: fftTwiddles(N), twHalf: fftTwiddles(N / 2) };
+    const G = H.map((v) => 2 * v);
+    const fft = { N, B: N - 2 * K, H, twN: fftTwiddles(N), twHalf: fftTwiddles(N / 2), G };
     return { kind: "dec2", K, h: coef, fft };
   });
 }
@@ -237,38 +250,49 @@ export function sharpDesign(inRate: number, outRate: number): { fc: number; half
   return { fc: (SHARP_CUTOFF * low) / inRate, halfLength: (SHARP_HALF_LENGTH * inRate) / low };
 }
 
-export function relaxedDesign(inRate: number, outRate: number): { fc: number; halfLength: number } {
-  return { fc: (2 * RELAXED_CUTOFF * outRate) / inRate, halfLength: (RELAXED_HALF_LENGTH * inRate) / outRate };
+/**
+ * The relaxed stage of a two-stage chain, from stageIn Hz to stageOut Hz, with passband to
+ * 0.455 and stopband from 1.5 of `ref` Hz (the final output rate when downsampling, the
+ * original input rate when upsampling).
+ */
+export function relaxedDesign(stageIn: number, ref: number): { fc: number; halfLength: number } {
+  return { fc: (2 * RELAXED_CUTOFF * ref) / stageIn, halfLength: (RELAXED_HALF_LENGTH * stageIn) / ref };
 }
 
 /**
- * The stages for a rate pair. Downsampling by 2 or more goes in two stages: a relaxed
- * polyphase filter to twice the output rate (passband to 0.455, stopband from 1.5 of the output
- * rate: about 8 * inRate/outRate taps per intermediate sample), then the sharp folded decimator
- * by 2, whose cost per output sample is the same whatever the input rate. A single sharp
- * polyphase stage would need 184 * inRate/outRate taps per output sample; the two-stage path
- * is 1.7x (44.1k->16k) to 4x (96k->8k) cheaper at equal quality.
+ * The stages for a rate pair.
  *
- * The decimator is a full-length lowpass (cutoff 0.955, stopband from 1.0 of the new Nyquist),
- * not a half-band filter: a half-band's response is symmetric about the new Nyquist, so with
- * its passband to 0.91 its stopband would start only at 1.09, and tones between 1.0 and 1.09
- * of the new Nyquist would alias into the band nearly unattenuated.
+ * Downsampling: a relaxed polyphase filter to twice the output rate (passband to 0.455,
+ * stopband from 1.5 of the output rate: about 8 * inRate/outRate taps per intermediate
+ * sample; none when the input is already there), then the sharp decimator by 2 (cutoff
+ * 0.955, stopband from 1.0 of the new Nyquist). Whatever the relaxed stage lets through above
+ * 0.455 of the output rate stays, or folds to, above the new Nyquist, where the decimator
+ * removes it. Upsampling mirrors this: the sharp interpolator by 2 (cutoff 0.955 of the input
+ * Nyquist), then a relaxed polyphase filter from twice the input rate to the output rate.
+ * The sharp filter is fixed (its shape relative to its rate is the same for every pair), so
+ * the wasm kernel runs it by fast convolution (FFT, overlap-save); the relaxed stage is short.
+ * A single sharp polyphase stage would need 184 taps per sample of the lower rate and
+ * is 2x (44.1k->16k) to 5x slower at equal quality. `twoStage: false` forces it (for tests).
  *
- * `twoStage: false` forces the single stage (tests compare both).
+ * The decimator is a full-length lowpass, not a half-band filter: a half-band's response is
+ * symmetric about the new Nyquist, so with its passband to 0.91 its stopband would start only
+ * at 1.09, and tones between 1.0 and 1.09 of the new Nyquist would alias into the band
+ * nearly unattenuated.
  */
 export function plan(inRate: number, outRate: number, twoStage = true): Plan {
-  if (inRate === outRate) return { kind: "copy" };
-  if (twoStage && inRate > outRate) {
-    const mid = 2 * outRate;
-    let poly: PolyTable | null = null;
-    if (mid !== inRate) {
-      const { L, M } = ratio(inRate, mid);
-      const { fc, halfLength } = relaxedDesign(inRate, outRate);
-      poly = polyTable(L, M, fc, halfLength);
-    }
-    return { kind: "two-stage", poly, dec: dec2Table() };
+  if (inRate === outRate) return { stages: [] };
+  if (!twoStage) {
+    const { L, M } = ratio(inRate, outRate);
+    const { fc, halfLength } = sharpDesign(inRate, outRate);
+    return { stages: [{ kind: "poly", table: polyTable(L, M, fc, halfLength) }] };
   }
-  const { L, M } = ratio(inRate, outRate);
-  const { fc, halfLength } = sharpDesign(inRate, outRate);
-  return { kind: "poly", poly: polyTable(L, M, fc, halfLength) };
+  const sharp = dec2Table();
+  const relaxed = (from: number, to: number, ref: number): StageSpec[] => {
+    if (from === to) return [];
+    const { L, M } = ratio(from, to);
+    const { fc, halfLength } = relaxedDesign(from, ref);
+    return [{ kind: "poly", table: polyTable(L, M, fc, halfLength) }];
+  };
+  if (inRate > outRate) return { stages: [...relaxed(inRate, 2 * outRate, outRate), { kind: "dec2", table: sharp }] };
+  return { stages: [{ kind: "int2", table: sharp }, ...relaxed(2 * inRate, outRate, inRate)] };
 }

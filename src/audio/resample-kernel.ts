@@ -30,6 +30,13 @@ export interface Kernel {
   dec2Block(table: Dec2Table): number;
   /** Input samples dec2 reads for n outputs (n a multiple of dec2Block, or the stream's last call). */
   dec2Span(table: Dec2Table, n: number): number;
+  /**
+   * n outputs of the interpolator by 2: y[yOff + k] = sum_i 2 h[|k + K - 2i|] x[xOff + i]
+   * (output 0 sits on input K/2). Same contract as dec2 for blocks and spans; blocks are even.
+   */
+  int2(x: Float32Array, xOff: number, table: Dec2Table, y: Float32Array, yOff: number, n: number): void;
+  int2Block(table: Dec2Table): number;
+  int2Span(table: Dec2Table, n: number): number;
 }
 
 export const jsKernel: Kernel = {
@@ -74,6 +81,33 @@ export const jsKernel: Kernel = {
   },
   dec2Block: () => 1,
   dec2Span: (table, n) => (n <= 0 ? 0 : 2 * (n - 1) + 2 * table.K + 1),
+  int2(x, xOff, table, y, yOff, n) {
+    const { h, K } = table;
+    const half = K / 2;
+    for (let k = 0; k < n; k++) {
+      const m = k >> 1;
+      const c = xOff + m + half;
+      let s0 = 0;
+      let s1 = 0;
+      if ((k & 1) === 0) {
+        // Even taps: y = 2 sum_{|t| <= K/2} h[2|t|] x[c + t].
+        s0 = h[0]! * x[c]!;
+        for (let t = 1; t <= half; t++) {
+          if (t & 1) s0 += h[2 * t]! * (x[c - t]! + x[c + t]!);
+          else s1 += h[2 * t]! * (x[c - t]! + x[c + t]!);
+        }
+      } else {
+        // Odd taps: y = 2 sum_{t=1..K/2} h[2t - 1] (x[c - t + 1] + x[c + t]).
+        for (let t = 1; t <= half; t++) {
+          if (t & 1) s0 += h[2 * t - 1]! * (x[c - t + 1]! + x[c + t]!);
+          else s1 += h[2 * t - 1]! * (x[c - t + 1]! + x[c + t]!);
+        }
+      }
+      y[yOff + k] = 2 * (s0 + s1);
+    }
+  },
+  int2Block: () => 2,
+  int2Span: (table, n) => (n <= 0 ? 0 : ((n - 1) >> 1) + table.K + 1),
 };
 
 // The few WebAssembly JS API types used here (the project's TypeScript libs have no DOM types).
@@ -95,6 +129,10 @@ interface WasmExports {
   dec2fft(
     x: number, nblocks: number, N: number, K: number, Hr: number, Hi: number,
     twNr: number, twNi: number, twHr: number, twHi: number, work: number, y: number,
+  ): void;
+  int2fft(
+    x: number, nblocks: number, N: number, K: number, Gr: number, Gi: number,
+    twNr: number, twNi: number, tw2r: number, tw2i: number, work: number, y: number,
   ): void;
 }
 
@@ -205,6 +243,46 @@ class WasmKernel implements Kernel {
       this.ex.dec2fft(
         xPtr, blocks, N, K, hPtr, hPtr + 4 * N,
         twNPtr, twNPtr + twN.byteLength / 2, twHPtr, twHPtr + twHalf.byteLength / 2, workPtr, yPtr,
+      );
+      y.set(heap.subarray(yPtr >> 2, (yPtr >> 2) + count), yOff + done);
+      done += count;
+    }
+  }
+
+  // The interpolator runs FFTs of half the decimator's size: input segments of N/2 samples.
+  int2Block(table: Dec2Table): number {
+    return 2 * (table.fft.N - 2 * table.K);
+  }
+
+  int2Span(table: Dec2Table, n: number): number {
+    const valid = table.fft.N - 2 * table.K;
+    const blocks = Math.ceil(n / (2 * valid));
+    return blocks === 0 ? 0 : valid * (blocks - 1) + table.fft.N - table.K;
+  }
+
+  int2(x: Float32Array, xOff: number, table: Dec2Table, y: Float32Array, yOff: number, n: number): void {
+    const { K } = table;
+    const { N, G, twN, twHalf } = table.fft;
+    const half = N / 2;
+    const block = this.int2Block(table);
+    const gPtr = this.upload(G);
+    const twNPtr = this.upload(twN);
+    const twHPtr = this.upload(twHalf);
+    const blocksPerCall = Math.max(1, Math.floor(CHUNK / block));
+    let done = 0;
+    while (done < n) {
+      const blocks = Math.min(blocksPerCall, Math.ceil((n - done) / block));
+      const count = Math.min(blocks * block, n - done);
+      const span = this.int2Span(table, blocks * block);
+      const workPtr = this.tableTop;
+      const xPtr = workPtr + 12 * half * 4;
+      const yPtr = xPtr + align16(span * 4);
+      const heap = this.reserve(yPtr + blocks * block * 4);
+      const from = xOff + done / 2;
+      heap.set(x.subarray(from, from + span), xPtr >> 2);
+      this.ex.int2fft(
+        xPtr, blocks, half, K, gPtr, gPtr + 4 * N,
+        twHPtr, twHPtr + twHalf.byteLength / 2, twNPtr, twNPtr + twN.byteLength / 2, workPtr, yPtr,
       );
       y.set(heap.subarray(yPtr >> 2, (yPtr >> 2) + count), yOff + done);
       done += count;

@@ -20,17 +20,7 @@
  * - Equal input and output rates copy the samples.
  */
 import { AudbError } from "../errors.js";
-import {
-  type Dec2Table,
-  MAX_TABLE_SIZE,
-  type Plan,
-  type PolyTable,
-  plan,
-  polyTableSize,
-  ratio,
-  relaxedDesign,
-  sharpDesign,
-} from "./resample-design.js";
+import { type Dec2Table, type Plan, type PolyTable, plan, ratio } from "./resample-design.js";
 import { type Kernel, jsKernel, wasmKernel } from "./resample-kernel.js";
 
 /** Bad sampling rates (not positive integers), a channel count or block shape that does not match, a stream used after flush(). */
@@ -70,9 +60,14 @@ function roundRatio(n: number, L: number, M: number): number {
   return Math.round((n * L) / M);
 }
 
-/** floor(a / b) for non-negative integers a < 2^53 and positive b, exactly. */
+/** floor(a / b) for integers |a| < 2^53 and positive b, exactly. */
 function floorDiv(a: number, b: number): number {
-  return (a - (a % b)) / b;
+  const r = a % b;
+  return (a - r) / b - (r < 0 ? 1 : 0);
+}
+
+function ceilDiv(a: number, b: number): number {
+  return -floorDiv(-a, b);
 }
 
 function pickKernel(kernel: ResampleKernel | undefined): Kernel {
@@ -88,29 +83,40 @@ function pickKernel(kernel: ResampleKernel | undefined): Kernel {
 }
 
 /**
- * Input history of one stage, all channels alike: samples at absolute input positions
- * [pos, pos + len) in bufs[c][start .. start + len). Negative positions are the zeros before
- * the signal's start.
+ * One filter of a chain. Positions are absolute sample indices at the stage's input and output
+ * rates, 0 being the signal's first sample (the same instant at every rate). A stage keeps its
+ * input history, all channels alike: positions [pos, pos + len) in bufs[c][start .. start + len).
+ * Before the signal's start the input is zero, except that a stage fed by another stage receives
+ * that stage's outputs from `inputStart` < 0 on: the filtered signal starts before the signal
+ * does, and the chain matches the single filter only if it is passed on whole (its end likewise:
+ * supportEnd()).
  */
 abstract class Stage {
   protected bufs: Float32Array[];
   protected start = 0;
-  protected len: number;
+  protected len = 0;
   /** Absolute input position of bufs[c][start]. */
   protected pos: number;
-  /** Real (not padding) input samples received. */
+  /** Input samples received (from position inputStart on). */
   received = 0;
-  /** Outputs produced so far. */
-  produced = 0;
+  /** Position of the next output. */
+  next: number;
 
   constructor(
     protected readonly channels: number,
     protected readonly kernel: Kernel,
-    leadingZeros: number,
+    /** Position of the first input sample pushed. */
+    protected readonly inputStart: number,
+    /** Position of the first output. */
+    readonly first: number,
+    /** Position of the first input sample the first output reads. */
+    bufferStart: number,
   ) {
-    this.bufs = Array.from({ length: channels }, () => new Float32Array(Math.max(1024, 2 * leadingZeros)));
-    this.len = leadingZeros;
-    this.pos = -leadingZeros;
+    const lead = Math.max(0, inputStart - bufferStart);
+    this.bufs = Array.from({ length: channels }, () => new Float32Array(Math.max(1024, 2 * lead)));
+    this.pos = inputStart - lead;
+    this.len = lead;
+    this.next = first;
   }
 
   /** Appends n samples per channel (block[c], or zeros when block is null). */
@@ -158,11 +164,14 @@ abstract class Stage {
     this.received += n;
   }
 
-  /** Outputs that the history allows now (target null), or up to `target` outputs in all, padding with zeros. */
+  /**
+   * Runs the filter: with `target` null, over what the history allows now; else up to output
+   * position `target` (exclusive), taking the input as zero past what was received.
+   */
   abstract run(target: number | null): Float32Array[];
 
-  /** Outputs this stage gives in all for its `received` samples when it is the last stage of its chain. */
-  abstract supportLength(): number;
+  /** Position just past the last output that reads a received sample. */
+  abstract supportEnd(): number;
 
   protected outputs(n: number): Float32Array[] {
     return Array.from({ length: this.channels }, () => new Float32Array(n));
@@ -170,12 +179,21 @@ abstract class Stage {
 }
 
 class PolyStage extends Stage {
+  /**
+   * @param last the chain's last stage: outputs from position 0; else from the first output
+   *   whose window reaches the input (negative: the next stage needs them).
+   */
   constructor(
     channels: number,
     kernel: Kernel,
     private readonly table: PolyTable,
+    inputStart: number,
+    last: boolean,
   ) {
-    super(channels, kernel, -table.jlo);
+    const { L, M, jlo, T } = table;
+    // First output reading a sample at or after inputStart: ip(k) + jlo + T - 1 >= inputStart.
+    const first = last ? 0 : ceilDiv((inputStart - jlo - T + 1) * L, M);
+    super(channels, kernel, inputStart, first, floorDiv(first * M, L) + jlo);
   }
 
   /** Integer input position of output k: floor(k * M / L). */
@@ -183,28 +201,22 @@ class PolyStage extends Stage {
     return floorDiv(k * this.table.M, this.table.L);
   }
 
-  /** Outputs with k <= this value have their whole window before absolute position `end`. */
-  private lastComputable(end: number): number {
-    const { L, M, jlo, T } = this.table;
-    const a = end - jlo - T; // largest allowed ip
-    if (a < 0) return -1;
-    return floorDiv((a + 1) * L - 1, M);
-  }
-
-  supportLength(): number {
-    // Every output whose window touches a real sample: ip(k) + jlo <= received - 1.
+  supportEnd(): number {
+    // Outputs whose window starts at or before the last received sample: ip(k) + jlo <= lastIn.
     const { L, M, jlo } = this.table;
-    const a = this.received - 1 - jlo;
-    return a < 0 ? 0 : floorDiv((a + 1) * L - 1, M) + 1;
+    const lastIn = this.inputStart + this.received - 1;
+    return floorDiv((lastIn - jlo + 1) * L - 1, M) + 1;
   }
 
   run(target: number | null): Float32Array[] {
     const { L, M, jlo, T } = this.table;
     let n: number;
     if (target === null) {
-      n = Math.max(0, this.lastComputable(this.end) - this.produced + 1);
+      // Outputs whose whole window has arrived: ip(k) <= end - jlo - T.
+      const a = this.end - jlo - T;
+      n = Math.max(0, floorDiv((a + 1) * L - 1, M) + 1 - this.next);
     } else {
-      n = Math.max(0, target - this.produced);
+      n = Math.max(0, target - this.next);
       if (n > 0) {
         const need = this.ip(target - 1) + jlo + T;
         if (need > this.end) this.append(null, need - this.end);
@@ -212,55 +224,104 @@ class PolyStage extends Stage {
     }
     const out = this.outputs(n);
     if (n > 0) {
-      const k = this.produced;
+      const k = this.next;
       const xOff = this.start + (this.ip(k) + jlo - this.pos);
-      const phase = (k * M) % L;
+      const phase = k * M - this.ip(k) * L;
       for (let c = 0; c < this.channels; c++) this.kernel.poly(this.bufs[c]!, xOff, this.table, phase, out[c]!, 0, n);
-      this.produced += n;
+      this.next += n;
     }
-    this.dropBefore(this.ip(this.produced) + jlo);
+    this.dropBefore(this.ip(this.next) + jlo);
     return out;
   }
 }
 
+/** The sharp decimator by 2; always the last stage (outputs from position 0). */
 class Dec2Stage extends Stage {
   constructor(
     channels: number,
     kernel: Kernel,
     private readonly table: Dec2Table,
+    inputStart: number,
   ) {
-    super(channels, kernel, table.K);
+    super(channels, kernel, inputStart, 0, -table.K);
   }
 
-  supportLength(): number {
-    // Outputs m with 2m - K <= received - 1.
-    return this.received === 0 ? 0 : Math.floor((this.received - 1 + this.table.K) / 2) + 1;
+  supportEnd(): number {
+    // Outputs m with 2m - K <= last received position.
+    return floorDiv(this.inputStart + this.received - 1 + this.table.K, 2) + 1;
   }
 
   run(target: number | null): Float32Array[] {
     const { K } = this.table;
     const kernel = this.kernel;
-    // Local position 0 of the kernel: absolute position 2 * produced - K.
-    const avail = this.end - (2 * this.produced - K);
+    // The kernel's local position 0: absolute position 2 * next - K.
+    const avail = this.end - (2 * this.next - K);
     let n: number;
     if (target === null) {
-      // Whole blocks whose samples have all arrived.
+      // Whole blocks (counted from output 0) whose samples have all arrived.
       const block = kernel.dec2Block(this.table);
       let blocks = Math.floor(Math.max(0, avail - kernel.dec2Span(this.table, block)) / (2 * block));
       if (kernel.dec2Span(this.table, (blocks + 1) * block) <= avail) blocks++;
       n = blocks * block;
     } else {
-      n = Math.max(0, target - this.produced);
+      n = Math.max(0, target - this.next);
       const need = kernel.dec2Span(this.table, n);
       if (need > avail) this.append(null, need - avail);
     }
     const out = this.outputs(n);
     if (n > 0) {
-      const xOff = this.start + (2 * this.produced - K - this.pos);
+      const xOff = this.start + (2 * this.next - K - this.pos);
       for (let c = 0; c < this.channels; c++) kernel.dec2(this.bufs[c]!, xOff, this.table, out[c]!, 0, n);
-      this.produced += n;
+      this.next += n;
     }
-    this.dropBefore(2 * this.produced - K);
+    this.dropBefore(2 * this.next - K);
+    return out;
+  }
+}
+
+/** The sharp interpolator by 2; always the first stage (input from position 0). */
+class Int2Stage extends Stage {
+  constructor(
+    channels: number,
+    kernel: Kernel,
+    private readonly table: Dec2Table,
+    last: boolean,
+  ) {
+    // Output k reads inputs i with |k - 2i| <= K: from k = -K on, they reach the signal.
+    const first = last ? 0 : -table.K;
+    super(channels, kernel, 0, first, first / 2 - table.K / 2);
+  }
+
+  supportEnd(): number {
+    // Outputs k with k - K <= 2 * (last received position).
+    return 2 * (this.received - 1) + this.table.K + 1;
+  }
+
+  run(target: number | null): Float32Array[] {
+    const half = this.table.K / 2;
+    const kernel = this.kernel;
+    // The kernel's local position 0: absolute position next/2 - K/2 (`next` stays even but
+    // after the last call: blocks are even and start at `first`, which is even).
+    const origin = floorDiv(this.next, 2) - half;
+    const avail = this.end - origin;
+    let n: number;
+    if (target === null) {
+      const block = kernel.int2Block(this.table);
+      let blocks = Math.floor(Math.max(0, avail - kernel.int2Span(this.table, block)) / (block / 2));
+      if (kernel.int2Span(this.table, (blocks + 1) * block) <= avail) blocks++;
+      n = blocks * block;
+    } else {
+      n = Math.max(0, target - this.next);
+      const need = kernel.int2Span(this.table, n);
+      if (need > avail) this.append(null, need - avail);
+    }
+    const out = this.outputs(n);
+    if (n > 0) {
+      const xOff = this.start + (origin - this.pos);
+      for (let c = 0; c < this.channels; c++) kernel.int2(this.bufs[c]!, xOff, this.table, out[c]!, 0, n);
+      this.next += n;
+    }
+    this.dropBefore(floorDiv(this.next, 2) - half);
     return out;
   }
 }
@@ -268,25 +329,6 @@ class Dec2Stage extends Stage {
 /** Internal options on top of the public ones (tests compare the single- and two-stage paths). */
 interface InternalOptions extends ResampleOptions {
   twoStage?: boolean;
-}
-
-function checkTableSize(inRate: number, outRate: number, twoStage: boolean): void {
-  let L: number;
-  let halfLength: number;
-  if (twoStage && inRate > outRate) {
-    if (inRate === 2 * outRate) return;
-    L = ratio(inRate, 2 * outRate).L;
-    halfLength = relaxedDesign(inRate, outRate).halfLength;
-  } else {
-    L = ratio(inRate, outRate).L;
-    halfLength = sharpDesign(inRate, outRate).halfLength;
-  }
-  const size = polyTableSize(L, halfLength);
-  if (size > MAX_TABLE_SIZE) {
-    throw new ResampleError(
-      `cannot resample ${inRate} Hz to ${outRate} Hz: the reduced ratio needs a table of ${size} coefficients (limit ${MAX_TABLE_SIZE})`,
-    );
-  }
 }
 
 /**
@@ -313,16 +355,28 @@ export class Resampler {
     }
     this.channels = channels;
     const twoStage = (options as InternalOptions | undefined)?.twoStage ?? true;
-    checkTableSize(inRate, outRate, twoStage);
     const kernel = pickKernel(options?.kernel);
     this.kernel = kernel.name;
-    const p: Plan = plan(inRate, outRate, twoStage);
-    this.stages = [];
-    if (p.kind === "poly") this.stages.push(new PolyStage(channels, kernel, p.poly));
-    else if (p.kind === "two-stage") {
-      if (p.poly !== null) this.stages.push(new PolyStage(channels, kernel, p.poly));
-      this.stages.push(new Dec2Stage(channels, kernel, p.dec));
+    let p: Plan;
+    try {
+      p = plan(inRate, outRate, twoStage);
+    } catch (error) {
+      if (error instanceof RangeError) throw new ResampleError(`cannot resample ${inRate} Hz to ${outRate} Hz: ${error.message}`);
+      throw error;
     }
+    this.stages = [];
+    let inputStart = 0;
+    p.stages.forEach((spec, i) => {
+      const last = i === p.stages.length - 1;
+      const stage =
+        spec.kind === "poly"
+          ? new PolyStage(channels, kernel, spec.table, inputStart, last)
+          : spec.kind === "dec2"
+            ? new Dec2Stage(channels, kernel, spec.table, inputStart)
+            : new Int2Stage(channels, kernel, spec.table, last);
+      this.stages.push(stage);
+      inputStart = stage.first;
+    });
   }
 
   private check(block: Float32Array[]): number {
@@ -367,7 +421,7 @@ export class Resampler {
       const stage = this.stages[i]!;
       if (pending !== null) stage.push(pending);
       const last = i === this.stages.length - 1;
-      const out = stage.run(last ? total : stage.supportLength());
+      const out = stage.run(last ? total : stage.supportEnd());
       if (last) return out;
       pending = out;
     }

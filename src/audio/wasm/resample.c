@@ -227,3 +227,47 @@ void dec2fft(const float *x, int nblocks, int N, int K, const float *Hr, const f
     }
   }
 }
+
+/*
+ * Interpolator by 2 with the same sharp filter, by fast convolution: output k of the stream is
+ *   y[k] = sum_i 2 h[|k - 2i|] x[i]     (|k - 2i| <= K; y at twice the input rate)
+ * In blocks of B = 2 (2N - 2K) outputs: two input segments of N samples, x[j(2N - 2K) ..]
+ * and N - K samples later, go in as the real and imaginary parts of one complex FFT of size
+ * N; its spectrum repeated twice (the zero-stuffed signal's) times the filter's spectrum G
+ * (size 2N, already divided by 2N) gives, by one inverse FFT of size 2N, the 2N - 2K outputs
+ * of each segment in the real and imaginary parts. Local input 0 is the sample K/2 before the
+ * block's first output. x must hold (2N - 2K)(nblocks - 1) + 2N - K samples.
+ * work: 12N floats. twiddles of size N and of size 2N.
+ */
+EXPORT(int2fft)
+void int2fft(const float *x, int nblocks, int N, int K, const float *Gr, const float *Gi,
+             const float *twNr, const float *twNi, const float *tw2r, const float *tw2i,
+             float *work, float *y) {
+  const int valid = 2 * N - 2 * K, adv = N - K;
+  float *zr = work, *zi = work + N, *tr = work + 2 * N, *ti = work + 3 * N;
+  float *wr = work + 4 * N, *wi = work + 6 * N, *ur = work + 8 * N, *ui = work + 10 * N;
+  for (int j = 0; j < nblocks; j++) {
+    const float *x1 = x + j * valid, *x2 = x1 + adv;
+    for (int n = 0; n < N; n += 4) {
+      wasm_v128_store(zr + n, wasm_v128_load(x1 + n));
+      wasm_v128_store(zi + n, wasm_v128_load(x2 + n));
+    }
+    const int r = fft(zr, zi, tr, ti, N, twNr, twNi);
+    const float *Zr = r ? tr : zr, *Zi = r ? ti : zi;
+    for (int h = 0; h < 2 * N; h += N) {
+      for (int k = 0; k < N; k += 4) {
+        v128_t ar = wasm_v128_load(Zr + k), ai = wasm_v128_load(Zi + k);
+        v128_t gr = wasm_v128_load(Gr + h + k), gi = wasm_v128_load(Gi + h + k);
+        wasm_v128_store(wr + h + k, cmul_re(ar, ai, gr, gi));
+        wasm_v128_store(wi + h + k, cmul_im(ar, ai, gr, gi));
+      }
+    }
+    const int r2 = fft(wi, wr, ui, ur, 2 * N, tw2r, tw2i); /* inverse, by swapped re/im */
+    const float *yr = r2 ? ur : wr, *yi = r2 ? ui : wi;
+    float *o = y + j * 2 * valid;
+    for (int i = 0; i < valid; i++) {
+      o[i] = yr[2 * K + i];
+      o[valid + i] = yi[2 * K + i];
+    }
+  }
+}
