@@ -18,10 +18,10 @@ import {
 } from "../core/errors.js";
 import { algorithmFor, hashFiles } from "../core/hash-files.js";
 import {
-  attachmentKey, depsZipKey, headerKey, listVersions, mediaKey, tableParquetKey, tableZipKey,
+  attachmentKey, headerKey, listVersions, mediaKey, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
 import { emit, type ProgressListener } from "../core/progress.js";
-import { fetchDependencies } from "../core/remote-dependencies.js";
+import { fetchDependencies, uploadDependencyTable } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
 import { StatIndex } from "../core/stat-index.js";
 import { readPublishable, type Publishable } from "./database-view.js";
@@ -68,10 +68,10 @@ export async function publish(
   const previousVersion = await resolvePrevious(db.name, version, options.previousVersion === undefined ? "latest" : options.previousVersion, published, repository);
   const deps = await startingDependencies(dbRoot, db.name, previousVersion, backend);
 
-  const rootFiles = await listRootFiles(dbRoot);
+  const { files: rootFiles, symlinks } = await listRootFiles(dbRoot);
   checkMissingMedia(db, rootFiles, deps);
   checkAttachments(db);
-  await checkNoSymlinks(dbRoot, [...db.files.filter((f) => rootFiles.has(f)), ...db.tableFiles]);
+  checkNoSymlinks(dbRoot, [...db.files, ...db.tableFiles], symlinks);
 
   const index = await StatIndex.load(dbRoot);
   const uploads: Upload[] = [];
@@ -152,15 +152,17 @@ async function readLocalDependencies(path: string): Promise<Dependencies> {
   return path.endsWith(".parquet") ? dependenciesFromParquet(data, path) : dependenciesFromCsv(data.toString("utf8"), path);
 }
 
-async function listRootFiles(root: string): Promise<Set<string>> {
-  const out = new Set<string>();
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  for (const e of entries) {
+/** Files under `root` (relative POSIX paths) and which of them are symbolic links. */
+async function listRootFiles(root: string): Promise<{ files: Set<string>; symlinks: Set<string> }> {
+  const files = new Set<string>();
+  const symlinks = new Set<string>();
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
     if (e.isDirectory()) continue;
-    const full = join(e.parentPath, e.name);
-    out.add(full.slice(root.length + 1).split("\\").join("/"));
+    const rel = join(e.parentPath, e.name).slice(root.length + 1).split("\\").join("/");
+    files.add(rel);
+    if (e.isSymbolicLink()) symlinks.add(rel);
   }
-  return out;
+  return { files, symlinks };
 }
 
 function checkMissingMedia(db: Publishable, rootFiles: Set<string>, deps: Dependencies): void {
@@ -180,12 +182,9 @@ function checkAttachments(db: Publishable): void {
   }
 }
 
-async function checkNoSymlinks(root: string, files: string[]): Promise<void> {
-  const limit = pLimit(64);
-  await Promise.all(files.map((f) => limit(async () => {
-    const s = await lstat(join(root, f)).catch(() => undefined);
-    if (s?.isSymbolicLink()) throw new PublishError(`'${f}' in '${root}' is a symbolic link: publish real files`);
-  })));
+function checkNoSymlinks(root: string, files: string[], symlinks: Set<string>): void {
+  const link = files.find((f) => symlinks.has(f));
+  if (link) throw new PublishError(`'${link}' in '${root}' is a symbolic link: publish real files`);
 }
 
 type Upload = { kind: "table" | "attachment" | "media"; id: string; key: string; files: string[]; single?: string };
@@ -371,13 +370,9 @@ async function restoreMissingMembers(u: Upload, ctx: UploadContext): Promise<voi
   }
 }
 
+/** The new dependency table: to the repository, and as `db.csv` into the database folder. */
 async function uploadDependencies(deps: Dependencies, dbRoot: string, name: string, version: string, backend: Backend, workDir: string): Promise<void> {
-  const dir = join(workDir, "deps");
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "db.csv"), dependenciesToCsv(deps));
-  const zip = join(workDir, "db.zip");
-  await createArchive(zip, dir, ["db.csv"]);
-  await backend.putFile(depsZipKey(name, version), zip);
+  await uploadDependencyTable(backend, name, version, deps, workDir);
   const local = join(dbRoot, "db.csv");
   await writeFile(`${local}.tmp`, dependenciesToCsv(deps));
   await rename(`${local}.tmp`, local);

@@ -1,27 +1,14 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "../../backends/backend.js";
 import { createArchive, extractArchive } from "../core/archive.js";
 import { CACHED_DEPENDENCY_FILE, versionFolder } from "../core/cache.js";
 import { DependencyType, MissingDependencyError, type Dependencies } from "../core/dependencies.js";
-import { dependenciesToCsv } from "../core/dependencies-csv.js";
 import { MissingVersionError } from "../core/errors.js";
-import { depsParquetKey, depsZipKey, listVersions, mediaKey } from "../core/layout.js";
-import { fetchDependencies } from "../core/remote-dependencies.js";
+import { listVersions, mediaKey } from "../core/layout.js";
+import { fetchDependencies, uploadDependencyTable } from "../core/remote-dependencies.js";
 import { settings } from "./settings.js";
-
-/**
- * Uploads `deps` as `N/V/db.zip` (holding `db.csv`) and deletes `N/V/db.parquet`, which
- * readers would otherwise prefer.
- */
-export async function uploadDependencyTable(backend: Backend, name: string, version: string, deps: Dependencies, workDir: string): Promise<void> {
-  const dir = await mkdtemp(join(workDir, "deps-"));
-  await writeFile(join(dir, "db.csv"), dependenciesToCsv(deps));
-  await createArchive(join(dir, "db.zip"), dir, ["db.csv"]);
-  await backend.putFile(depsZipKey(name, version), join(dir, "db.zip"));
-  if (await backend.exists(depsParquetKey(name, version))) await backend.remove(depsParquetKey(name, version));
-}
 
 /** Downloads a media archive and uploads it again (same key) without `files`; may leave an empty zip. */
 async function rewriteArchive(backend: Backend, key: string, files: Set<string>, workDir: string): Promise<string[]> {

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "../../backends/backend.js";
-import { extractArchive } from "./archive.js";
+import { createArchive, extractArchive } from "./archive.js";
 import type { Dependencies } from "./dependencies.js";
-import { dependenciesFromCsv } from "./dependencies-csv.js";
+import { dependenciesFromCsv, dependenciesToCsv } from "./dependencies-csv.js";
 import { dependenciesFromParquet } from "./dependencies-parquet.js";
 import { MissingVersionError } from "./errors.js";
 import { depsParquetKey, depsZipKey } from "./layout.js";
@@ -30,4 +30,16 @@ export async function fetchDependencies(backend: Backend, name: string, version:
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Uploads `deps` as `N/V/db.zip` (holding `db.csv`) and deletes `N/V/db.parquet`, which
+ * readers would otherwise prefer.
+ */
+export async function uploadDependencyTable(backend: Backend, name: string, version: string, deps: Dependencies, workDir: string): Promise<void> {
+  const dir = await mkdtemp(join(workDir, "deps-"));
+  await writeFile(join(dir, "db.csv"), dependenciesToCsv(deps));
+  await createArchive(join(dir, "db.zip"), dir, ["db.csv"]);
+  await backend.putFile(depsZipKey(name, version), join(dir, "db.zip"));
+  if (await backend.exists(depsParquetKey(name, version))) await backend.remove(depsParquetKey(name, version));
 }
