@@ -3,8 +3,12 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { availableCommand } from "./commands/available.js";
 import { cacheCommand } from "./commands/cache.js";
+import { cardCommand } from "./commands/card.js";
+import { infoCommand } from "./commands/info.js";
 import { loadCommand } from "./commands/load.js";
+import { loadToCommand } from "./commands/load-to.js";
 import { publishCommand } from "./commands/publish.js";
+import { removeMediaCommand } from "./commands/remove-media.js";
 import { versionsCommand } from "./commands/versions.js";
 
 /**
@@ -51,7 +55,9 @@ export function buildProgram(): Command {
     .description("Publish, version and load audio datasets in audb's repository layout")
     .version(packageVersion())
     .enablePositionalOptions();
-  for (const command of [publishCommand(), loadCommand(), versionsCommand(), availableCommand(), cacheCommand()]) {
+  for (const command of [
+    publishCommand(), loadCommand(), loadToCommand(), versionsCommand(), availableCommand(), infoCommand(), removeMediaCommand(), cacheCommand(), cardCommand(),
+  ]) {
     program.addCommand(command);
   }
   return prepare(program);

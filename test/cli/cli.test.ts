@@ -14,6 +14,7 @@ const hasScript = await new Promise<boolean>((ok) => execFile("script", ["--vers
 let temp: string;
 let env: Record<string, string>;
 const audb = (...args: string[]) => runCli(args, env);
+const distinct = (values: number[]) => [...new Set(values)].sort((a, b) => a - b);
 
 /** Builds FSDD `tag` in a new folder, as a database ready to publish. */
 async function fsddFolder(tag: string): Promise<{ root: string; files: string[] }> {
@@ -34,7 +35,7 @@ beforeAll(async () => {
 });
 
 describe("audb as a user runs it", () => {
-  test("publish -> versions -> load with a flavour -> cache list", { timeout: 120_000 }, async () => {
+  test("publish -> versions -> info -> card -> load with a flavour -> load-to -> remove-media -> cache list", { timeout: 120_000 }, async () => {
     const v1 = await fsddFolder("v1.0");
     const v2 = await fsddFolder("v1.0.2");
 
@@ -53,6 +54,31 @@ describe("audb as a user runs it", () => {
     expect(text.stdout).toBe("1.0.0\n1.0.2\n");
     expect(JSON.parse(json.stdout)).toEqual(["1.0.0", "1.0.2"]);
 
+    const sources = await Promise.all(v2.files.map((f) => audioInfo(join(v2.root, f))));
+    const duration = sources.reduce((sum, i) => sum + i.duration, 0);
+    const [infoJson, infoText] = await Promise.all([audb("info", "fsdd", "--json"), audb("info", "fsdd", "--version", "1.0.0")]);
+    const summary = JSON.parse(infoJson.stdout);
+    expect(summary).toMatchObject({
+      name: "fsdd", version: "1.0.2", license: "CC-BY-SA-4.0", languages: ["eng"],
+      media: { files: v2.files.length, samplingRates: distinct(sources.map((i) => i.samplingRate)), channels: distinct(sources.map((i) => i.channels)), formats: ["wav"] },
+    });
+    expect(summary.media.duration).toBeCloseTo(duration, 6);
+    expect(summary.tables).toEqual([
+      { id: "files", type: "filewise", columns: [{ id: "digit", schemeId: "digit" }, { id: "speaker", schemeId: "speaker" }, { id: "split", schemeId: "split" }] },
+      { id: "speaker", type: "misc", columns: [{ id: "accent", schemeId: "accent" }, { id: "gender", schemeId: "gender" }] },
+    ]);
+    expect(infoText.stdout).toMatch(/^fsdd 1\.0\.0\n/);
+    expect(infoText.stdout).toMatch(new RegExp(`^media files: +${v1.files.length}$`, "m"));
+    expect(infoText.stdout).toMatch(/^ {2}digit +int +0\.\.9$/m);
+
+    const card = await audb("card", "fsdd");
+    expect(card.code).toBe(0);
+    expect(card.stdout).toMatch(/^# fsdd\n\nFree Spoken Digit Dataset/);
+    expect(card.stdout).toContain(`| Media files | ${v2.files.length} |`);
+    expect(card.stdout).toContain("| files | filewise |  | digit, speaker, split |");
+    expect(card.stdout).toContain("| split | str | test, train |  |  |  |");
+    expect(card.stdout).toMatch(new RegExp(`\\| 1\\.0\\.0 \\| ${v1.files.length} \\|.*\\n\\| \\*\\*1\\.0\\.2\\*\\* \\| ${v2.files.length} \\|`));
+
     const load = await audb("load", "fsdd", "--version", "1.0.0", "--channels", "0", "--sampling-rate", "16000", "--format", "flac");
     expect(load.code).toBe(0);
     const folder = load.stdout.trim();
@@ -67,6 +93,16 @@ describe("audb as a user runs it", () => {
     const loaded = JSON.parse(meta.stdout);
     expect(loaded).toMatchObject({ name: "fsdd", version: "1.0.2", flavorId: "d3b62a9b", tables: ["files", "speaker"], media: 0 });
     expect(existsSync(join(loaded.folder, "db.files.csv"))).toBe(true);
+
+    const target = join(temp, "load-to");
+    const loadTo = JSON.parse((await audb("load-to", target, "fsdd", "--version", "1.0.0", "--json", "--quiet")).stdout);
+    expect(loadTo).toEqual({ root: target, name: "fsdd", version: "1.0.0", tables: ["files", "speaker"], media: v1.files.length });
+    for (const f of [...v1.files, "db.yaml", "db.csv", "db.files.csv"]) expect(existsSync(join(target, f)), f).toBe(true);
+
+    const removed = await audb("remove-media", "fsdd", v1.files[0]!);
+    expect([removed.code, removed.stdout]).toEqual([0, "removed 1 media file from fsdd\n"]);
+    const after = JSON.parse((await audb("info", "fsdd", "--version", "1.0.0", "--json")).stdout);
+    expect(after.media.files).toBe(v1.files.length - 1);
 
     const cache = JSON.parse((await audb("cache", "list", "--json")).stdout) as { version: string; path: string; complete: boolean }[];
     expect(cache).toContainEqual(expect.objectContaining({ version: "1.0.0", path: folder, complete: true }));
