@@ -1,22 +1,28 @@
 /**
- * Sample-rate conversion: polyphase FIR with a Kaiser-windowed sinc prototype.
+ * Sample-rate conversion with Kaiser-windowed sinc FIR filters, zero group delay.
  *
- * - Rational ratio L/M = outRate/inRate reduced; one coefficient table per ratio, cached.
  * - Quality at every ratio: passband flat to 0.91 of the lower Nyquist frequency (ripple
- *   below 0.001 dB), aliases and images below -120 dB (filters designed for -126 dB; cutoff
+ *   below 0.0001 dB), aliases and images below -120 dB (filters designed for -126 dB; cutoff
  *   0.955 of the lower Nyquist, stopband from 1.0), zero group delay: output sample k is
  *   the band-limited input at time k / outRate, so a tone keeps its phase.
  * - Length: over process() + flush() exactly Math.round(n * outRate / inRate) samples
  *   for n input samples. The signal is taken as zero before its start and after its end.
- * - Downsampling by 2 or more runs in two stages (a relaxed polyphase stage to twice the
- *   output rate, then a sharp folded decimator by 2), which is cheaper at equal quality.
- * - Streaming: blocks in, blocks out; the state is the filter history (a few hundred
+ * - Two stages (see plan() in resample-design.ts): downsampling runs a relaxed polyphase
+ *   filter (rational ratio L/M reduced, one coefficient table per ratio, cached) to twice the
+ *   output rate, then a sharp decimator by 2; upsampling runs a sharp interpolator by 2, then
+ *   a relaxed polyphase filter. The sharp filter is the same for every pair, and the wasm
+ *   kernel applies it by FFT (overlap-save). `twoStage: false` (internal, for tests) gives
+ *   the single sharp polyphase filter instead.
+ * - Streaming: blocks in, blocks out; the state is the filters' history (a few thousand
  *   samples per channel) and integer counters, so memory does not grow with the signal.
+ *   Output comes out as soon as it is complete (the wasm decimator and interpolator work in
+ *   blocks of 1,680 and 3,360 outputs), and is the same, bit for bit, however the input is cut.
  * - Multichannel audio is planar: one Float32Array per channel, all of equal length,
- *   in and out. Channels are filtered independently with the same filter.
+ *   in and out. Channels are filtered independently with the same filters.
  * - Kernels: "wasm" (WebAssembly SIMD built from src/audio/wasm/resample.c, embedded) or
- *   "js" (plain TypeScript, for runtimes without WebAssembly SIMD); "auto" (default)
- *   takes wasm when the runtime can run it. Both give the same signal within float32 rounding.
+ *   "js" (plain TypeScript, direct convolution, for runtimes without WebAssembly SIMD);
+ *   "auto" (default) takes wasm when the runtime can run it. Both give the same signal
+ *   within float32 rounding (1e-6).
  * - Equal input and output rates copy the samples.
  */
 import { AudbError } from "../errors.js";
@@ -331,6 +337,9 @@ interface InternalOptions extends ResampleOptions {
   twoStage?: boolean;
 }
 
+/** Input samples per pass through the filters: keeps every buffer small and in cache. */
+const WHOLE_BLOCK = 1 << 16;
+
 /**
  * Streaming resampler. Feed planar blocks (one Float32Array per channel, equal lengths) to
  * process(); each call returns the output that is complete so far (planar, possibly empty).
@@ -401,6 +410,22 @@ export class Resampler {
     const n = this.check(block);
     this.received += n;
     if (this.stages.length === 0) return block.map((b) => b.slice());
+    if (n <= WHOLE_BLOCK) return this.run(block);
+    // A long block goes through in pieces, so the filters' buffers stay small.
+    const parts: Float32Array[][] = [];
+    for (let i = 0; i < n; i += WHOLE_BLOCK) parts.push(this.run(block.map((b) => b.subarray(i, i + WHOLE_BLOCK))));
+    return block.map((_, c) => {
+      const out = new Float32Array(parts.reduce((sum, p) => sum + p[c]!.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        out.set(p[c]!, at);
+        at += p[c]!.length;
+      }
+      return out;
+    });
+  }
+
+  private run(block: Float32Array[]): Float32Array[] {
     let data = block;
     for (const stage of this.stages) {
       stage.push(data);
@@ -429,8 +454,6 @@ export class Resampler {
   }
 }
 
-/** Input samples per process() call in resample(): keeps every buffer small and in cache. */
-const WHOLE_BLOCK = 1 << 16;
 
 /** Resamples a whole planar signal (one Float32Array per channel, equal lengths). */
 export function resample(channels: Float32Array[], inRate: number, outRate: number, options?: ResampleOptions): Float32Array[] {

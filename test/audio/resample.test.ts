@@ -312,6 +312,16 @@ describe("streaming", () => {
     for (const size of held) expect(size).toBeLessThan(20000);
     out += r.flush()[0]!.length;
     expect(out).toBe(200 * 1600);
+    // One long block goes through in pieces too.
+    const big = new Resampler(48000, 16000, 1);
+    const x = noise(48000 * 20, 5);
+    const y = big.process([x])[0]!;
+    expect(y.length).toBeGreaterThan(16000 * 20 - 4000);
+    for (const s of (big as unknown as { stages: { bufs: Float32Array[] }[] }).stages) expect(s.bufs[0]!.length).toBeLessThan(300000);
+    const rest = big.flush()[0]!;
+    const whole = resample([x], 48000, 16000)[0]!;
+    expect(whole.subarray(0, y.length)).toEqual(y);
+    expect(whole.subarray(y.length)).toEqual(rest);
   });
 });
 
