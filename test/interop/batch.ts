@@ -38,7 +38,12 @@ export async function runBatch(ops: BatchOp[], allowErrors = false): Promise<unk
   const dir = await mkdtemp(join(tmpdir(), "audb-batch-"));
   try {
     await writeFile(join(dir, "ops.json"), JSON.stringify(ops));
-    await runPython("batch.py", [join(dir, "ops.json"), join(dir, "out.json")]);
+    // a fresh default cache per batch: audb.publish looks up the previous version's
+    // dependency table in the default cache, and test databases reuse names and versions
+    await runPython("batch.py", [join(dir, "ops.json"), join(dir, "out.json")], {
+      AUDB_CACHE_ROOT: join(dir, "cache"),
+      AUDB_SHARED_CACHE_ROOT: join(dir, "shared-cache"),
+    });
     const results = JSON.parse(await readFile(join(dir, "out.json"), "utf8")) as BatchResult[];
     return results.map((r, i) => {
       if (r.ok) return r.result;

@@ -100,6 +100,7 @@ def load_to_and_publish(
         new_version,
         target,
         previous_version=version,
+        cache_root=cache_root,
         verbose=False,
     )
     return (
