@@ -1,0 +1,73 @@
+// Publish (issue 3): first publish of N generated 1 s 16 kHz WAVs to a file-system
+// repository, republish with 1 % of the files changed, and hashing MB/s next to raw reads
+// of the same files. AUDB_BENCH_FILES (default 10000) scales it; AUDB_BENCH_RUNS (default 3).
+import * as fs from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import * as path from "node:path";
+import { publish } from "../src/api/publish.js";
+import { checksumFiles } from "../src/core/checksum.js";
+import {
+  BENCH_ROOT, FILE_COUNT, RUNS, benchDatabase, benchRepository, changeFiles, fmt, load1, median, medianOf, resetPublishState,
+  runsText, sync, timed, totalMB,
+} from "./fixtures.js";
+
+async function readAll(files: string[]): Promise<void> {
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  for (const file of files) {
+    const handle = await fs.open(file, "r");
+    try {
+      while ((await handle.read(buffer, 0, buffer.length, null)).bytesRead > 0);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+export default async function bench(): Promise<void> {
+  const cores = availableParallelism();
+  const { root, files } = await benchDatabase(FILE_COUNT);
+  const abs = files.map((f) => path.join(root, f));
+  const mb = await totalMB(abs);
+  await readAll(abs); // page cache warm for every row
+
+  type Row = { task: string; seconds: number; all: number[]; extra: string; load: string };
+  const rows: Row[] = [];
+
+  // First publish and republish, one fresh repository per run.
+  const first: number[] = [];
+  const again: number[] = [];
+  let changed = 0;
+  let loadFirst = "";
+  let loadAgain = "";
+  for (let r = 0; r < RUNS; r++) {
+    const host = path.join(BENCH_ROOT, "publish-repo");
+    await fs.rm(host, { recursive: true, force: true });
+    await fs.mkdir(host, { recursive: true });
+    await resetPublishState(root);
+    sync();
+    const repository = benchRepository(host);
+    loadFirst = load1();
+    first.push(await timed(() => publish(root, "1.0.0", repository, { previousVersion: null, numWorkers: cores })));
+    changed = await changeFiles(root, files, 0.01, r + 1);
+    sync();
+    loadAgain = load1();
+    again.push(await timed(() => publish(root, "1.0.1", repository, { previousVersion: "1.0.0", numWorkers: cores })));
+    if (first[0]! >= 30) break;
+  }
+  await resetPublishState(root);
+  const t1 = median(first);
+  const t2 = median(again);
+  rows.push({ task: `first publish (${FILE_COUNT} files)`, seconds: t1, all: first, extra: `${fmt(FILE_COUNT / t1, 0)} files/s, ${fmt(mb / t1, 0)} MB/s; target <= 5 s`, load: loadFirst });
+  rows.push({ task: `republish, ${changed} files (1 %) changed`, seconds: t2, all: again, extra: `${fmt((100 * t2) / t1, 1)} % of first; target <= 5 %`, load: loadAgain });
+
+  // Hashing vs raw read of the same files.
+  const raw = await medianOf(() => timed(() => readAll(abs)));
+  rows.push({ task: "raw read, 1 thread (1 MiB reads)", seconds: raw.seconds, all: raw.all, extra: `${fmt(mb / raw.seconds, 0)} MB/s`, load: load1() });
+  const xxh = await medianOf(() => timed(() => checksumFiles(abs, { algorithm: "xxh64", numWorkers: cores })));
+  rows.push({ task: `xxh64, ${cores} workers`, seconds: xxh.seconds, all: xxh.all, extra: `${fmt(mb / xxh.seconds, 0)} MB/s`, load: load1() });
+
+  console.log(`${FILE_COUNT} WAVs (1 s, 16 kHz, 16-bit), ${fmt(mb, 1)} MB, file-system repository on the same disk, page cache warm, ${cores} cores, numWorkers ${cores}\n`);
+  console.log("| task | median s | runs (s) | rate / ratio | load avg (1 min) |");
+  console.log("|---|---:|---|---|---:|");
+  for (const row of rows) console.log(`| ${row.task} | ${fmt(row.seconds)} | ${runsText(row.all)} | ${row.extra} | ${row.load} |`);
+}
