@@ -1,7 +1,7 @@
 /**
  * Build an audformat database for the Free Spoken Digit Dataset (FSDD) from a
  * folder of `{digit}_{speaker}_{index}.wav` recordings (e.g.
- * `test/fixtures/fsdd-mini/recordings`). Shared by the tests of several modules.
+ * `test/fixtures/fsdd-mini/recordings`). Used by the examples and the tests.
  *
  * - table `files` (filewise, media `recordings/<file>`): `digit`, `speaker`, `split`
  *   (index 0-4 → test, otherwise train)
@@ -20,7 +20,7 @@ import {
   Scheme,
   Split,
   Table,
-} from "../../src/format/index.js";
+} from "../src/index.js";
 
 /** Speaker metadata as published in FSDD's `metadata.py`. */
 export const FSDD_SPEAKERS: Readonly<Record<string, { gender: string; accent: string; language: string }>> = {

@@ -43,7 +43,7 @@ export {
 // The audformat model
 export {
   Database, Table, MiscTable, Column, Scheme, Rater, Split, Media, Attachment, Frame, Series, Index,
-  filewiseIndex, segmentedIndex, toSegmentedIndex, unionIndex, intersectIndex,
+  filewiseIndex, segmentedIndex, miscIndex, toSegmentedIndex, unionIndex, intersectIndex,
   FormatError, type Dtype, type Usage,
 } from "./format/index.js";
 export * as format from "./format/index.js";

@@ -18,7 +18,7 @@ import {
   unionIndex,
   type Values,
 } from "../../src/format/index.js";
-import { buildFsddDatabase } from "./fsdd.js";
+import { buildFsddDatabase } from "../../examples/fsdd-database.js";
 
 const tmpRoots: string[] = [];
 function tmp(): string {
