@@ -1,0 +1,64 @@
+// A file-system repository holding the FSDD history, indexed with writeHttpIndex and
+// served as static files, loads read-only over HTTP with the file system's downloads.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { FileSystemBackend } from "../../backends/filesystem.js";
+import { HttpBackend } from "../../backends/http.js";
+import { startStaticServer, type StaticHttpServer } from "../helpers/http-server.js";
+import { writeHttpIndex } from "../../src/api/http-index.js";
+import { latestVersionIn } from "../../src/api/resolve.js";
+import { configure } from "../../src/api/settings.js";
+import { listDatabases, listVersions } from "../../src/core/layout.js";
+import { Repository } from "../../src/core/repository.js";
+import { FSDD_TAGS } from "../helpers/fsdd-history.js";
+import { loadFsdd, publishFsdd, registerCounting, tempDir, type StepTraffic } from "../s3/fsdd-run.js";
+
+registerCounting("counting-fs-http", (host, name) => new FileSystemBackend(join(host, name)));
+registerCounting("counting-http", (host, name) => new HttpBackend(host, name));
+
+const LOADED = ["1.0.7", "1.0.8", "1.0.10"];
+
+describe("FSDD history over HTTP", () => {
+  let host: string;
+  let sources: Map<string, string>;
+  let server: StaticHttpServer;
+  beforeAll(async () => {
+    host = await tempDir("repo-");
+    const repo = new Repository("data", host, "file-system");
+    configure({ repositories: [repo] });
+    sources = await publishFsdd(repo);
+    await writeHttpIndex(repo);
+    server = await startStaticServer(host);
+  }, 120_000);
+  afterAll(async () => server?.stop());
+
+  test("writeHttpIndex lists the datasets at the root and the versions of each", async () => {
+    expect(JSON.parse(await readFile(join(host, "data", "index.json"), "utf8"))).toEqual({ datasets: ["fsdd"] });
+    const versions = JSON.parse(await readFile(join(host, "data", "fsdd", "versions.json"), "utf8")) as { versions: string[] };
+    expect(versions.versions).toEqual(FSDD_TAGS.map(([, v]) => v));
+    const http = new HttpBackend(server.url, "data");
+    expect(await listDatabases(http)).toEqual(["fsdd"]);
+    expect(await listVersions(http, "fsdd")).toEqual(versions.versions);
+  });
+
+  test("loads three versions, downloading what the file system downloads", { timeout: 120_000 }, async () => {
+    const onFileSystem: StepTraffic[] = [];
+    configure({ repositories: [new Repository("data", host, "counting-fs-http")] });
+    await loadFsdd(LOADED, sources, onFileSystem);
+
+    const overHttp: StepTraffic[] = [];
+    configure({ repositories: [new Repository("data", server.url, "counting-http")] });
+    server.resetStats();
+    await loadFsdd(LOADED, sources, overHttp);
+    expect(overHttp).toEqual(onFileSystem);
+    expect(onFileSystem.every((s) => s.gets.length > 0)).toBe(true);
+    expect(server.stats.requests.other).toBe(0);
+    expect(server.stats.requests.GET).toBeGreaterThanOrEqual(onFileSystem.flatMap((s) => s.gets).length);
+  });
+
+  test("the latest version resolves through the index files", async () => {
+    configure({ repositories: [new Repository("data", server.url, "http")] });
+    expect(await latestVersionIn("fsdd")).toBe(FSDD_TAGS.at(-1)![1]);
+  });
+});
