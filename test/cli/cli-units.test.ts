@@ -1,0 +1,86 @@
+import { PassThrough } from "node:stream";
+import { CommanderError, InvalidArgumentError } from "commander";
+import { describe, expect, test, vi } from "vitest";
+import { reportError, UsageError } from "../../cli/errors.js";
+import { channelList, integer, numberIn } from "../../cli/parse.js";
+import { formatBytes, formatSeconds, progressRenderer } from "../../cli/progress.js";
+
+function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
+  const stream = new PassThrough() as unknown as NodeJS.WriteStream;
+  stream.isTTY = isTTY;
+  let text = "";
+  stream.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  return { stream, text: () => text };
+}
+
+describe("exit codes", () => {
+  test("user errors: 1, one line; bugs: 2 with stack; commander: its code", () => {
+    const lines: string[] = [];
+    const write = (t: string) => lines.push(t);
+    expect(reportError(new UsageError("--repo: repository 'x'\nis not configured"), write)).toBe(1);
+    expect(lines.pop()).toBe("error: --repo: repository 'x' is not configured\n");
+    expect(reportError(new TypeError("boom"), write)).toBe(2);
+    expect(lines.pop()).toMatch(/^internal error: TypeError: boom\n\s+at /);
+    expect(reportError(new CommanderError(1, "commander.unknownOption", "x"), write)).toBe(1);
+    expect(reportError(new CommanderError(0, "commander.helpDisplayed", "x"), write)).toBe(0);
+    expect(lines).toEqual([]);
+  });
+});
+
+describe("flag parsers", () => {
+  test("accept what audb accepts, reject the rest", () => {
+    expect(channelList("0, -1,2")).toEqual([0, -1, 2]);
+    expect(() => channelList("0,x")).toThrow(InvalidArgumentError);
+    expect(integer(1)("8")).toBe(8);
+    expect(() => integer(1)("0")).toThrow(/>= 1/);
+    expect(() => integer(1)("2.5")).toThrow(InvalidArgumentError);
+    expect(numberIn([8000, 16000] as const)("16000")).toBe(16000);
+    expect(() => numberIn([8000, 16000] as const)("16000.0")).toThrow(/8000, 16000/);
+  });
+});
+
+describe("progress", () => {
+  test("without a terminal: a line per finished phase, others only after the interval", () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { stream, text } = fakeStream(false);
+      const { listener, stop } = progressRenderer({ quiet: false, stream, intervalMs: 5000 });
+      listener({ phase: "upload", done: 0, total: 10, bytes: 0 });
+      vi.advanceTimersByTime(2000);
+      listener({ phase: "upload", done: 4, total: 10, bytes: 4_000_000 });
+      expect(text()).toBe("");
+      vi.advanceTimersByTime(3000);
+      listener({ phase: "upload", done: 5, total: 10, bytes: 5_000_000 });
+      expect(text()).toBe("audb: uploading 5/10 files, 5.0 MB, 1.0 MB/s, ETA 5s\n");
+      listener({ phase: "upload", done: 10, total: 10, bytes: 10_000_000 });
+      listener({ phase: "upload", done: 10, total: 10, bytes: 10_000_000 });
+      listener({ phase: "done", done: 1, total: 1 });
+      listener({ phase: "download", done: 0, total: 0 });
+      stop();
+      expect(text().split("\n").slice(1)).toEqual(["audb: uploading 10/10 files, 10.0 MB, 2.0 MB/s", ""]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("quiet draws nothing; a terminal gets bars", () => {
+    const quiet = fakeStream(true);
+    const silent = progressRenderer({ quiet: true, stream: quiet.stream });
+    silent.listener({ phase: "download", done: 3, total: 3 });
+    silent.stop();
+    expect(quiet.text()).toBe("");
+
+    const tty = fakeStream(true);
+    Object.assign(tty.stream, { columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    const bars = progressRenderer({ quiet: false, stream: tty.stream });
+    bars.listener({ phase: "convert", done: 2, total: 4 });
+    bars.listener({ phase: "convert", done: 4, total: 4 });
+    bars.stop();
+    expect(tty.text()).toMatch(/converting\s+\|█+\| 4\/4 files/);
+  });
+
+  test("units", () => {
+    expect([formatBytes(999), formatBytes(1500), formatBytes(2.5e9)]).toEqual(["999 B", "1.5 kB", "2.5 GB"]);
+    expect([formatSeconds(12.4), formatSeconds(185), formatSeconds(3725)]).toEqual(["12s", "3m05s", "1h02m"]);
+  });
+});
