@@ -29,35 +29,63 @@ function rebuildError(outcome: Extract<ConversionOutcome, { ok: false }>): Error
 }
 
 /**
+ * Worker threads that convert files (one file at a time per worker). Keep
+ * one for a batch of conversions: starting workers costs far more than a
+ * short file (about 2 s under tsx, which compiles the sources per worker).
+ */
+export class ConversionPool {
+  private readonly pool: WorkerPool<ConversionJob, ConversionOutcome>;
+
+  constructor(numWorkers = availableParallelism()) {
+    this.pool = new WorkerPool(workerScript("convert-worker", import.meta.url), Math.max(1, numWorkers), 1);
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.pool.size;
+  }
+
+  /** Converts one file on a worker; rejects with the same typed error {@link convertFile} would. */
+  async convert(job: ConversionJob): Promise<void> {
+    const outcome = await this.pool.run(job);
+    if (!outcome.ok) throw rebuildError(outcome);
+  }
+
+  /** Stops the workers. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/**
  * Converts many files on worker threads (default: one per core; 1 converts
- * in this thread). Resolves when all are done; rejects with the first
- * failure's typed error once every job has run.
+ * in this thread), or on `pool` when given. Resolves when all are done;
+ * rejects with the first failure's typed error once every job has run.
  * `onDone` is called after each successful file.
  */
 export async function convertFiles(
   jobs: readonly ConversionJob[],
-  options: { numWorkers?: number; onDone?: (job: ConversionJob) => void } = {},
+  options: { numWorkers?: number; pool?: ConversionPool; onDone?: (job: ConversionJob) => void } = {},
 ): Promise<void> {
   const numWorkers = Math.max(1, Math.min(options.numWorkers ?? availableParallelism(), jobs.length));
-  if (numWorkers === 1) {
+  if (!options.pool && numWorkers === 1) {
     for (const job of jobs) {
       await convertFile(job.src, job.dest, job.options);
       options.onDone?.(job);
     }
     return;
   }
-  const pool = new WorkerPool<ConversionJob, ConversionOutcome>(workerScript("convert-worker", import.meta.url), numWorkers, 1);
+  const pool = options.pool ?? new ConversionPool(numWorkers);
   try {
     const results = await Promise.allSettled(
       jobs.map(async (job) => {
-        const outcome = await pool.run(job);
-        if (!outcome.ok) throw rebuildError(outcome);
+        await pool.convert(job);
         options.onDone?.(job);
       }),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
   } finally {
-    await pool.close();
+    if (!options.pool) await pool.close();
   }
 }
