@@ -137,7 +137,12 @@ interface WasmExports {
 }
 
 /** Coefficient tables kept resident in wasm memory before the region is recycled (bytes). */
-const TABLE_REGION_BUDGET = 16 << 20;
+let tableRegionBudget = 16 << 20;
+
+/** For tests: a small budget makes every call recycle the table region. */
+export function setWasmTableBudget(bytes: number): void {
+  tableRegionBudget = bytes;
+}
 /** Outputs per kernel call: bounds the scratch memory whatever the block size. */
 const CHUNK = 8192;
 const PAGE = 65536;
@@ -173,25 +178,32 @@ class WasmKernel implements Kernel {
     return this.heap;
   }
 
-  /** Byte address of the table's coefficients in wasm memory, uploading them if needed. */
-  private upload(coef: Float32Array): number {
-    const at = this.resident.get(coef);
-    if (at !== undefined) return at;
-    const bytes = align16(coef.byteLength);
-    if (this.tableTop + bytes > this.heapBase + TABLE_REGION_BUDGET && this.resident.size > 0) {
+  /**
+   * Byte addresses of the tables in wasm memory, uploading those not resident. All of one
+   * call's tables are made resident together: recycling the region for one must not
+   * overwrite another.
+   */
+  private upload(...tables: Float32Array[]): number[] {
+    let missing = 0;
+    for (const t of tables) if (!this.resident.has(t)) missing += align16(t.byteLength);
+    if (missing > 0 && this.tableTop + missing > this.heapBase + tableRegionBudget) {
       this.resident.clear();
       this.tableTop = this.heapBase;
     }
-    const ptr = this.tableTop;
-    this.tableTop += bytes;
-    this.reserve(this.tableTop).set(coef, ptr >> 2);
-    this.resident.set(coef, ptr);
-    return ptr;
+    return tables.map((t) => {
+      const at = this.resident.get(t);
+      if (at !== undefined) return at;
+      const ptr = this.tableTop;
+      this.tableTop += align16(t.byteLength);
+      this.reserve(this.tableTop).set(t, ptr >> 2);
+      this.resident.set(t, ptr);
+      return ptr;
+    });
   }
 
   poly(x: Float32Array, xOff: number, table: PolyTable, phase: number, y: Float32Array, yOff: number, n: number): void {
     const { L, M, T } = table;
-    const coefPtr = this.upload(table.coef);
+    const [coefPtr] = this.upload(table.coef) as [number];
     let done = 0;
     let off = 0; // input offset of output `done`, relative to xOff
     while (done < n) {
@@ -225,9 +237,7 @@ class WasmKernel implements Kernel {
   dec2(x: Float32Array, xOff: number, table: Dec2Table, y: Float32Array, yOff: number, n: number): void {
     const { K } = table;
     const { N, B, H, twN, twHalf } = table.fft;
-    const hPtr = this.upload(H);
-    const twNPtr = this.upload(twN);
-    const twHPtr = this.upload(twHalf);
+    const [hPtr, twNPtr, twHPtr] = this.upload(H, twN, twHalf) as [number, number, number];
     const blocksPerCall = Math.max(1, Math.floor(CHUNK / B));
     let done = 0;
     while (done < n) {
@@ -265,9 +275,7 @@ class WasmKernel implements Kernel {
     const { N, G, twN, twHalf } = table.fft;
     const half = N / 2;
     const block = this.int2Block(table);
-    const gPtr = this.upload(G);
-    const twNPtr = this.upload(twN);
-    const twHPtr = this.upload(twHalf);
+    const [gPtr, twNPtr, twHPtr] = this.upload(G, twN, twHalf) as [number, number, number];
     const blocksPerCall = Math.max(1, Math.floor(CHUNK / block));
     let done = 0;
     while (done < n) {

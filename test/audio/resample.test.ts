@@ -1,6 +1,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { AudbError } from "../../src/errors.js";
 import { besselI0, plan } from "../../src/audio/resample-design.js";
+import { setWasmTableBudget } from "../../src/audio/resample-kernel.js";
 import { type ResampleOptions, Resampler, ResampleError, resample, resampledLength } from "../../src/audio/resample.js";
 
 const RATES = [8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
@@ -197,6 +198,41 @@ describe("kernels", () => {
       if (w.length !== j.length || !(maxDiff < 2e-6)) failures.push(`${a}->${b}: max difference ${maxDiff}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  test("wasm tables stay right when their memory region is recycled between calls", () => {
+    setWasmTableBudget(64 << 10);
+    try {
+      const pairs: [number, number][] = [
+        [44100, 16000],
+        [8000, 44100],
+        [48000, 22050],
+        [22050, 48000],
+      ];
+      const streams = pairs.map(([a, b]) => ({ a, b, r: new Resampler(a, b, 1), out: [] as Float32Array[], x: noise(a, a + b) }));
+      for (let i = 0; i < 10; i++) {
+        for (const s of streams) {
+          const step = s.a / 10;
+          s.out.push(s.r.process([s.x.subarray(i * step, (i + 1) * step)])[0]!);
+        }
+      }
+      for (const s of streams) {
+        s.out.push(s.r.flush()[0]!);
+        const got = new Float32Array(s.out.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of s.out) {
+          got.set(p, at);
+          at += p.length;
+        }
+        const ref = resample([s.x], s.a, s.b, { kernel: "js" })[0]!;
+        let maxDiff = 0;
+        for (let k = 0; k < ref.length; k++) maxDiff = Math.max(maxDiff, Math.abs(got[k]! - ref[k]!));
+        expect(got.length).toBe(ref.length);
+        expect(maxDiff, `${s.a}->${s.b}`).toBeLessThan(2e-6);
+      }
+    } finally {
+      setWasmTableBudget(16 << 20);
+    }
   });
 
   test("the wasm kernel is the default where WebAssembly SIMD runs", () => {
