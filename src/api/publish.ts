@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
@@ -8,7 +7,7 @@ import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
 import { audioInfo } from "../audio/info.js";
 import { archiveName, createArchive, extractArchive } from "../core/archive.js";
-import type { ChecksumAlgorithm } from "../core/checksum.js";
+import { checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
 import { Dependencies, DependencyType } from "../core/dependencies.js";
 import { dependenciesFromCsv, dependenciesToCsv } from "../core/dependencies-csv.js";
 import { dependenciesFromParquet } from "../core/dependencies-parquet.js";
@@ -223,8 +222,10 @@ async function findAttachments(
     }
     const previous = deps.has(path) ? deps.checksum(path) : undefined;
     const alg = algorithmFor(previous, algorithm);
-    const sums = await hashFiles(root, files.map((file) => ({ file, algorithm: alg })), { index });
-    const checksum = files.length === 1 && files[0] === path ? sums.get(path)! : combine(files.map((f) => `${f.slice(path.length)}:${sums.get(f)}`), alg);
+    const isFile = files.length === 1 && files[0] === path;
+    const checksum = isFile
+      ? (await hashFiles(root, [{ file: path, algorithm: alg }], { index })).get(path)!
+      : await checksumFolder(join(root, path), files.map((f) => f.slice(path.replace(/\/$/, "").length + 1)), alg);
     if (previous === checksum) continue;
     deps.set({
       file: path, archive: id, bitDepth: 0, channels: 0, checksum, duration: 0, format: extensionOf(path),
@@ -234,11 +235,6 @@ async function findAttachments(
   }
 }
 
-/** Checksum of a folder attachment: a hash over its files' relative paths and checksums. */
-function combine(parts: string[], algorithm: ChecksumAlgorithm): string {
-  const h = createHash("md5").update(parts.join("\n")).digest("hex");
-  return algorithm === "md5" ? h : h.slice(0, 16);
-}
 
 function extensionOf(file: string): string {
   const base = file.slice(file.lastIndexOf("/") + 1);

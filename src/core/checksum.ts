@@ -161,3 +161,27 @@ export async function dependencyChecksum(path: string, algorithm: ChecksumAlgori
   }
   return checksumFile(path, algorithm);
 }
+
+/**
+ * Checksum of a folder, as audeer.md5 computes it for one: a single hash over every file
+ * below it, sorted by path relative to the folder (`/` separators), each contributing its
+ * relative path (UTF-8) and then its bytes.
+ */
+export async function checksumFolder(folder: string, relativeFiles: readonly string[], algorithm: ChecksumAlgorithm = "xxh64"): Promise<string> {
+  const hasher = await createHasher(algorithm);
+  for (const rel of [...relativeFiles].sort()) {
+    hasher.update(Buffer.from(rel, "utf8"));
+    const handle = await fs.open(`${folder}/${rel}`, "r");
+    try {
+      const buffer = Buffer.allocUnsafe(READ_SIZE);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
+        if (bytesRead === 0) break;
+        hasher.update(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return hasher.digest();
+}

@@ -24,9 +24,8 @@ describe("attachment checksums with md5 are audb-python's", () => {
     expect((await published()).checksum("docs/readme.txt")).toBe("2879eb86a36f79d4d50f5fbdf3557f3c");
   });
 
-  // BUG (src/api/publish.ts `combine`): our folder checksum is md5 of "<relpath>:<md5>" lines,
-  // not audeer.md5(folder) = md5("sub/y.txt" + "y\n" + "x.txt" + "x\n").
-  test.fails("folder attachment: audeer.md5(folder)", async () => {
+  // audeer.md5(folder) = md5("sub/y.txt" + "y\n" + "x.txt" + "x\n")
+  test("folder attachment: audeer.md5(folder)", async () => {
     expect((await published()).checksum("folder")).toBe("540b1406b8e2a658c66d76b90c4928a3");
   });
 });
