@@ -8,8 +8,10 @@ import { basename, join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import { loadToCache, type LoadOptions, type LoadedFolder } from "../../src/api/load-cache.js";
+import { load } from "../../src/api/load.js";
 import { configure } from "../../src/api/settings.js";
 import { Repository } from "../../src/core/repository.js";
+import { frameToPy, schemesToPy } from "./frames.js";
 import { interopAvailable, listFiles, runBatch, type AudioComparison, type AudioInfo, type BatchOp, type PyDb, type PyFrame, type PyLoad } from "./batch.js";
 
 const available = await interopAvailable();
@@ -170,6 +172,18 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
       }
       expect(tsDbs[i]!.misc_tables, c.label).toEqual(py[i]!.misc_tables);
     });
+  });
+
+  test("load() returns the tables, labels and files audb-python's load returns", async () => {
+    for (const [i, c] of CASES.entries()) {
+      const db = await load("interop", { version: c.version, ...c.ts, fullPath: false });
+      expect(schemesToPy(db), c.label).toEqual(py[i]!.schemes);
+      expect([...db.tables.keys()].sort(), c.label).toEqual(Object.keys(py[i]!.tables!).sort());
+      expect([...db.miscTables.keys()].sort(), c.label).toEqual(Object.keys(py[i]!.misc_tables!).sort());
+      for (const id of db.tables.keys()) expect(frameToPy(db, id), `${c.label}: ${id}`).toEqual(py[i]!.tables![id]);
+      for (const id of db.miscTables.keys()) expect(frameToPy(db, id), `${c.label}: ${id}`).toEqual(py[i]!.misc_tables![id]);
+      expect(db.files, c.label).toEqual(py[i]!.db_files);
+    }
   });
 
   test("converted audio: same rate, channels, length and bit depth; within 1 LSB, or < -60 dB when resampled", () => {
