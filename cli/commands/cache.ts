@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { settings } from "../../src/api/settings.js";
+import { CACHED_DEPENDENCY_FILE } from "../../src/core/cache.js";
 import { setup } from "../context.js";
 import { columns } from "../output.js";
 
@@ -31,14 +31,30 @@ export function cacheCommand(): Command {
     });
   cache
     .command("clear")
-    .description("delete everything in the cache folder, or only the versions of NAME")
+    .description("delete the cached databases (only NAME if given) from the cache folder")
     .argument("[name]", "database name")
     .action(async (name: string | undefined, _flags: object, command: Command) => {
       const ctx = setup(command);
       const root = settings().cacheRoot;
-      const names = name === undefined ? await readdir(root).catch(() => [] as string[]) : existsSync(join(root, name)) ? [name] : [];
+      const candidates = name === undefined ? await readdir(root).catch(() => [] as string[]) : [name];
+      const names: string[] = [];
+      for (const entry of candidates) if (await isDatabaseFolder(join(root, entry))) names.push(entry);
       for (const entry of names) await rm(join(root, entry), { recursive: true, force: true });
       ctx.out.result({ cacheRoot: root, removed: names }, names.length === 0 ? `nothing cached in ${root}${name ? ` for '${name}'` : ""}` : `removed ${names.join(", ")} from ${root}`);
     });
   return cache;
+}
+
+/**
+ * True for `<cacheRoot>/<name>` folders audb put there: a version folder inside holds a
+ * header, a cached dependency table or flavour folders. Anything else in a misconfigured
+ * cache root is left alone.
+ */
+async function isDatabaseFolder(folder: string): Promise<boolean> {
+  for (const version of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+    if (!version.isDirectory()) continue;
+    const inside = await readdir(join(folder, version.name)).catch(() => [] as string[]);
+    if (inside.some((f) => f === "db.yaml" || f === CACHED_DEPENDENCY_FILE || /^[0-9a-f]{8}$/.test(f))) return true;
+  }
+  return false;
 }

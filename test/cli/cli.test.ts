@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 describe("audb as a user runs it", () => {
-  test("publish -> versions -> info -> card -> load with a flavour -> load-to -> remove-media -> cache list", { timeout: 120_000 }, async () => {
+  test("publish -> versions -> info -> card -> load with a flavour -> load-to -> remove-media -> cache list/clear", { timeout: 120_000 }, async () => {
     const v1 = await fsddFolder("v1.0");
     const v2 = await fsddFolder("v1.0.2");
 
@@ -107,6 +107,10 @@ describe("audb as a user runs it", () => {
     const cache = JSON.parse((await audb("cache", "list", "--json")).stdout) as { version: string; path: string; complete: boolean }[];
     expect(cache).toContainEqual(expect.objectContaining({ version: "1.0.0", path: folder, complete: true }));
     expect(cache).toContainEqual(expect.objectContaining({ version: "1.0.2", path: loaded.folder, complete: false }));
+
+    const clear = JSON.parse((await audb("cache", "clear", "--json")).stdout);
+    expect(clear).toEqual({ cacheRoot: env.AUDB_CACHE_ROOT, removed: ["fsdd"] });
+    expect(existsSync(join(env.AUDB_CACHE_ROOT!, "fsdd"))).toBe(false);
   });
 
   test("bad flags, unknown datasets and user errors: one line, exit code 1", { timeout: 60_000 }, async () => {
