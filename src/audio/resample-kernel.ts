@@ -83,24 +83,24 @@ export const jsKernel: Kernel = {
   dec2Span: (table, n) => (n <= 0 ? 0 : 2 * (n - 1) + 2 * table.K + 1),
   int2(x, xOff, table, y, yOff, n) {
     const { h, K } = table;
-    const half = K / 2;
+    const half = K / 2; // even
+    const h0 = h[0]!;
     for (let k = 0; k < n; k++) {
-      const m = k >> 1;
-      const c = xOff + m + half;
+      const c = xOff + (k >> 1) + half;
       let s0 = 0;
       let s1 = 0;
       if ((k & 1) === 0) {
         // Even taps: y = 2 sum_{|t| <= K/2} h[2|t|] x[c + t].
-        s0 = h[0]! * x[c]!;
-        for (let t = 1; t <= half; t++) {
-          if (t & 1) s0 += h[2 * t]! * (x[c - t]! + x[c + t]!);
-          else s1 += h[2 * t]! * (x[c - t]! + x[c + t]!);
+        s0 = h0 * x[c]!;
+        for (let t = 1; t < half; t += 2) {
+          s0 += h[2 * t]! * (x[c - t]! + x[c + t]!);
+          s1 += h[2 * t + 2]! * (x[c - t - 1]! + x[c + t + 1]!);
         }
       } else {
         // Odd taps: y = 2 sum_{t=1..K/2} h[2t - 1] (x[c - t + 1] + x[c + t]).
-        for (let t = 1; t <= half; t++) {
-          if (t & 1) s0 += h[2 * t - 1]! * (x[c - t + 1]! + x[c + t]!);
-          else s1 += h[2 * t - 1]! * (x[c - t + 1]! + x[c + t]!);
+        for (let t = 1; t < half; t += 2) {
+          s0 += h[2 * t - 1]! * (x[c - t + 1]! + x[c + t]!);
+          s1 += h[2 * t + 1]! * (x[c - t]! + x[c + t + 1]!);
         }
       }
       y[yOff + k] = 2 * (s0 + s1);
