@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { backendKinds } from "../backends/index.js";
 import { configure, settings } from "../src/api/settings.js";
 import { expandHome } from "../src/core/config.js";
 import { Repository } from "../src/core/repository.js";
@@ -64,7 +65,7 @@ function selectRepository(globals: GlobalOptions): Repository | undefined {
   }
   if (host !== undefined || backend !== undefined) {
     if (host === undefined) throw new UsageError("--backend needs --host HOST");
-    if (backend === undefined) throw new UsageError("--host needs --backend KIND (file-system, s3, minio, http)");
+    if (backend === undefined) throw new UsageError(`--host needs --backend KIND (${backendKinds().join(", ")})`);
     return new Repository(repo, backend === "file-system" ? resolve(expandHome(host)) : host, backend);
   }
   const configured = settings().repositories.find((r) => r.name === repo);

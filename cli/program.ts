@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
+import { backendKinds } from "../backends/index.js";
 import { availableCommand } from "./commands/available.js";
 import { cacheCommand } from "./commands/cache.js";
 import { cardCommand } from "./commands/card.js";
@@ -23,7 +24,7 @@ function addGlobalOptions(command: Command): Command {
     .option("--config <file>", "audb configuration file (default: $AUDB_CONFIG or ~/.config/audb.yaml)")
     .option("--repo <name>", "repository: a configured one, or a new one with --host and --backend")
     .option("--host <host>", "host of the --repo repository (a folder for file-system)")
-    .addOption(new Option("--backend <kind>", "backend of the --repo repository").choices(["file-system", "s3", "minio", "http", "https"]))
+    .addOption(new Option("--backend <kind>", "backend of the --repo repository").choices(backendKinds()))
     .option("--cache-root <dir>", "cache folder (default: $AUDB_CACHE_ROOT or the configuration's cache_root)");
 }
 
