@@ -22,7 +22,7 @@ export const RUNS = Number(process.env.AUDB_BENCH_RUNS ?? 3);
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BENCH_ROOT = path.join(here, "..", ".cache", "bench");
 
-/** A 1 s 16 kHz 16-bit mono WAV: a sine whose frequency depends on `seed`; the first sample holds `seed` so every file differs. */
+/** A 1 s 16 kHz 16-bit mono WAV: a noisy sine whose frequency depends on `seed`; the first samples hold `seed` and `variant` so every file differs. */
 export function wav(seed: number, variant = 0): Buffer {
   const dataBytes = SAMPLING_RATE * 2;
   const buf = Buffer.alloc(44 + dataBytes);
@@ -40,7 +40,13 @@ export function wav(seed: number, variant = 0): Buffer {
   buf.writeUInt32LE(dataBytes, 40);
   const freq = 100 + (seed % 900);
   const samples = new Int16Array(buf.buffer, buf.byteOffset + 44, SAMPLING_RATE);
-  for (let i = 0; i < SAMPLING_RATE; i++) samples[i] = Math.round(12_000 * Math.sin((2 * Math.PI * freq * i) / SAMPLING_RATE));
+  // Sine plus noise (9 bits), so deflate does about as much work and saves about as
+  // little as on recorded speech (about 90 % of the size), not the 2 % of a pure sine.
+  let x = (seed * 2654435761 + variant * 40503 + 1) >>> 0;
+  for (let i = 0; i < SAMPLING_RATE; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    samples[i] = Math.round(8_000 * Math.sin((2 * Math.PI * freq * i) / SAMPLING_RATE)) + ((x >>> 16) & 511) - 256;
+  }
   samples[0] = seed & 0x7fff;
   samples[1] = (seed >> 15) & 0x7fff;
   samples[2] = variant & 0x7fff;

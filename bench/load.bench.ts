@@ -54,11 +54,11 @@ export default async function bench(): Promise<void> {
   const archives = (await listFiles(mediaDir)).filter((f) => f.endsWith(".zip"));
   await warm(await listFiles(path.join(host, REPO_NAME)));
   const zipMB = await totalMB(archives);
-  const cacheRoot = path.join(BENCH_ROOT, "load-cache");
+  const cacheRoot = path.join(BENCH_ROOT, `load-cache-${FILE_COUNT}`);
   configure({ repositories: [repository], cacheRoot, sharedCacheRoot: path.join(BENCH_ROOT, "load-shared-cache") });
   await fs.mkdir(path.join(BENCH_ROOT, "load-shared-cache"), { recursive: true });
   const rows: Row[] = [];
-  const scratch = path.join(BENCH_ROOT, "load-extract");
+  const scratch = path.join(BENCH_ROOT, `load-extract-${FILE_COUNT}`);
   let wavMB = 0;
 
   const fresh = async (dir: string) => {
@@ -105,7 +105,7 @@ export default async function bench(): Promise<void> {
   rows.push({ task: "warm load (parses tables)", seconds: warmLoad.seconds, all: warmLoad.all, extra: `${fmt(warmLoad.seconds * 1000, 1)} ms; target < 50 ms`, load: l });
 
   // 1,000,000-row dependency table from our compact cache.
-  const depsRoot = path.join(BENCH_ROOT, "deps-cache");
+  const depsRoot = path.join(BENCH_ROOT, `deps-cache-${DEPS_ROWS}`);
   const big = bigDependencies(DEPS_ROWS);
   await writeCachedDependencies(depsRoot, "big", "1.0.0", new Dependencies()); // creates the folder
   const depsFile = path.join(depsRoot, "big", "1.0.0", "db.audb-ts.deps");

@@ -40,7 +40,7 @@ export default async function bench(): Promise<void> {
   let loadFirst = "";
   let loadAgain = "";
   for (let r = 0; r < RUNS; r++) {
-    const host = path.join(BENCH_ROOT, "publish-repo");
+    const host = path.join(BENCH_ROOT, `publish-repo-${FILE_COUNT}`);
     await fs.rm(host, { recursive: true, force: true });
     await fs.mkdir(host, { recursive: true });
     await resetPublishState(root);
