@@ -17,6 +17,11 @@ so one failing operation does not hide the others), to OUT.json if given
 * ``{"op": "load_to_publish", "repos", "name", "work_dir", "version",
   "new_version", "cache_root"?, "add_media"?, "change"?, "add_table"?}``
   -> ``load_to_and_publish.load_to_and_publish``.
+* ``{"op": "load_to", "repos", "name", "root", "version", "cache_root",
+  "only_metadata"?}``: ``audb.load_to``; returns the files in ``root``.
+* ``{"op": "publish_root", "repos", "root", "version", "previous_version"?,
+  "cache_root"}``: ``audb.publish`` of a folder to the first repository.
+* ``{"op": "dependencies", "repos", "name", "version", "cache_root"}``.
 * ``{"op": "read_db", "root"}``: ``audformat.Database.load`` of a copy of
   ``root`` (so audformat's pickles do not land in it): schemes and tables as
   JSON, like ``load``.
@@ -91,6 +96,40 @@ def op_load_to_publish(o):
     )
 
 
+def op_load_to(o):
+    _common.use_repositories(_common.parse_repos(o["repos"]))
+    audb.load_to(
+        o["root"],
+        o["name"],
+        version=o["version"],
+        only_metadata=o.get("only_metadata", False),
+        cache_root=o["cache_root"],
+        verbose=False,
+    )
+    return _common.list_files(o["root"])
+
+
+def op_publish_root(o):
+    repos = _common.parse_repos(o["repos"])
+    _common.use_repositories(repos)
+    deps = audb.publish(
+        o["root"],
+        o["version"],
+        repos[0],
+        previous_version=o.get("previous_version"),
+        cache_root=o["cache_root"],
+        verbose=False,
+    )
+    return _common.deps_to_json(deps)
+
+
+def op_dependencies(o):
+    _common.use_repositories(_common.parse_repos(o["repos"]))
+    return _common.deps_to_json(
+        audb.dependencies(o["name"], version=o["version"], cache_root=o["cache_root"])
+    )
+
+
 def op_read_db(o):
     tmp = tempfile.mkdtemp()
     try:
@@ -160,6 +199,9 @@ OPS = {
     "load": op_load,
     "load_to_publish": op_load_to_publish,
     "read_db": op_read_db,
+    "load_to": op_load_to,
+    "publish_root": op_publish_root,
+    "dependencies": op_dependencies,
     "compare_audio": op_compare_audio,
     "versions": op_versions,
     "list_files": op_list_files,
