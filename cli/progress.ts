@@ -93,6 +93,12 @@ function barRenderer(stream: NodeJS.WriteStream): ProgressRenderer {
   );
   const states = new Map<string, PhaseState>();
   const bars = new Map<string, SingleBar>();
+  // cli-progress hides the cursor: show it again when the user interrupts.
+  const interrupted = () => {
+    multi.stop();
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
   return {
     listener: (event) => {
       const state = phaseState(states, event);
@@ -104,7 +110,10 @@ function barRenderer(stream: NodeJS.WriteStream): ProgressRenderer {
         bar.update(state.done, payload);
       } else bars.set(event.phase, multi.create(state.total, state.done, payload));
     },
-    stop: () => multi.stop(),
+    stop: () => {
+      process.off("SIGINT", interrupted);
+      multi.stop();
+    },
   };
 }
 

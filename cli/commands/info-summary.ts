@@ -1,5 +1,5 @@
 import {
-  describeColumns, formatDuration, mediaFacts, schemeSummaries, tableSummaries,
+  describeColumns, formatDuration, listOf, mediaFacts, schemeSummaries, tableSummaries,
   type MediaFacts, type SchemeSummary, type TableSummary,
 } from "../../src/api/card.js";
 import { dependencies, latestVersion } from "../../src/api/discovery.js";
@@ -39,8 +39,6 @@ export async function databaseSummary(name: string, version?: string): Promise<D
   };
 }
 
-const list = (values: (string | number)[], unit = "") => (values.length ? values.map((v) => `${v}${unit}`).join(", ") : "–");
-
 /** The summary as indented text sections. */
 export function summaryText(s: DatabaseSummary): string {
   const m = s.media;
@@ -49,15 +47,15 @@ export function summaryText(s: DatabaseSummary): string {
     ["license", s.license ? `${s.license}${s.licenseUrl ? ` (${s.licenseUrl})` : ""}` : "–"],
     ["source", s.source || "–"],
     ["usage", s.usage],
-    ["languages", list(s.languages)],
+    ["languages", listOf(s.languages)],
     ...(s.author ? [["author", s.author] as [string, string]] : []),
     ...(s.organization ? [["organization", s.organization] as [string, string]] : []),
     ["media files", String(m.files)],
     ["duration", formatDuration(m.duration)],
-    ["sampling rates", list(m.samplingRates, " Hz")],
-    ["channels", list(m.channels)],
-    ["bit depths", list(m.bitDepths)],
-    ["formats", list(m.formats)],
+    ["sampling rates", listOf(m.samplingRates, " Hz")],
+    ["channels", listOf(m.channels)],
+    ["bit depths", listOf(m.bitDepths)],
+    ["formats", listOf(m.formats)],
   ];
   const indent = (text: string) => text.split("\n").map((l) => `  ${l}`).join("\n");
   const section = (title: string, rows: string[][]) => `${title}:\n${rows.length ? indent(columns(rows)) : "  –"}`;

@@ -116,7 +116,10 @@ export function describeColumns(table: TableSummary): string {
   return table.columns.map((c) => (c.schemeId && c.schemeId !== c.id ? `${c.id} (${c.schemeId})` : c.id)).join(", ");
 }
 
-const joinOr = (values: (string | number)[], unit = "", none = "–") => (values.length === 0 ? none : values.map((v) => `${v}${unit}`).join(", "));
+/** `8000 Hz, 16000 Hz`-style list, `–` when empty. */
+export function listOf(values: (string | number)[], unit = ""): string {
+  return values.length === 0 ? "–" : values.map((v) => `${v}${unit}`).join(", ");
+}
 
 /**
  * A Markdown data card: description, license, languages, source, media facts, tables with
@@ -130,16 +133,16 @@ export function renderDataCard(input: DataCardInput): string {
     ["Version", version],
     ["License", license],
     ["Usage", db.usage],
-    ["Languages", joinOr(db.languages)],
+    ["Languages", listOf(db.languages)],
     ["Source", db.source || "–"],
     ...(db.author ? [["Author", db.author] as [string, string]] : []),
     ...(db.organization ? [["Organization", db.organization] as [string, string]] : []),
     ["Media files", facts.files],
     ["Duration", formatDuration(facts.duration)],
-    ["Sampling rates", joinOr(facts.samplingRates, " Hz")],
-    ["Channels", joinOr(facts.channels)],
-    ["Bit depths", joinOr(facts.bitDepths)],
-    ["Formats", joinOr(facts.formats)],
+    ["Sampling rates", listOf(facts.samplingRates, " Hz")],
+    ["Channels", listOf(facts.channels)],
+    ["Bit depths", listOf(facts.bitDepths)],
+    ["Formats", listOf(facts.formats)],
   ];
   const tables = tableSummaries(db).map((t) => [t.id, t.type, t.splitId, describeColumns(t)]);
   const schemes = schemeSummaries(db).map((x) => [x.id, x.dtype, x.labels, x.minimum, x.maximum, x.description]);
