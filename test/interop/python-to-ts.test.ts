@@ -67,6 +67,7 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
   let ts: LoadedFolder[];
   let tsDbs: PyDb[];
   let pyDbs: PyDb[];
+  let flac32: unknown;
   let audio: AudioComparison[][];
   let published: { steps: Record<string, unknown>; repository: Record<string, string> };
 
@@ -76,10 +77,14 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
     const ops: BatchOp[] = [
       { op: "publish", build_root: join(work, "build"), repo_host: host },
       ...CASES.map((c) => ({ op: "load", repos: [host], name: "interop", version: c.version, cache_root: join(work, "cache-py"), ...c.py })),
+      // FLAC cannot hold 32 bit: audb-python fails on audio/e.wav
+      { op: "load", repos: [host], name: "interop", version: "1.0.0", cache_root: join(work, "cache-py"), format: "flac" },
     ];
-    const [pub, ...loads] = await runBatch(ops);
-    published = pub as typeof published;
-    py = loads as PyLoad[];
+    const results = await runBatch(ops, true);
+    for (const r of results.slice(0, -1)) if (r instanceof Error) throw r;
+    published = results[0] as typeof published;
+    py = results.slice(1, -1) as PyLoad[];
+    flac32 = results[results.length - 1];
 
     const cacheRoot = join(work, "cache-ts");
     configure({ repositories: [new Repository("repo", host, "file-system")], cacheRoot, sharedCacheRoot: join(work, "no-shared") });
@@ -184,6 +189,12 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
       for (const id of db.miscTables.keys()) expect(frameToPy(db, id), `${c.label}: ${id}`).toEqual(py[i]!.misc_tables![id]);
       expect(db.files, c.label).toEqual(py[i]!.db_files);
     }
+  });
+
+  test("format flac with 32-bit media and no bit depth: both refuse (FLAC holds at most 24 bit)", async () => {
+    expect(flac32).toBeInstanceOf(Error);
+    expect(String(flac32)).toMatch(/bit_depth" has to be one of 8, 16, 24/);
+    await expect(loadToCache("interop", { version: "1.0.0", format: "flac" })).rejects.toThrow(/bit depth 32/);
   });
 
   test("converted audio: same rate, channels, length and bit depth; within 1 LSB, or < -60 dB when resampled", () => {
