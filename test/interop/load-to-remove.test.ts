@@ -82,7 +82,7 @@ describe.skipIf(!available.ok)("load_to and remove_media across audb-python and 
     ]);
     after = Object.fromEntries(results.slice(0, VERSIONS.length).map((d, i) => [VERSIONS[i], d as PyDependency[]]));
     pyLoads = results.slice(VERSIONS.length) as PyLoad[];
-  }, 170_000);
+  }, 300_000);
 
   test("loadTo fills the folder audb.load_to fills (we keep the dependency table as db.csv, it as db.parquet)", () => {
     // audb.load_to also leaves audformat's table pickles (db.<id>.pkl)

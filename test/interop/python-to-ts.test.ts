@@ -103,7 +103,7 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
     tsDbs = after.slice(0, CASES.length) as PyDb[];
     pyDbs = after.slice(CASES.length, 2 * CASES.length) as PyDb[];
     audio = after.slice(2 * CASES.length) as AudioComparison[][];
-  }, 170_000);
+  }, 300_000);
 
   test("the repository holds both versions and the remove_media result", () => {
     const keys = Object.keys(published.repository);

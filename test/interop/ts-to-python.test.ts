@@ -156,7 +156,7 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
 
     ts.set("fsdd 1.0.11", await loadToCache("fsdd", { version: "1.0.11" }));
     ts.set("interop 2.0.0", await loadToCache("interop", { version: "2.0.0" }));
-  }, 170_000);
+  }, 300_000);
 
   const loaded = () => [...FSDD_TAGS.map(([, v]) => `fsdd ${v}`), "interop 1.0.0", "interop 1.0.0 flavour"];
 
