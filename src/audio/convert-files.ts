@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
-import { AudbError } from "../errors.js";
 import { WorkerPool, workerScript } from "../core/worker-pool.js";
 import { convertFile, type ConvertOptions } from "./convert.js";
 import { AudioFileError, CorruptAudioError, UnsupportedAudioError } from "./errors.js";
+import { ChannelSelectionError } from "./remix.js";
 
 /** One file to convert. */
 export interface ConversionJob {
@@ -12,7 +12,7 @@ export interface ConversionJob {
 }
 
 /** What a conversion worker answers. */
-export type ConversionOutcome = { ok: true } | { ok: false; name: string; message: string; file?: string };
+export type ConversionOutcome = { ok: true } | { ok: false; name: string; message: string; file?: string; code?: string };
 
 const typedErrors: Record<string, typeof AudioFileError> = { CorruptAudioError, UnsupportedAudioError, AudioFileError };
 
@@ -23,9 +23,8 @@ function rebuildError(outcome: Extract<ConversionOutcome, { ok: false }>): Error
     err.message = outcome.message;
     return err;
   }
-  const err = new AudbError(outcome.message);
-  err.name = outcome.name;
-  return err;
+  if (outcome.name === "ChannelSelectionError") return new ChannelSelectionError(outcome.message);
+  return Object.assign(new Error(outcome.message), { name: outcome.name, code: outcome.code });
 }
 
 /**

@@ -10,8 +10,8 @@ parentPort!.on("message", async ({ id, task }: PoolRequest<ConversionJob>) => {
     await convertFile(task.src, task.dest, task.options);
     result = { ok: true };
   } catch (err) {
-    const e = err as Error & { file?: string };
-    result = { ok: false, name: e.name, message: e.message, file: e.file };
+    const e = err as Error & { file?: string; code?: string };
+    result = { ok: false, name: e.name, message: e.message, file: e.file, code: e.code };
   }
   parentPort!.postMessage({ id, result } satisfies PoolResponse<ConversionOutcome>);
 });

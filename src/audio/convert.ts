@@ -1,6 +1,5 @@
 import { copyFile, rename, rm } from "node:fs/promises";
-import { AudbError } from "../errors.js";
-import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
+import { UnsupportedAudioError } from "./errors.js";
 import { FlacWriter } from "./flac.js";
 import { openAudioReader, type AudioReader } from "./reader.js";
 import { channelMap, remix, remixedChannels } from "./remix.js";
@@ -33,8 +32,9 @@ interface AudioWriter {
  * Streamed in blocks, so memory does not grow with the file's length. A file
  * that needs no change is copied. `dest` appears only when complete (written
  * under a temporary name, then renamed). Corrupt or truncated input gives
- * {@link CorruptAudioError}, targets the formats cannot hold
- * {@link UnsupportedAudioError}, both naming the file.
+ * `CorruptAudioError`, targets the formats cannot hold
+ * {@link UnsupportedAudioError}, both naming the file; file-system errors
+ * (no space, no permission) pass through unchanged.
  */
 export async function convertFile(src: string, dest: string, options: ConvertOptions = {}): Promise<void> {
   const reader = await openAudioReader(src);
@@ -52,7 +52,7 @@ export async function convertFile(src: string, dest: string, options: ConvertOpt
     await writer.close();
   } catch (err) {
     await writer?.abort().catch(() => undefined);
-    throw err instanceof AudbError ? err : new CorruptAudioError(src, `conversion failed: ${(err as Error).message}`, { cause: err });
+    throw err;
   } finally {
     await reader.close().catch(() => undefined);
   }

@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
+import { FlacReader } from "./flac.js";
 import { parseFlacStreamInfo, looksLikeFlac } from "./flac-header.js";
 import { looksLikeWav, parseWavHeader } from "./wav-header.js";
 
@@ -22,7 +23,9 @@ const HEAD_BYTES = 16_384;
 /**
  * Reads sampling rate, channels, bit depth and duration of a WAV or FLAC
  * file from its header, without decoding the audio: one open and one read of
- * the first 16 KB (more only for WAV files whose data chunk starts later).
+ * the first 16 KB (more only for WAV files whose data chunk starts later;
+ * FLAC files whose STREAMINFO leaves the sample count at 0 are decoded to
+ * count them, as libsndfile does).
  * Throws {@link CorruptAudioError} or {@link UnsupportedAudioError} naming
  * the file for anything else.
  */
@@ -44,10 +47,8 @@ export async function audioInfo(file: string): Promise<AudioInfo> {
     }
     if (looksLikeFlac(bytes)) {
       const s = await parseFlacStreamInfo(fh, file, bytes);
-      if (s.totalFrames === 0) {
-        throw new UnsupportedAudioError(file, "FLAC STREAMINFO does not state the number of samples");
-      }
-      return info("flac", s.samplingRate, s.channels, s.bitDepth, s.totalFrames);
+      const frames = s.totalFrames > 0 ? s.totalFrames : await countFlacFrames(file);
+      return info("flac", s.samplingRate, s.channels, s.bitDepth, frames);
     }
     throw new CorruptAudioError(file, "not a WAV or FLAC file");
   } finally {
@@ -57,4 +58,16 @@ export async function audioInfo(file: string): Promise<AudioInfo> {
 
 function info(format: "wav" | "flac", samplingRate: number, channels: number, bitDepth: number, frames: number): AudioInfo {
   return { format, samplingRate, channels, bitDepth, duration: frames / samplingRate, frames };
+}
+
+/** Decodes a FLAC file whose header does not state its length, to count its frames. */
+async function countFlacFrames(file: string): Promise<number> {
+  const reader = await FlacReader.open(file);
+  let frames = 0;
+  try {
+    for (let block = await reader.readInt(); block; block = await reader.readInt()) frames += block[0]!.length;
+  } finally {
+    await reader.close();
+  }
+  return frames;
 }

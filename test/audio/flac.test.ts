@@ -56,6 +56,16 @@ describe("FLAC round trip", () => {
     }
   }
 
+  it("audioInfo counts frames when STREAMINFO leaves the sample count at 0", async () => {
+    const file = join(dir, "unknown-length.flac");
+    await writeFlac(file, intSignal(12_345, 1, 16), 16);
+    const bytes = readFileSync(file);
+    bytes[8 + 13] = bytes[8 + 13]! & 0xf0;
+    bytes.writeUInt32BE(0, 8 + 14);
+    writeFileSync(file, bytes);
+    expect(await audioInfo(file)).toMatchObject({ frames: 12_345, duration: 12_345 / 16_000 });
+  });
+
   it("encodes floats with rounding and clipping", async () => {
     const file = join(dir, "clip.flac");
     const w = await FlacWriter.create(file, { samplingRate: 8000, channels: 1, bitDepth: 16 });
