@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import type { LoadOptions } from "../../src/api/load-cache.js";
 import { BIT_DEPTHS, FORMATS, SAMPLING_RATES, flavorId } from "../../src/core/flavor.js";
 import { setup } from "../context.js";
 import { channelList, integer, numberIn, oneOf } from "../parse.js";
@@ -42,25 +43,12 @@ export function loadCommand(): Command {
     .action(async (name: string, flags: LoadFlags, command: Command) => {
       const ctx = setup(command);
       const { loadToCache } = await import("../../src/api/load-cache.js");
-      const loaded = await ctx.out.withProgress((onProgress) =>
-        loadToCache(name, {
-          version: flags.version,
-          samplingRate: flags.samplingRate,
-          bitDepth: flags.bitDepth,
-          channels: flags.channels,
-          mixdown: flags.mixdown,
-          format: flags.format,
-          tables: flags.tables,
-          media: flags.media,
-          attachments: flags.attachments,
-          removedMedia: flags.removedMedia,
-          onlyMetadata: flags.onlyMetadata,
-          numWorkers: flags.workers,
-          timeout: flags.timeout,
-          verify: flags.verify,
-          onProgress,
-        }),
-      );
+      const { version, samplingRate, bitDepth, channels, mixdown, format, tables, media, attachments, removedMedia, onlyMetadata, timeout, verify } = flags;
+      const options: LoadOptions = {
+        version, samplingRate, bitDepth, channels, mixdown, format, tables, media, attachments, removedMedia, onlyMetadata, timeout, verify,
+        numWorkers: flags.workers,
+      };
+      const loaded = await ctx.out.withProgress((onProgress) => loadToCache(name, { ...options, onProgress }));
       ctx.out.result(
         {
           name: loaded.name, version: loaded.version, flavorId: flavorId(loaded.flavor), flavor: loaded.flavor,

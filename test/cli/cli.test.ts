@@ -141,12 +141,12 @@ describe("audb as a user runs it", () => {
 
   test.skipIf(!hasScript)("draws progress bars on a terminal", { timeout: 60_000 }, async () => {
     const envText = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(" ");
-    const command = `env ${envText} '${process.execPath}' --import tsx '${MAIN}' load fsdd --version 1.0.0 --format flac`;
+    const command = `env ${envText} '${process.execPath}' --import tsx '${MAIN}' load fsdd --version 1.0.0 --format flac --cache-root '${join(temp, "tty-cache")}'`;
     const output = await new Promise<string>((ok, fail) =>
       execFile("script", ["-qec", command, "/dev/null"], { cwd: PROJECT }, (error, stdout) => (error ? fail(error) : ok(stdout))),
     );
     expect(output).toMatch(/downloading\s+\|[█░]+\| \d+\/\d+ files/);
-    expect(output).toMatch(/fsdd\/1\.0\.0\/40bb2241/);
+    expect(output).toContain(join(temp, "tty-cache", "fsdd", "1.0.0", "40bb2241"));
   });
   if (!hasScript) console.warn("script (util-linux) not found: terminal progress bar check skipped");
 });
