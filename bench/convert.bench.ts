@@ -1,34 +1,28 @@
 // Conversion speed (x realtime) for audb's common flavours, next to sox `rate -h`,
 // and peak RSS of converting a 1-hour stereo 48 kHz WAV (in a child process).
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { convertFile } from "../src/audio/convert.js";
 import { ConversionPool, convertFiles } from "../src/audio/convert-files.js";
+import { audioInfo } from "../src/audio/info.js";
 import { WavWriter } from "../src/audio/wav.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = 60;
 
+/** Two tones per channel; with whole-Hz frequencies one second repeats seamlessly, so it is computed once. */
 async function writeTestWav(file: string, rate: number, seconds: number, channels = 2): Promise<void> {
   const w = await WavWriter.create(file, { samplingRate: rate, channels, bitDepth: 16 });
-  const block = 65_536;
-  let phase = 0;
-  for (let start = 0; start < rate * seconds; start += block) {
-    const n = Math.min(block, rate * seconds - start);
-    const chans = Array.from({ length: channels }, (_, c) =>
-      Float32Array.from({ length: n }, (_, i) => {
-        const t = (start + i) / rate;
-        return 0.3 * Math.sin(2 * Math.PI * (440 + 100 * c) * t) + 0.2 * Math.sin(2 * Math.PI * 7000 * t + phase);
-      }),
-    );
-    phase += 0.1;
-    await w.write(chans);
-  }
+  const period = Math.min(rate, Math.round(rate * seconds));
+  const second = Array.from({ length: channels }, (_, c) =>
+    Float32Array.from({ length: period }, (_, i) => 0.3 * Math.sin((2 * Math.PI * (440 + 100 * c) * i) / rate) + 0.2 * Math.sin((2 * Math.PI * 7000 * i) / rate)),
+  );
+  for (let done = 0; done < Math.round(rate * seconds); done += period) await w.write(second);
   await w.close();
 }
 
@@ -74,13 +68,28 @@ async function peakRss(src: string, dest: string, options: object): Promise<numb
   return Number(stdout.trim()) / 1024;
 }
 
+/** audioInfo throughput on real files: the full FSDD when present, else the mini fixture. */
+async function infoThroughput(): Promise<void> {
+  const full = "/work/shared/datasets/fsdd";
+  const root = existsSync(full) ? full : join(here, "../test/fixtures/fsdd-mini");
+  const files = readdirSync(root, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".wav"))
+    .map((f) => join(root, f));
+  const batch = 64;
+  const seconds = await timed(async () => {
+    for (let i = 0; i < files.length; i += batch) await Promise.all(files.slice(i, i + batch).map(audioInfo));
+  });
+  console.log(`\naudioInfo: ${files.length} real WAV files (${root}) in ${(seconds * 1000).toFixed(0)} ms = ${fmt(files.length / seconds)} files/s (64 at a time; best of 3, warm page cache)`);
+}
+
 export default async function bench(): Promise<void> {
+  await infoThroughput();
   const dir = mkdtempSync(join(tmpdir(), "audb-convert-bench-"));
   const cores = availableParallelism();
   const canResample = existsSync(join(here, "../src/audio/resample.ts"));
   const sox = hasSox();
   try {
-    console.log(`${SECONDS} s stereo 16-bit WAV per file, ${cores} core(s); x realtime = audio seconds / wall seconds, best of 3 runs.\n`);
+    console.log(`\n${SECONDS} s stereo 16-bit WAV per file, ${cores} core(s); x realtime = audio seconds / wall seconds, best of 3 runs.\n`);
     console.log("| conversion | audb-ts 1 core | audb-ts all cores | sox rate -h 1 core | sox all cores |");
     console.log("|---|---|---|---|---|");
     const cases: { label: string; rate: number; options: { samplingRate?: number; format?: "flac" | "wav"; mixdown?: boolean }; soxArgs: string[]; ext: string }[] = [
