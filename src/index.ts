@@ -21,6 +21,7 @@ export {
 } from "./api/discovery.js";
 export { info, type InfoOptions, type TableInfo } from "./api/info.js";
 export { configure, settings } from "./api/settings.js";
+export { dataCard, dataCardInput, renderDataCard, type DataCardInput, type MediaFacts } from "./api/card.js";
 
 // Core
 export { Repository, UnknownBackendError } from "./core/repository.js";
@@ -48,3 +49,4 @@ export {
 } from "./format/index.js";
 export * as format from "./format/index.js";
 export * as audio from "./audio/index.js";
+export { Resampler, resample, resampledLength, ResampleError } from "./audio/resample.js";
