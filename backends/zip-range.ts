@@ -128,12 +128,13 @@ function parseRecord(key: string, cd: Buffer, at: number): [ZipMember, number] {
 }
 
 /**
- * Reads the central directory of the zip under `key` with two to four ranged reads
+ * Reads the central directory of the zip under `key` (of `knownSize` bytes, else asked
+ * for) with one to four ranged reads
  * (tail with the end record, zip64 end record if not in the tail, the directory itself).
  * Throws {@link RemoteArchiveError} when the archive is not a zip, is truncated, or spans disks.
  */
-export async function readZipDirectory(backend: Backend, key: string): Promise<ZipDirectory> {
-  const size = await backend.size(key);
+export async function readZipDirectory(backend: Backend, key: string, knownSize?: number): Promise<ZipDirectory> {
+  const size = knownSize ?? (await backend.size(key));
   if (size < EOCD_LENGTH) throw new RemoteArchiveError(`archive '${key}' has ${size} bytes: too short for a zip`);
   let tailStart = Math.max(0, size - FIRST_TAIL_BYTES);
   let tail = await readRange(backend, key, tailStart, size - 1);

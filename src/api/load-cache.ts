@@ -5,6 +5,7 @@ import { basename, dirname, join } from "node:path";
 import pLimit from "p-limit";
 import { parseDocument } from "yaml";
 import type { Backend } from "../../backends/backend.js";
+import { copyMembers, membersOf, readZipDirectory } from "../../backends/zip-range.js";
 import { convertFiles, type ConversionJob } from "../audio/convert-files.js";
 import { ArchiveError, extractArchive } from "../core/archive.js";
 import {
@@ -246,6 +247,17 @@ const IN_MEMORY_ARCHIVE_BYTES = 32 * 1024 * 1024;
 /** A media archive: in memory when small, else downloaded into the staging folder. */
 async function fetchArchive(ctx: Context, key: string, files: string[], staging: string): Promise<string | Uint8Array> {
   const { deps } = ctx;
+  // A large archive of which fewer than half the members are wanted: fetch just those
+  // members by ranged reads into a small zip (at most 8 MiB is worth reading whole).
+  const members = membersOf(deps.columns.archive, deps.columns.version, deps.archive(files[0]!), deps.version(files[0]!));
+  if (files.length * 2 < members) {
+    const archiveSize = await ctx.backend.size(key);
+    if (archiveSize > 8 * 1024 * 1024) {
+      const path = join(staging, `${Math.random().toString(36).slice(2)}.zip`);
+      await copyMembers(ctx.backend, await readZipDirectory(ctx.backend, key, archiveSize), files, path);
+      return path;
+    }
+  }
   const estimate = files.reduce((sum, f) => sum + deps.duration(f) * deps.samplingRate(f) * deps.channels(f) * (deps.bitDepth(f) / 8), 0);
   const knowable = files.every((f) => deps.samplingRate(f) > 0);
   const size = knowable ? estimate : await ctx.backend.size(key);

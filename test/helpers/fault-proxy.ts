@@ -19,6 +19,9 @@ export interface ProxyStats {
   requests: number;
   injected503: number;
   dropped: number;
+  /** Response body bytes forwarded to the client, in total and per request path (without query). */
+  bytesDown: number;
+  bytesByPath: Map<string, number>;
 }
 
 export interface FaultProxy {
@@ -35,7 +38,7 @@ export interface FaultProxy {
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   const faults: Faults = { status503: 0, drops: 0, dropAfterBytes: 0 };
-  const stats: ProxyStats = { requests: 0, injected503: 0, dropped: 0 };
+  const stats: ProxyStats = { requests: 0, injected503: 0, dropped: 0, bytesDown: 0, bytesByPath: new Map() };
   const seenHeaders: IncomingHttpHeaders[] = [];
   const server = createServer((req, res) => {
     stats.requests++;
@@ -56,6 +59,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         const length = Number(upstreamRes.headers["content-length"] ?? 0);
         const drop = eligible && faults.drops > 0 && req.method === "GET" && length > faults.dropAfterBytes;
         if (!drop) {
+          const path = decodeURIComponent((req.url ?? "/").split("?")[0]!);
+          upstreamRes.on("data", (chunk: Buffer) => {
+            stats.bytesDown += chunk.length;
+            stats.bytesByPath.set(path, (stats.bytesByPath.get(path) ?? 0) + chunk.length);
+          });
           upstreamRes.pipe(res);
           return;
         }
