@@ -45,6 +45,10 @@ export class FlacReader {
       const head = Buffer.alloc(Math.min(4096, size));
       await fh.read(head, 0, head.length, 0);
       const info = await parseFlacStreamInfo(fh, file, head);
+      if (info.codedBits !== info.bitDepth) {
+        // @wasm-audio-decoders/flac returns NaN/Infinity for such streams.
+        throw new UnsupportedAudioError(file, `decoding ${info.codedBits}-bit FLAC is not supported (only 8, 16, 24 and 32 bit)`);
+      }
       const reader = new FlacReader(fh, size, file, info);
       await reader.decoder.ready;
       return reader;
@@ -80,7 +84,7 @@ export class FlacReader {
   async read(maxFrames = DEFAULT_BLOCK_FRAMES): Promise<Float32Array[] | null> {
     const ints = await this.readInt(maxFrames);
     if (!ints) return null;
-    const scale = 1 / 2 ** (this.streamInfo.codedBits - 1);
+    const scale = 1 / 2 ** (this.bitDepth - 1);
     return ints.map((ch) => {
       const f = new Float32Array(ch.length);
       for (let i = 0; i < ch.length; i++) f[i] = ch[i]! * scale;
@@ -124,7 +128,11 @@ export class FlacReader {
       this.pending.push(
         result.channelData.map((ch) => {
           const out = new Int32Array(result.samplesDecoded);
-          for (let i = 0; i < out.length; i++) out[i] = Math.round(ch[i]! * scale);
+          for (let i = 0; i < out.length; i++) {
+            const v = ch[i]! * scale;
+            if (!Number.isFinite(v)) throw new CorruptAudioError(this.file, `FLAC decoder returned a non-finite sample near frame ${this.decoded + i}`);
+            out[i] = Math.round(v);
+          }
           return out;
         }),
       );

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CorruptAudioError, UnsupportedAudioError } from "../../src/audio/errors.js";
 import { FlacReader, FlacWriter } from "../../src/audio/flac.js";
+import { loadLibFlac } from "../../src/audio/libflac.js";
 import { audioInfo } from "../../src/audio/info.js";
 import { WavWriter } from "../../src/audio/wav.js";
 import { intSignal, tempDir, toFloat } from "./signals.js";
@@ -64,6 +65,21 @@ describe("FLAC round trip", () => {
     bytes.writeUInt32BE(0, 8 + 14);
     writeFileSync(file, bytes);
     expect(await audioInfo(file)).toMatchObject({ frames: 12_345, duration: 12_345 / 16_000 });
+  });
+
+  it("reports 20-bit FLAC in audioInfo (container 24) but refuses to decode it", async () => {
+    const flac = await loadLibFlac();
+    const ints = intSignal(5000, 1, 20, 9);
+    const encoder = flac.create_libflac_encoder(16_000, 1, 20, 5, ints[0]!.length, false, 0);
+    const chunks: Uint8Array[] = [];
+    expect(flac.init_encoder_stream(encoder, (data) => chunks.push(data), () => undefined)).toBe(0);
+    expect(flac.FLAC__stream_encoder_process(encoder, ints, ints[0]!.length)).toBeTruthy();
+    flac.FLAC__stream_encoder_finish(encoder);
+    flac.FLAC__stream_encoder_delete(encoder);
+    const file = join(dir, "twenty.flac");
+    writeFileSync(file, Buffer.concat(chunks));
+    expect(await audioInfo(file)).toMatchObject({ bitDepth: 24, frames: 5000 });
+    await expect(FlacReader.open(file)).rejects.toThrow(/twenty\.flac.*20-bit/);
   });
 
   it("encodes floats with rounding and clipping", async () => {
