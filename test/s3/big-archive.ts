@@ -13,7 +13,7 @@ import type { Repository } from "../../src/core/repository.js";
 import { tempDir } from "./fsdd-run.js";
 
 /** 16-bit mono 8 kHz PCM WAV of `bytes` bytes of noise. */
-function noiseWav(bytes: number): Buffer {
+export function noiseWav(bytes: number): Buffer {
   const header = Buffer.alloc(44);
   header.write("RIFF", 0, "ascii");
   header.writeUInt32LE(36 + bytes, 4);
@@ -32,16 +32,25 @@ function noiseWav(bytes: number): Buffer {
 
 export const BIG_ARCHIVE = "all";
 
+/** Writes `count` noise WAVs (`recordings/<d>_jackson_<i>.wav`) and FSDD's tables into `root`; returns the files. */
+export async function writeNoiseDatabase(root: string, count: number, bytes: number): Promise<string[]> {
+  await mkdir(join(root, "recordings"), { recursive: true });
+  const wav = noiseWav(bytes);
+  for (let i = 0; i < count; i++) {
+    wav.writeUInt32LE(i, 44); // distinct contents, distinct checksums
+    await writeFile(join(root, "recordings", `${i % 10}_jackson_${i}.wav`), wav);
+  }
+  return writeFsddDatabase(root);
+}
+
 /**
- * Writes `count` noise WAVs (`recordings/<d>_jackson_<i>.wav`, `bytes` of samples each)
- * with FSDD's tables, publishes them as version 1.0.0 of `fsdd` into one archive, and
+ * Writes a noise database ({@link writeNoiseDatabase}) of `count` files with `bytes` of
+ * samples each, publishes them as version 1.0.0 of `fsdd` into one archive, and
  * returns the source folder, the files and the archive's key.
  */
 export async function publishBigArchive(repo: Repository, count = 500, bytes = 20_000): Promise<{ root: string; files: string[]; key: string }> {
   const root = await tempDir("big-");
-  await mkdir(join(root, "recordings"));
-  for (let i = 0; i < count; i++) await writeFile(join(root, "recordings", `${i % 10}_jackson_${i}.wav`), noiseWav(bytes));
-  const files = await writeFsddDatabase(root);
+  const files = await writeNoiseDatabase(root, count, bytes);
   await publish(root, "1.0.0", repo, { archives: Object.fromEntries(files.map((f) => [f, BIG_ARCHIVE])) });
   return { root, files, key: mediaKey("fsdd", "1.0.0", BIG_ARCHIVE) };
 }
