@@ -24,7 +24,8 @@ describe("attachment checksums with md5 are audb-python's", () => {
     expect((await published()).checksum("docs/readme.txt")).toBe("2879eb86a36f79d4d50f5fbdf3557f3c");
   });
 
-  // audeer.md5(folder) = md5("sub/y.txt" + "y\n" + "x.txt" + "x\n")
+  // audeer.md5(folder) = md5("sub/y.txt" + "y\n" + "x.txt" + "x\n"); found by this suite
+  // (our md5 was over "<relpath>:<md5>" lines), fixed in bfeb1f0
   test("folder attachment: audeer.md5(folder)", async () => {
     expect((await published()).checksum("folder")).toBe("540b1406b8e2a658c66d76b90c4928a3");
   });
