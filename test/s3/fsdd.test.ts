@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 import { S3Backend } from "../../backends/s3.js";
 import { FSDD_TAGS } from "../helpers/fsdd-history.js";
+import { writeHttpIndex } from "../../src/api/http-index.js";
 import type { S3TestServer } from "../helpers/s3-server.js";
 import { Repository } from "../../src/core/repository.js";
-import { fsddTraffic, registerCounting, tempDir, type StepTraffic } from "./fsdd-run.js";
+import { fsddTraffic, publishFsdd, registerCounting, tempDir, type StepTraffic } from "./fsdd-run.js";
 import { freshBucket, motoSkipReason, startServer, type ServerKind } from "./s3-fixture.js";
 
 registerCounting("counting-fs-fsdd", (host, name) => new FileSystemBackend(join(host, name)));
@@ -51,5 +52,18 @@ describe.skipIf(motoSkipReason !== null)("FSDD history on S3", () => {
     const versions = tags.map(([, v]) => v);
     const expected = await fsddTraffic(new Repository("data", await tempDir("repo-"), "counting-fs-fsdd"), versions, tags);
     expectSameTraffic(await fsddTraffic(await s3Repository("s3rver"), versions, tags), expected);
+  });
+
+  test("writeHttpIndex writes the index files into a bucket and refreshes them after a publish", { timeout: 120_000 }, async () => {
+    const repo = await s3Repository("moto");
+    const backend = await repo.open();
+    const read = async (key: string) => JSON.parse(new TextDecoder().decode(await backend.getBytes(key))) as unknown;
+    await publishFsdd(repo, FSDD_TAGS.slice(0, 1));
+    await writeHttpIndex(repo);
+    expect(await read("index.json")).toEqual({ datasets: ["fsdd"] });
+    expect(await read("fsdd/versions.json")).toEqual({ versions: [FSDD_TAGS[0]![1]] });
+    await publishFsdd(repo, FSDD_TAGS.slice(1, 2));
+    await writeHttpIndex(repo);
+    expect(await read("fsdd/versions.json")).toEqual({ versions: FSDD_TAGS.slice(0, 2).map(([, v]) => v) });
   });
 });
