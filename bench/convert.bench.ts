@@ -54,18 +54,20 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
-/** Peak RSS (MB) of a fresh Node process converting `src` to `dest`. */
-async function peakRss(src: string, dest: string, options: object): Promise<number> {
+/** Peak RSS (MB) and wall time (s) of a fresh Node process converting `src` to `dest`. */
+async function peakRss(src: string, dest: string, options: object): Promise<{ mb: number; seconds: number }> {
   const script = join(dirname(src), "rss-child.mts");
   const convertUrl = pathToFileURL(join(here, "../src/audio/convert.ts")).href;
   writeFileSync(
     script,
     `import { convertFile } from ${JSON.stringify(convertUrl)};\n` +
+      `const t = performance.now();\n` +
       `await convertFile(${JSON.stringify(src)}, ${JSON.stringify(dest)}, ${JSON.stringify(options)});\n` +
-      `console.log(process.resourceUsage().maxRSS);\n`,
+      `console.log(process.resourceUsage().maxRSS, (performance.now() - t) / 1000);\n`,
   );
   const { stdout } = await run(process.execPath, ["--import", "tsx", script], { cwd: join(here, "..") });
-  return Number(stdout.trim()) / 1024;
+  const [kb, seconds] = stdout.trim().split(" ").map(Number);
+  return { mb: kb! / 1024, seconds: seconds! };
 }
 
 /** audioInfo throughput on real files: the full FSDD when present, else the mini fixture. */
@@ -136,7 +138,10 @@ export default async function bench(): Promise<void> {
     await writeTestWav(hour, 48_000, 3600);
     const options = canResample ? { samplingRate: 16_000, format: "flac" } : { format: "flac" };
     const rss = await peakRss(hour, join(dir, "hour.flac"), options);
-    console.log(`\nPeak RSS converting a 1-hour stereo 48 kHz 16-bit WAV (${JSON.stringify(options)}): ${rss.toFixed(0)} MB (goal < 300 MB)`);
+    console.log(
+      `\nPeak RSS converting a 1-hour stereo 48 kHz 16-bit WAV (${JSON.stringify(options)}): ${rss.mb.toFixed(0)} MB (goal < 300 MB), ` +
+        `${rss.seconds.toFixed(1)} s = ${fmt(3600 / rss.seconds)}x realtime`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
