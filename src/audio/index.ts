@@ -6,4 +6,4 @@ export { openAudioReader, type AudioReader } from "./reader.js";
 export { ChannelSelectionError, channelMap, remix, remixedChannels, type RemixOptions } from "./remix.js";
 export { floatToInt, intToFloat, intRange } from "./pcm.js";
 export { convertFile, type ConvertOptions } from "./convert.js";
-export { convertFiles, type ConversionJob } from "./convert-files.js";
+export { ConversionPool, convertFiles, type ConversionJob } from "./convert-files.js";
