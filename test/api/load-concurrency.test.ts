@@ -1,11 +1,11 @@
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
-import { FULL_FSDD, MINI_FSDD, hasFullFsdd, materialize } from "../helpers/fsdd-history.js";
+import { spawnTsx, waitForOutput } from "../helpers/spawn-tsx.js";
+import { FULL_FSDD, MINI_FSDD, hasFullFsdd, materialize, padRecordings } from "../helpers/fsdd-history.js";
 import { publish } from "../../src/api/publish.js";
 import { loadToCache } from "../../src/api/load-cache.js";
 import { configure } from "../../src/api/settings.js";
@@ -15,15 +15,7 @@ import "../../backends/index.js";
 const child = join(import.meta.dirname, "../helpers/load-process.ts");
 const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 
-function start(args: string[]) {
-  const proc = spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => proc.on("exit", (code) => resolve({ code, out, err })));
-  return { proc, done, output: () => out };
-}
+const start = (args: string[]) => spawnTsx(child, args);
 
 describe("several processes on one cache", () => {
   let host: string;
@@ -33,6 +25,7 @@ describe("several processes on one cache", () => {
     source = await tempDir("fsdd-");
     // the full recordings when available: loads then last long enough to race for real
     await materialize(hasFullFsdd ? FULL_FSDD : MINI_FSDD, "v1.0.10", source);
+    await padRecordings(source, 1000);
     await writeFsddDatabase(source);
     await publish(source, "1.0.0", new Repository("data", host, "file-system"));
   }, 120_000);
@@ -53,12 +46,7 @@ describe("several processes on one cache", () => {
   test("a process killed mid-load leaves the next load correct", { timeout: 180_000 }, async () => {
     const cacheRoot = await tempDir("cache-");
     const victim = start([host, cacheRoot, "1.0.0", "announce"]);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (victim.output().includes("downloading")) { clearInterval(timer); resolve(); }
-      }, 5);
-      victim.done.then((r) => { clearInterval(timer); if (!r.out.includes("downloading")) reject(new Error(`child ended early: ${r.err}`)); else resolve(); });
-    });
+    await waitForOutput(victim, "downloading");
     victim.proc.kill("SIGKILL");
     await victim.done;
     configure({ repositories: [new Repository("data", host, "file-system")], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });

@@ -1,40 +1,28 @@
-import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
-import { FULL_FSDD, MINI_FSDD, hasFullFsdd, materialize } from "../helpers/fsdd-history.js";
+import { spawnTsx, waitForOutput } from "../helpers/spawn-tsx.js";
+import { FULL_FSDD, MINI_FSDD, hasFullFsdd, materialize, padRecordings } from "../helpers/fsdd-history.js";
 import { fetchDependencies } from "../../src/core/remote-dependencies.js";
 import { listVersions } from "../../src/core/layout.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 
 const child = join(import.meta.dirname, "../helpers/publish-process.ts");
 
-function start(args: string[]) {
-  const proc = spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const done = new Promise<{ code: number | null }>((resolve) => proc.on("exit", (code) => resolve({ code })));
-  return { proc, done, out: () => out, err: () => err };
-}
+const start = (args: string[]) => spawnTsx(child, args);
 
 test("killing a publish midway leaves no visible version; running it again completes it", { timeout: 180_000 }, async () => {
   const root = await mkdtemp(join(tmpdir(), "fsdd-"));
   const host = await mkdtemp(join(tmpdir(), "repo-"));
   await materialize(hasFullFsdd ? FULL_FSDD : MINI_FSDD, "v1.0.10", root);
+  await padRecordings(root, 1000);
   const files = await writeFsddDatabase(root);
   const backend = new FileSystemBackend(join(host, "data"));
 
   const victim = start([root, host, "1.0.0", "announce"]);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (victim.out().includes("uploading")) { clearInterval(timer); resolve(); }
-    }, 2);
-    void victim.done.then(() => { clearInterval(timer); reject(new Error(`publish ended before it could be killed: ${victim.out()} ${victim.err()}`)); });
-  });
+  await waitForOutput(victim, "uploading");
   victim.proc.kill("SIGKILL");
   await victim.done;
   expect(await listVersions(backend, "fsdd")).toEqual([]);

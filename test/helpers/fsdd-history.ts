@@ -42,3 +42,17 @@ export function historyDiff(source: string, a: string | null, b: string): { adde
   const changed = [...after].filter(([f, blob]) => before.has(f) && before.get(f) !== blob).map(([f]) => f);
   return { added, removed, changed };
 }
+
+/**
+ * Adds copies of the recordings in `root/recordings` (as new indices 100, 101, ...) until
+ * there are at least `count`, so tests that interrupt a process have time to do so.
+ */
+export async function padRecordings(root: string, count: number): Promise<void> {
+  const { readdir } = await import("node:fs/promises");
+  const dir = join(root, "recordings");
+  const names = (await readdir(dir)).filter((f) => f.endsWith(".wav")).sort();
+  for (let i = 0; names.length + i < count; i++) {
+    const [digit, speaker] = names[i % names.length]!.split("_") as [string, string];
+    await copyFile(join(dir, names[i % names.length]!), join(dir, `${digit}_${speaker}_${100 + i}.wav`));
+  }
+}
