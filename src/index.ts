@@ -50,3 +50,7 @@ export {
 export * as format from "./format/index.js";
 export * as audio from "./audio/index.js";
 export { Resampler, resample, resampledLength, ResampleError } from "./audio/resample.js";
+export { audioInfo, type AudioInfo } from "./audio/info.js";
+export { convertFile, type ConvertOptions } from "./audio/convert.js";
+export { AudioFileError, CorruptAudioError, UnsupportedAudioError } from "./audio/errors.js";
+export { ChannelSelectionError } from "./audio/remix.js";
