@@ -174,10 +174,17 @@ export async function readZipDirectory(backend: Backend, key: string, knownSize?
   return { key, size, members };
 }
 
+/** Why a member name must not be extracted (absolute, `..`, backslash, empty or `.` segments, NUL), or null. */
+function unsafeName(name: string): string | null {
+  const bad = name.replace(/\/$/, "").split("/").some((s) => s === "" || s === ".") || name.includes("\0");
+  return yauzl.validateFileName(name) ?? (bad ? `empty or '.' segment or NUL in path: ${name}` : null);
+}
+
+/** The member `name`, checked to be safe and readable. */
 function memberOf(dir: ZipDirectory, name: string): ZipMember {
   const member = dir.members.get(name);
   if (!member) throw new MissingMemberError(`archive '${dir.key}' has no member '${name}'`);
-  const unsafe = yauzl.validateFileName(name) ?? (name.split("/").some((s) => s === "." || s === "") && !name.endsWith("/") ? `empty or '.' segment in ${name}` : null);
+  const unsafe = unsafeName(name);
   if (unsafe) throw new RemoteArchiveError(`refusing member '${name}' of archive '${dir.key}': ${unsafe}`);
   if (member.flags & 0x1) throw new RemoteArchiveError(`member '${name}' of archive '${dir.key}' is encrypted`);
   if (member.method !== 0 && member.method !== 8) {

@@ -68,6 +68,10 @@ describe("ranged zip members over HTTP", () => {
     for (const key of ["zip64.zip", "comment.zip"]) {
       const dir = await readZipDirectory(backend, key);
       expect(await text(await openMember(backend, dir, "audio/f2.wav"))).toBe(readable(2).toString());
+      const copy = join(root, `copy-${key}`);
+      await copyMembers(backend, dir, ["audio/f1.wav"], copy);
+      expect(await extractArchive(copy, join(root, `out-${key}`))).toEqual(["audio/f1.wav"]);
+      expect(await readFile(join(root, `out-${key}`, "audio/f1.wav"), "utf8")).toBe(readable(1).toString());
     }
   });
 
