@@ -5,10 +5,10 @@
 //   we publish 2.2.0 from audb.load_to's folder (we accept its db.parquet);
 //   removeMedia (ours) on every version; audb-python and audb-ts then load alike.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadToCache } from "../../src/api/load-cache.js";
 import { loadTo } from "../../src/api/load-to.js";
 import { publish } from "../../src/api/publish.js";
@@ -83,6 +83,10 @@ describe.skipIf(!available.ok)("load_to and remove_media across audb-python and 
     after = Object.fromEntries(results.slice(0, VERSIONS.length).map((d, i) => [VERSIONS[i], d as PyDependency[]]));
     pyLoads = results.slice(VERSIONS.length) as PyLoad[];
   }, 300_000);
+
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
 
   test("loadTo fills the folder audb.load_to fills (we keep the dependency table as db.csv, it as db.parquet)", () => {
     // audb.load_to also leaves audformat's table pickles (db.<id>.pkl)

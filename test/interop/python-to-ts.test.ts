@@ -2,11 +2,11 @@
 // the same flavour folders, the same files, the same tables and labels, and the same
 // (or, after conversion, equivalent) audio as audb-python's own load.
 import { readFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadToCache, type LoadOptions, type LoadedFolder } from "../../src/api/load-cache.js";
 import { load } from "../../src/api/load.js";
 import { configure } from "../../src/api/settings.js";
@@ -77,19 +77,21 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
   let tsDbs: PyDb[];
   let pyDbs: PyDb[];
   let flac32: unknown;
+  let work: string | undefined;
   let pyPartial: PyLoad[];
   let audio: AudioComparison[][];
   let published: { steps: Record<string, unknown>; repository: Record<string, string> };
 
   beforeAll(async () => {
-    const work = await mkdtemp(join(tmpdir(), "interop-py2ts-"));
-    const host = join(work, "host");
+    const dir = await mkdtemp(join(tmpdir(), "interop-py2ts-"));
+    work = dir;
+    const host = join(dir, "host");
     const ops: BatchOp[] = [
-      { op: "publish", build_root: join(work, "build"), repo_host: host },
-      ...CASES.map((c) => ({ op: "load", repos: [host], name: "interop", version: c.version, cache_root: join(work, "cache-py"), ...c.py })),
+      { op: "publish", build_root: join(dir, "build"), repo_host: host },
+      ...CASES.map((c) => ({ op: "load", repos: [host], name: "interop", version: c.version, cache_root: join(dir, "cache-py"), ...c.py })),
       // FLAC cannot hold 32 bit: audb-python fails on audio/e.wav
-      { op: "load", repos: [host], name: "interop", version: "1.0.0", cache_root: join(work, "cache-py"), format: "flac" },
-      ...PARTIAL.map((c) => ({ op: "load", repos: [host], name: "interop", version: c.version, cache_root: join(work, "cache-py-partial"), ...c.py })),
+      { op: "load", repos: [host], name: "interop", version: "1.0.0", cache_root: join(dir, "cache-py"), format: "flac" },
+      ...PARTIAL.map((c) => ({ op: "load", repos: [host], name: "interop", version: c.version, cache_root: join(dir, "cache-py-partial"), ...c.py })),
     ];
     const results = await runBatch(ops, true);
     const flacAt = 1 + CASES.length;
@@ -99,8 +101,8 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
     flac32 = results[flacAt];
     pyPartial = results.slice(flacAt + 1) as PyLoad[];
 
-    const cacheRoot = join(work, "cache-ts");
-    configure({ repositories: [new Repository("repo", host, "file-system")], cacheRoot, sharedCacheRoot: join(work, "no-shared") });
+    const cacheRoot = join(dir, "cache-ts");
+    configure({ repositories: [new Repository("repo", host, "file-system")], cacheRoot, sharedCacheRoot: join(dir, "no-shared") });
     ts = [];
     for (const c of CASES) ts.push(await loadToCache("interop", { version: c.version, ...c.ts }));
 
@@ -117,6 +119,10 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
     pyDbs = after.slice(CASES.length, 2 * CASES.length) as PyDb[];
     audio = after.slice(2 * CASES.length) as AudioComparison[][];
   }, 300_000);
+
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
 
   test("the repository holds both versions and the remove_media result", () => {
     const keys = Object.keys(published.repository);
@@ -205,7 +211,7 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
   });
 
   test("partial loads select the tables, media and attachments audb-python selects", async () => {
-    const cacheRoot = join(tmpdir(), `interop-partial-${process.pid}-${Date.now()}`);
+    const cacheRoot = join(work!, "cache-ts-partial");
     for (const [i, c] of PARTIAL.entries()) {
       const theirs = pyPartial[i]!;
       const loaded = await loadToCache("interop", { version: c.version, ...c.ts, cacheRoot });

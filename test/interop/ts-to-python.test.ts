@@ -3,10 +3,10 @@
 // and publishes the next version on top (uploading only what changed, since we wrote md5
 // checksums); audb-ts loads that version. Both load into one cache root too.
 import { readFileSync, statSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadToCache, type LoadOptions, type LoadedFolder } from "../../src/api/load-cache.js";
 import { publish } from "../../src/api/publish.js";
 import { configure } from "../../src/api/settings.js";
@@ -71,6 +71,7 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
   let fsddNext: LoadToPublish;
   let syntheticNext: LoadToPublish;
   let xxhHost: string;
+  let pyVersions: string[];
   let xxhLoad: PyLoad;
   let xxhNext: LoadToPublish;
   let shared: { tsFolder: string; before: Map<string, [number, number]>; py: PyLoad; tsAfterPy: LoadedFolder; pyFirst: PyLoad };
@@ -116,6 +117,7 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
     const pyCache = join(work, "cache-py");
     const flavourMedia = Object.keys(listFiles(ts.get("interop 1.0.0 flavour")!.folder)).filter((f) => AUDIO.test(f));
     const ops: BatchOp[] = [
+      { op: "versions", repos: [host], name: "fsdd" },
       ...FSDD_TAGS.map(([, version]) => ({ op: "load", repos: [host], name: "fsdd", version, cache_root: pyCache })),
       { op: "load", repos: [host], name: "interop", version: "1.0.0", cache_root: pyCache },
       { op: "load", repos: [host], name: "interop", version: "1.0.0", cache_root: pyCache, ...PY_FLAVOUR },
@@ -140,6 +142,7 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
       },
     ];
     const results = await runBatch(ops);
+    pyVersions = results.shift() as string[];
     FSDD_TAGS.forEach(([, version], i) => py.set(`fsdd ${version}`, results[i] as PyLoad));
     let i = FSDD_TAGS.length;
     py.set("interop 1.0.0", results[i++] as PyLoad);
@@ -158,6 +161,10 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
     ts.set("interop 2.0.0", await loadToCache("interop", { version: "2.0.0" }));
   }, 300_000);
 
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
   const loaded = () => [...FSDD_TAGS.map(([, v]) => `fsdd ${v}`), "interop 1.0.0", "interop 1.0.0 flavour"];
 
   test("audb-python loads every version into the flavour folder audb-ts uses, with the same files", () => {
@@ -173,6 +180,10 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
         expect(ours[f], `${key}: ${f}`).toBe(md5);
       }
     }
+  });
+
+  test("audb.versions lists the versions we published", () => {
+    expect(pyVersions).toEqual(FSDD_TAGS.map(([, v]) => v));
   });
 
   test("audb-python reads our dependency tables row for row", () => {
