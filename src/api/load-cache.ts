@@ -111,9 +111,24 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
     const selection = await select(name, version, flavor, folder, deps, options, ctx);
     await fetchAttachments(ctx, options);
     await fetchMedia(ctx, selection.media);
-    if (isFullLoad(options)) await writeFile(join(folder, COMPLETE_FILE), "");
+    if (isFullLoad(options) || holdsEverything(ctx)) await writeFile(join(folder, COMPLETE_FILE), "");
     return selection;
   }, options.timeout);
+}
+
+/**
+ * True when the folder holds every table, attachment and non-removed medium of the
+ * version, e.g. after partial loads that together covered everything (audb's
+ * `_database_check_complete`).
+ */
+function holdsEverything(ctx: Context): boolean {
+  const { deps, folder, flavor } = ctx;
+  const has = (f: string) => existsSync(join(folder, f));
+  return (
+    deps.tables.every(has) &&
+    deps.attachments.every(has) &&
+    deps.media.every((f) => deps.removed(f) || has(deps.samplingRate(f) > 0 ? flavorDestination(flavor, f) : f))
+  );
 }
 
 /** What the fetch steps need; `reuse: false` never links files from other cached versions. */
