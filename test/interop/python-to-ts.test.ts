@@ -86,25 +86,28 @@ describe.skipIf(!available.ok)("audb-python publishes, audb-ts loads", () => {
     const dir = await mkdtemp(join(tmpdir(), "interop-py2ts-"));
     work = dir;
     const host = join(dir, "host");
+    [published] = (await runBatch([{ op: "publish", build_root: join(dir, "build"), repo_host: host }])) as [typeof published];
     const ops: BatchOp[] = [
-      { op: "publish", build_root: join(dir, "build"), repo_host: host },
       ...CASES.map((c) => ({ op: "load", repos: [host], name: "interop", version: c.version, cache_root: join(dir, "cache-py"), ...c.py })),
       // FLAC cannot hold 32 bit: audb-python fails on audio/e.wav
       { op: "load", repos: [host], name: "interop", version: "1.0.0", cache_root: join(dir, "cache-py"), format: "flac" },
       ...PARTIAL.map((c) => ({ op: "load", repos: [host], name: "interop", version: c.version, cache_root: join(dir, "cache-py-partial"), ...c.py })),
     ];
-    const results = await runBatch(ops, true);
-    const flacAt = 1 + CASES.length;
-    for (const [i, r] of results.entries()) if (r instanceof Error && i !== flacAt) throw r;
-    published = results[0] as typeof published;
-    py = results.slice(1, flacAt) as PyLoad[];
-    flac32 = results[flacAt];
-    pyPartial = results.slice(flacAt + 1) as PyLoad[];
-
     const cacheRoot = join(dir, "cache-ts");
     configure({ repositories: [new Repository("repo", host, "file-system")], cacheRoot, sharedCacheRoot: join(dir, "no-shared") });
-    ts = [];
-    for (const c of CASES) ts.push(await loadToCache("interop", { version: c.version, ...c.ts }));
+    // audb-python and audb-ts load at the same time (separate caches)
+    const tsLoads = (async () => {
+      const out: LoadedFolder[] = [];
+      for (const c of CASES) out.push(await loadToCache("interop", { version: c.version, ...c.ts }));
+      return out;
+    })();
+    const [results, tsLoaded] = await Promise.all([runBatch(ops, true), tsLoads]);
+    ts = tsLoaded;
+    const flacAt = CASES.length;
+    for (const [i, r] of results.entries()) if (r instanceof Error && i !== flacAt) throw r;
+    py = results.slice(0, flacAt) as PyLoad[];
+    flac32 = results[flacAt];
+    pyPartial = results.slice(flacAt + 1) as PyLoad[];
 
     // one more Python run: audformat reads our folders, soundfile compares the audio
     const after = await runBatch([
