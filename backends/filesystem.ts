@@ -27,9 +27,10 @@ function isMissing(err: unknown): boolean {
  * renamed onto `target`. Creates missing parent folders; removes the temp file on failure.
  */
 export async function writeAtomically(target: string, write: (tempPath: string) => Promise<void>): Promise<void> {
-  // A concurrent `remove` may prune the freshly created parent folder; retry then.
+  // The folder usually exists: create it only when the write says it is missing (also
+  // when a concurrent `remove` pruned it), then retry.
   for (let attempt = 0; ; attempt++) {
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    if (attempt > 0) await fs.mkdir(path.dirname(target), { recursive: true });
     const temp = tempPathFor(target);
     try {
       await write(temp);
@@ -37,7 +38,7 @@ export async function writeAtomically(target: string, write: (tempPath: string) 
       return;
     } catch (err) {
       await fs.rm(temp, { force: true });
-      if (!(isMissing(err) && attempt < 3)) throw err;
+      if (!(isMissing(err) && attempt < 4)) throw err;
     }
   }
 }

@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
-import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import semver from "semver";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
 import { audioInfo } from "../audio/info.js";
-import { archiveName, createArchive, extractArchive } from "../core/archive.js";
+import { archiveName, createArchive, extractArchive, isStored } from "../core/archive.js";
+import { zipBytes } from "../core/zip-bytes.js";
 import { checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
 import { Dependencies, DependencyType } from "../core/dependencies.js";
 import { dependenciesFromCsv, dependenciesToCsv } from "../core/dependencies-csv.js";
@@ -320,7 +321,10 @@ async function uploadAll(uploads: Upload[], archives: Set<string>, ctx: UploadCo
   for (const f of deps.media) {
     if (deps.removed(f)) continue;
     const a = deps.archive(f);
-    if (archives.has(a)) members.set(a, [...(members.get(a) ?? []), f]);
+    if (!archives.has(a)) continue;
+    const list = members.get(a);
+    if (list) list.push(f);
+    else members.set(a, [f]);
   }
   const mediaUploads: Upload[] = [...members].map(([archive, files]) => ({
     kind: "media", id: archive, key: mediaKey(db.name, version, archive), files,
@@ -332,18 +336,31 @@ async function uploadAll(uploads: Upload[], archives: Set<string>, ctx: UploadCo
   emit(ctx.onProgress, { phase: "upload", done, total: all.length, bytes });
   await Promise.all(all.map((u, i) => limit(async () => {
     if (u.kind === "media") await restoreMissingMembers(u, ctx);
-    if (u.single) {
-      await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
-    } else {
-      const zip = join(ctx.workDir, `${i}.zip`);
-      await createArchive(zip, ctx.dbRoot, u.files);
-      await ctx.backend.putFile(u.key, zip);
-      bytes += (await lstat(zip)).size;
-      await rm(zip, { force: true });
-    }
+    if (u.single) await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
+    else bytes += await uploadArchive(u, join(ctx.workDir, `${i}.zip`), ctx);
     emit(ctx.onProgress, { phase: "upload", done: ++done, total: all.length, bytes });
   })));
   deps.setVersion(mediaUploads.flatMap((u) => u.files), version);
+}
+
+/** Archives up to this size are built in memory and uploaded as bytes; larger ones stream through a temp file. */
+const IN_MEMORY_ZIP_BYTES = 32 * 1024 * 1024;
+
+/** Zips the files of an upload and puts the archive under its key; returns its size. */
+async function uploadArchive(u: Upload, tempZip: string, ctx: UploadContext): Promise<number> {
+  const paths = u.files.map((f) => join(ctx.dbRoot, f));
+  const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
+  if (sizes.reduce((a, b) => a + b, 0) <= IN_MEMORY_ZIP_BYTES) {
+    const entries = await Promise.all(u.files.map(async (name, i) => ({ name, data: await readFile(paths[i]!), store: isStored(name) })));
+    const zip = await zipBytes(entries);
+    await ctx.backend.putBytes(u.key, zip);
+    return zip.length;
+  }
+  await createArchive(tempZip, ctx.dbRoot, u.files);
+  await ctx.backend.putFile(u.key, tempZip);
+  const size = (await lstat(tempZip)).size;
+  await rm(tempZip, { force: true });
+  return size;
 }
 
 /** Files of a touched archive that are not on disk come from the archive's previous upload. */

@@ -49,7 +49,8 @@ function unsafeEntryReason(name: string): string | null {
   return null;
 }
 
-function isStored(file: string): boolean {
+/** True for already-compressed media, which archives store without deflate. */
+export function isStored(file: string): boolean {
   return STORED_EXTENSIONS.has(path.posix.extname(file).slice(1).toLowerCase());
 }
 

@@ -83,13 +83,33 @@ export interface ChecksumFilesOptions {
   algorithm?: ChecksumAlgorithm;
   /** Worker threads to use; default: all cores. 1 = in this thread. */
   numWorkers?: number;
+  /** Force worker threads on or off; default: only when they pay off. */
+  useWorkers?: boolean;
   /** Called after each file with the count done so far. */
   onProgress?: (done: number, total: number, path: string) => void;
 }
 
+/** Reads in flight at once when hashing on this thread (the I/O runs on libuv's pool). */
+const IN_THREAD_CONCURRENCY = 16;
+/** md5 of less than this much data is faster on this thread than with workers. */
+const MIN_MD5_BYTES_FOR_WORKERS = 256 * 1024 * 1024;
+
 /**
- * Checksums many files, on worker threads when there are enough files to pay for them.
- * Returns the checksums in the order of `paths`.
+ * Whether worker threads pay off: only for md5 over much data. xxh64 (wasm) hashes far
+ * faster than files are read, and starting workers costs more than hashing small files.
+ */
+async function workersPayOff(paths: readonly string[], algorithm: ChecksumAlgorithm, numWorkers: number): Promise<boolean> {
+  if (numWorkers === 1 || algorithm !== "md5" || paths.length < MIN_FILES_FOR_WORKERS) return false;
+  const sample = paths.filter((_, i) => i % Math.ceil(paths.length / 16) === 0);
+  const sizes = await Promise.all(sample.map((p) => fs.stat(p).then((s) => s.size, () => 0)));
+  const average = sizes.reduce((a, b) => a + b, 0) / sample.length;
+  return average * paths.length >= MIN_MD5_BYTES_FOR_WORKERS;
+}
+
+/**
+ * Checksums many files, on worker threads when that pays off (see {@link workersPayOff}),
+ * else on this thread with several reads in flight. Returns the checksums in the order
+ * of `paths`.
  */
 export async function checksumFiles(paths: readonly string[], options: ChecksumFilesOptions = {}): Promise<string[]> {
   const algorithm = options.algorithm ?? "xxh64";
@@ -98,12 +118,18 @@ export async function checksumFiles(paths: readonly string[], options: ChecksumF
   let done = 0;
   const finished = (path: string) => options.onProgress?.(++done, total, path);
 
-  if (numWorkers === 1 || total < MIN_FILES_FOR_WORKERS) {
-    const results: string[] = [];
-    for (const path of paths) {
-      results.push(await checksumFile(path, algorithm));
-      finished(path);
-    }
+  const useWorkers = options.useWorkers === undefined ? await workersPayOff(paths, algorithm, numWorkers) : options.useWorkers && numWorkers > 1;
+  if (!useWorkers) {
+    const results = new Array<string>(total);
+    let next = 0;
+    const lane = async () => {
+      while (next < total) {
+        const i = next++;
+        results[i] = await checksumFile(paths[i]!, algorithm);
+        finished(paths[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(IN_THREAD_CONCURRENCY, total) }, lane));
     return results;
   }
 

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import pLimit from "p-limit";
 import { algorithmOf, checksumFiles, dependencyChecksum, type ChecksumAlgorithm } from "./checksum.js";
 import type { StatIndex } from "./stat-index.js";
 
@@ -39,7 +40,11 @@ export async function hashFiles(
     result.set(f.file, await dependencyChecksum(join(root, f.file), f.algorithm));
     options.onProgress?.(++done, total);
   }
-  if (options.index) for (const f of todo) await options.index.remember(f.file, result.get(f.file)!);
+  const index = options.index;
+  if (index) {
+    const limit = pLimit(64);
+    await Promise.all(todo.map((f) => limit(() => index.remember(f.file, result.get(f.file)!))));
+  }
   return result;
 }
 

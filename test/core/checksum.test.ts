@@ -108,7 +108,7 @@ describe("checksumFiles", () => {
       const serial: string[] = [];
       for (const f of files) serial.push(await checksumFile(f, algorithm));
       const progress: number[] = [];
-      const parallel = await checksumFiles(files, { algorithm, numWorkers: 3, onProgress: (done) => progress.push(done) });
+      const parallel = await checksumFiles(files, { algorithm, numWorkers: 3, useWorkers: true, onProgress: (done) => progress.push(done) });
       expect(parallel).toEqual(serial);
       expect(progress.length).toBe(files.length);
       expect(progress.at(-1)).toBe(files.length);
@@ -126,8 +126,9 @@ describe("checksumFiles", () => {
     const files: string[] = [];
     for (let i = 0; i < 70; i++) files.push(await write(`batch/f${i}`, String(i)));
     files.splice(33, 0, path.join(tmp, "batch", "missing-one"));
-    await expect(checksumFiles(files, { numWorkers: 2 })).rejects.toThrow(/missing-one/);
-    await expect(checksumFiles(files, { numWorkers: 2 })).rejects.toBeInstanceOf(ChecksumError);
+    await expect(checksumFiles(files, { numWorkers: 2, useWorkers: true })).rejects.toThrow(/missing-one/);
+    await expect(checksumFiles(files, { numWorkers: 2, useWorkers: true })).rejects.toBeInstanceOf(ChecksumError);
+    await expect(checksumFiles(files, { numWorkers: 2, useWorkers: false })).rejects.toThrow(/missing-one/);
   });
 });
 

@@ -1,0 +1,83 @@
+import { promisify } from "node:util";
+import { crc32, deflateRaw } from "node:zlib";
+
+const deflate = promisify(deflateRaw);
+
+/** One file of an in-memory zip: its db-relative POSIX path and bytes. */
+export interface ZipEntry {
+  name: string;
+  data: Uint8Array;
+  /** Store without compression (already-compressed media). */
+  store?: boolean;
+  mtime?: Date;
+}
+
+function dosTime(date: Date): { time: number; date: number } {
+  const year = Math.max(1980, date.getFullYear());
+  return {
+    time: (date.getHours() << 11) | (date.getMinutes() << 5) | Math.floor(date.getSeconds() / 2),
+    date: ((year - 1980) << 9) | ((date.getMonth() + 1) << 5) | date.getDate(),
+  };
+}
+
+/**
+ * Builds a small zip in memory (no zip64: for archives well under 4 GiB). Deflate runs on
+ * libuv's thread pool, so many archives compress in parallel; an entry that does not
+ * shrink is stored. Entries carry UTF-8 names and Unix mode 0644, as Python's zipfile writes.
+ */
+export async function zipBytes(entries: ZipEntry[]): Promise<Buffer> {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const name = Buffer.from(entry.name, "utf8");
+    const crc = crc32(entry.data);
+    let method = 0;
+    let body: Uint8Array = entry.data;
+    if (!entry.store && entry.data.length > 0) {
+      const packed = await deflate(entry.data);
+      if (packed.length < entry.data.length) {
+        method = 8;
+        body = packed;
+      }
+    }
+    const { time, date } = dosTime(entry.mtime ?? new Date());
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(time, 10);
+    local.writeUInt16LE(date, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(entry.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(method, 10);
+    central.writeUInt16LE(time, 12);
+    central.writeUInt16LE(date, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(body.length, 20);
+    central.writeUInt32LE(entry.data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    centrals.push(central, name);
+    offset += local.length + name.length + body.length;
+  }
+  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, ...centrals, end]);
+}
