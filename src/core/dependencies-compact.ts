@@ -21,12 +21,63 @@ const NUMBERS: Record<NumberColumn, "i32" | "f64" | "u8"> = {
 interface Block { offset: number; length: number }
 interface Header {
   rows: number;
+  /** Byte offset of each file name in the file column (n + 1 entries), and an open-addressing table of row + 1 by FNV-1a of the name's UTF-8 bytes. */
+  fileIndex?: { offsets: Block; table: Block };
   text: Record<string, Block>;
   dict: Record<string, { values: string[]; width: 2 | 4; block: Block }>;
   numbers: Record<string, Block>;
 }
 
 const align = (n: number) => (n + 7) & ~7;
+
+/** FNV-1a (32 bit) of bytes. */
+function fnv1a(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** Row lookup straight on the cached bytes: no string per row, no Map. */
+class CompactFileIndex {
+  private readonly mask: number;
+  constructor(private readonly blob: Buffer, private readonly offsets: Uint32Array, private readonly table: Int32Array) {
+    this.mask = table.length - 1;
+  }
+
+  find(file: string): number | undefined {
+    const key = Buffer.from(file, "utf8");
+    for (let slot = fnv1a(key) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const entry = this.table[slot]!;
+      if (entry === 0) return undefined;
+      const row = entry - 1;
+      const start = this.offsets[row]!;
+      const end = this.offsets[row + 1]! - 1;
+      if (end - start === key.length && this.blob.compare(key, 0, key.length, start, end) === 0) return row;
+    }
+  }
+}
+
+function buildFileIndex(blob: Buffer, rows: number): { offsets: Uint32Array; table: Int32Array } {
+  const offsets = new Uint32Array(rows + 1);
+  let row = 0;
+  for (let i = 0; i < blob.length && row < rows; i++) if (blob[i] === 0) offsets[++row] = i + 1;
+  offsets[rows] = blob.length + 1;
+  let size = 1;
+  while (size < rows * 2) size <<= 1;
+  const table = new Int32Array(Math.max(size, 2));
+  const mask = table.length - 1;
+  for (let r = 0; r < rows; r++) {
+    let slot = fnv1a(blob, offsets[r]!, offsets[r + 1]! - 1) & mask;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
+    table[slot] = r + 1;
+  }
+  return { offsets, table };
+}
+
+/** The bytes at an 8-byte aligned offset (typed-array views need it), copied only if not. */
+function aligned(bytes: Buffer): Buffer {
+  return bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
+}
 
 /** Encodes a dependency table in our compact cache format. */
 export function dependenciesToCompact(deps: Dependencies): Buffer {
@@ -46,7 +97,15 @@ export function dependenciesToCompact(deps: Dependencies): Buffer {
   for (const name of TEXT) {
     const values = c[name];
     if (values.some((v) => v.includes(SEP))) throw new DependencyTableError(`dependency column '${name}' holds a NUL character`);
-    header.text[name] = add(Buffer.from(values.join(SEP), "utf8"));
+    const blob = Buffer.from(values.join(SEP), "utf8");
+    header.text[name] = add(blob);
+    if (name === "file" && rows > 0) {
+      const { offsets, table } = buildFileIndex(blob, rows);
+      header.fileIndex = {
+        offsets: add(Buffer.from(offsets.buffer, offsets.byteOffset, offsets.byteLength)),
+        table: add(Buffer.from(table.buffer, table.byteOffset, table.byteLength)),
+      };
+    }
   }
   for (const name of DICT) {
     const values: string[] = [];
@@ -94,30 +153,49 @@ export function dependenciesFromCompact(buf: Buffer, source = "dependency cache"
   };
   const rows = header.rows;
   const cols = {} as DependencyColumns;
-  for (const name of TEXT) {
-    const text = slice(header.text[name]!).toString("utf8");
-    cols[name] = rows === 0 ? [] : text.split(SEP);
-  }
-  for (const name of DICT) {
+  const text = (name: TextColumn): string[] => {
+    const values = rows === 0 ? [] : slice(header.text[name]!).toString("utf8").split(SEP);
+    if (values.length !== rows) throw new DependencyTableError(`${source}: column '${name}' has ${values.length} rows, expected ${rows}`);
+    return values;
+  };
+  // String columns are decoded on first use: most loads touch a few of them, or none.
+  const lazy = (name: TextColumn | DictColumn, decode: () => string[]) =>
+    Object.defineProperty(cols, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const values = decode();
+        Object.defineProperty(cols, name, { value: values, writable: true, enumerable: true, configurable: true });
+        return values;
+      },
+    });
+  for (const name of TEXT) lazy(name, () => text(name));
+  const dict = (name: DictColumn): string[] => {
     const { values, width, block } = header.dict[name]!;
-    const bytes = slice(block);
-    const aligned = Buffer.from(bytes); // copy: typed-array views need aligned offsets
+    const bytes = aligned(slice(block));
     const codes = width === 2
-      ? new Uint16Array(aligned.buffer, aligned.byteOffset, rows)
-      : new Uint32Array(aligned.buffer, aligned.byteOffset, rows);
+      ? new Uint16Array(bytes.buffer, bytes.byteOffset, rows)
+      : new Uint32Array(bytes.buffer, bytes.byteOffset, rows);
     const out = new Array<string>(rows);
     for (let i = 0; i < rows; i++) out[i] = values[codes[i]!]!;
-    cols[name] = out;
-  }
+    return out;
+  };
+  for (const name of DICT) lazy(name, () => dict(name));
   for (const [name, kind] of Object.entries(NUMBERS) as [NumberColumn, string][]) {
-    const bytes = Buffer.from(slice(header.numbers[name]!));
-    const typed = kind === "f64"
+    const bytes = aligned(slice(header.numbers[name]!));
+    cols[name] = kind === "f64"
       ? new Float64Array(bytes.buffer, bytes.byteOffset, rows)
       : kind === "i32" ? new Int32Array(bytes.buffer, bytes.byteOffset, rows) : new Uint8Array(bytes.buffer, bytes.byteOffset, rows);
-    cols[name] = Array.from(typed);
   }
-  for (const name of [...TEXT, ...DICT]) {
-    if (cols[name].length !== rows) throw new DependencyTableError(`${source}: column '${name}' has ${cols[name].length} rows, expected ${rows}`);
+  let fileIndex: CompactFileIndex | undefined;
+  if (header.fileIndex) {
+    const offsets = aligned(slice(header.fileIndex.offsets));
+    const table = aligned(slice(header.fileIndex.table));
+    fileIndex = new CompactFileIndex(
+      slice(header.text.file!),
+      new Uint32Array(offsets.buffer, offsets.byteOffset, rows + 1),
+      new Int32Array(table.buffer, table.byteOffset, table.byteLength / 4),
+    );
   }
-  return new Dependencies(cols);
+  return new Dependencies(cols, { trusted: true, fileIndex });
 }

@@ -46,7 +46,7 @@ function toInt(value: string, column: string, lineNumber: number, source: string
  * pyarrow, and by audb-ts). `source` names the file in error messages.
  */
 export function dependenciesFromCsv(text: string, source = "db.csv"): Dependencies {
-  const cols: DependencyColumns = {
+  const cols: { [K in keyof DependencyColumns]: DependencyColumns[K] extends string[] ? string[] : number[] } = {
     file: [], archive: [], bitDepth: [], channels: [], checksum: [], duration: [],
     format: [], removed: [], samplingRate: [], type: [], version: [],
   };

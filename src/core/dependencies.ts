@@ -4,6 +4,11 @@ import { AudbError } from "../errors.js";
 export const DependencyType = { meta: 0, media: 1, attachment: 2 } as const;
 export type DependencyType = (typeof DependencyType)[keyof typeof DependencyType];
 
+/** Finds the row of a file without a Map over all files (see dependencies-compact.ts). */
+export interface FileIndex {
+  find(file: string): number | undefined;
+}
+
 /** A file that the dependency table does not hold. */
 export class MissingDependencyError extends AudbError {}
 /** A dependency table that cannot be parsed. */
@@ -38,20 +43,25 @@ export const DEPENDENCY_COLUMNS = [
   "version",
 ] as const;
 
+/** A numeric column: a plain array, or a typed array as decoded from our cache (copied on first change). */
+export type NumberColumn = number[] | Int32Array | Float64Array | Uint8Array;
+
 /** The columns of a dependency table, one array per column, rows in table order. */
 export interface DependencyColumns {
   file: string[];
   archive: string[];
-  bitDepth: number[];
-  channels: number[];
+  bitDepth: NumberColumn;
+  channels: NumberColumn;
   checksum: string[];
-  duration: number[];
+  duration: NumberColumn;
   format: string[];
-  removed: number[];
-  samplingRate: number[];
-  type: number[];
+  removed: NumberColumn;
+  samplingRate: NumberColumn;
+  type: NumberColumn;
   version: string[];
 }
+
+const NUMBER_COLUMNS = ["bitDepth", "channels", "duration", "removed", "samplingRate", "type"] as const;
 
 function emptyColumns(): DependencyColumns {
   return {
@@ -68,12 +78,28 @@ function emptyColumns(): DependencyColumns {
 export class Dependencies {
   private cols: DependencyColumns;
   private indexCache: Map<string, number> | undefined;
+  /** A prebuilt index (from our cache file), valid until rows are added or dropped. */
+  private fileIndex: FileIndex | undefined;
 
-  constructor(columns?: DependencyColumns) {
+  /**
+   * `columns` must have equal lengths; `trusted` skips that check for columns a decoder
+   * has checked itself (and keeps lazily decoded columns undecoded).
+   */
+  constructor(columns?: DependencyColumns, options: { trusted?: boolean; fileIndex?: FileIndex } = {}) {
     this.cols = columns ?? emptyColumns();
+    this.fileIndex = options.fileIndex;
+    if (options.trusted) return;
     const n = this.cols.file.length;
-    for (const [name, col] of Object.entries(this.cols) as [string, unknown[]][]) {
+    for (const [name, col] of Object.entries(this.cols) as [string, ArrayLike<unknown>][]) {
       if (col.length !== n) throw new DependencyTableError(`dependency column '${name}' has ${col.length} rows, expected ${n}`);
+    }
+  }
+
+  /** Turns typed number columns into plain arrays before a change that may grow them. */
+  private thaw(): void {
+    for (const key of NUMBER_COLUMNS) {
+      const col = this.cols[key];
+      if (!Array.isArray(col)) this.cols[key] = Array.from(col);
     }
   }
 
@@ -86,27 +112,32 @@ export class Dependencies {
     if (!this.indexCache) {
       const map = new Map<string, number>();
       const files = this.cols.file;
-      for (let i = 0; i < files.length; i++) {
-        if (map.has(files[i]!)) throw new DependencyTableError(`dependency table lists '${files[i]}' twice`);
-        map.set(files[i]!, i);
+      for (let i = 0; i < files.length; i++) map.set(files[i]!, i);
+      if (map.size !== files.length) {
+        const twice = files.find((f, i) => map.get(f) !== i);
+        throw new DependencyTableError(`dependency table lists '${twice}' twice`);
       }
       this.indexCache = map;
     }
     return this.indexCache;
   }
 
-  /** Number of rows. */
+  /** Number of rows (read from a numeric column: the file column may still be undecoded). */
   get length(): number {
-    return this.cols.file.length;
+    return this.cols.type.length;
+  }
+
+  private find(file: string): number | undefined {
+    return this.fileIndex ? this.fileIndex.find(file) : this.index.get(file);
   }
 
   /** True when the table has a row for `file`. */
   has(file: string): boolean {
-    return this.index.has(file);
+    return this.find(file) !== undefined;
   }
 
   private row(file: string): number {
-    const i = this.index.get(file);
+    const i = this.find(file);
     if (i === undefined) throw new MissingDependencyError(`'${file}' is not in the dependency table`);
     return i;
   }
@@ -173,12 +204,15 @@ export class Dependencies {
 
   /** Adds a row, or replaces the row of the same file in place. */
   set(row: DependencyRow): void {
+    this.thaw();
     const c = this.cols;
-    let i = this.index.get(row.file);
+    let i = this.find(row.file);
     if (i === undefined) {
+      this.fileIndex = undefined;
+      const index = this.index;
       i = c.file.length;
       c.file.push(row.file);
-      this.index.set(row.file, i);
+      index.set(row.file, i);
     }
     c.archive[i] = row.archive; c.bitDepth[i] = row.bitDepth; c.channels[i] = row.channels;
     c.checksum[i] = row.checksum; c.duration[i] = row.duration; c.format[i] = row.format;
@@ -193,6 +227,7 @@ export class Dependencies {
 
   /** Marks a media file as removed. */
   markRemoved(file: string): void {
+    this.thaw();
     this.cols.removed[this.row(file)] = 1;
   }
 
@@ -205,18 +240,19 @@ export class Dependencies {
     if (keep.length === this.length) return;
     const next = emptyColumns();
     for (const key of Object.keys(next) as (keyof DependencyColumns)[]) {
-      const src = this.cols[key] as unknown[];
+      const src = this.cols[key] as ArrayLike<unknown>;
       (next[key] as unknown[]) = keep.map((i) => src[i]);
     }
     this.cols = next;
     this.indexCache = undefined;
+    this.fileIndex = undefined;
   }
 
   /** A deep copy. */
   clone(): Dependencies {
     const next = emptyColumns();
     for (const key of Object.keys(next) as (keyof DependencyColumns)[]) {
-      (next[key] as unknown[]) = [...(this.cols[key] as unknown[])];
+      (next[key] as unknown[]) = Array.from(this.cols[key] as ArrayLike<unknown>);
     }
     return new Dependencies(next);
   }

@@ -88,6 +88,26 @@ describe("Dependencies", () => {
     expect(dependenciesFromCompact(dependenciesToCompact(new Dependencies())).length).toBe(0);
   });
 
+  test("a table read from the compact cache answers lookups from its stored index, also after changes", () => {
+    const deps = new Dependencies();
+    const names = ["a.wav", "ü/ñ.wav", "日本/音声.wav", "b,c.wav", ...Array.from({ length: 5000 }, (_, i) => `x/${i}.wav`)];
+    for (const f of names) deps.set(media(f));
+    const back = dependenciesFromCompact(dependenciesToCompact(deps));
+    for (const f of names) expect(back.archive(f)).toBe(`a-${f}`);
+    expect(back.has("x/5000.wav")).toBe(false);
+    expect(back.has("a.wa")).toBe(false);
+    expect(() => back.checksum("missing.wav")).toThrow(MissingDependencyError);
+    back.set(media("new.wav"));
+    expect(back.has("new.wav")).toBe(true);
+    expect(back.has("日本/音声.wav")).toBe(true);
+    expect(back.length).toBe(names.length + 1);
+    back.drop(["a.wav"]);
+    expect(back.has("a.wav")).toBe(false);
+    expect(back.version("x/4999.wav")).toBe("1.0.0");
+    back.markRemoved("x/1.wav");
+    expect(back.removedMedia).toEqual(["x/1.wav"]);
+  });
+
   test("corrupt compact data is a typed error", () => {
     expect(() => dependenciesFromCompact(Buffer.from("garbage garbage"), "cache/db.deps")).toThrow(/cache\/db\.deps/);
     const buf = dependenciesToCompact(sample());
