@@ -1,10 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parse } from "yaml";
-import { readCsvFile } from "../format/csv-reader.js";
-import { YamlError } from "../format/errors.js";
-import { checkId, checkPortablePath } from "../format/paths.js";
 import { Database } from "../format/database.js";
 import { flavorDestination } from "../core/flavor.js";
 import type { LoadedFolder } from "./load-cache.js";
@@ -32,69 +27,40 @@ export interface Publishable extends HeaderView {
   tableFiles: string[];
 }
 
-function keysOf(value: unknown): string[] {
-  return value && typeof value === "object" ? Object.keys(value) : [];
+function viewOf(db: Database): HeaderView {
+  return {
+    name: db.name,
+    tableIds: [...db.tables.keys()],
+    miscTableIds: [...db.miscTables.keys()],
+    schemeMiscTables: db.miscTablesUsedInSchemes(),
+    attachments: Object.fromEntries([...db.attachments].map(([id, a]) => [id, a.path])),
+  };
 }
 
-/** Reads the header parts publish and load need from `folder/db.yaml`. */
+/** Reads the header parts publish and load need from `folder/db.yaml` (validated by the format model). */
 export async function readHeaderView(folder: string): Promise<HeaderView> {
-  const path = join(folder, "db.yaml");
-  let header: Record<string, unknown>;
-  try {
-    header = (parse(await readFile(path, "utf8"), { maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
-  } catch (e) {
-    throw new YamlError(`cannot read '${path}': ${(e as Error).message}`);
-  }
-  const name = header.name;
-  if (typeof name !== "string" || name === "") throw new YamlError(`'${path}' has no database name`);
-  const miscTableIds = keysOf(header.misc_tables);
-  const schemes = (header.schemes ?? {}) as Record<string, { labels?: unknown }>;
-  const schemeMiscTables = Object.values(schemes)
-    .map((s) => s?.labels)
-    .filter((l): l is string => typeof l === "string" && miscTableIds.includes(l));
-  const attachments: Record<string, string> = {};
-  for (const [id, a] of Object.entries((header.attachments ?? {}) as Record<string, { path?: string }>)) {
-    attachments[id] = String(a?.path ?? "");
-  }
-  return { name, tableIds: keysOf(header.tables), miscTableIds, schemeMiscTables: [...new Set(schemeMiscTables)], attachments };
+  return viewOf(await Database.load(folder, { loadData: false }));
 }
 
-/** Media files referenced in the `file` column of the given (filewise/segmented) tables. */
+/** Media files referenced by the given (filewise/segmented) tables of the database in `folder`. */
 export async function tableMedia(folder: string, tableIds: string[]): Promise<Set<string>> {
+  const db = await Database.load(folder, { loadData: false });
+  await db.loadTables(tableIds);
   const files = new Set<string>();
-  for (const id of tableIds) {
-    const csv = join(folder, `db.${id}.csv`);
-    if (existsSync(join(folder, `db.${id}.parquet`))) {
-      const { readParquetColumn } = await import("./parquet-column.js");
-      for (const f of await readParquetColumn(join(folder, `db.${id}.parquet`), "file")) files.add(String(f));
-      continue;
-    }
-    let fileCol = -1;
-    await readCsvFile(csv, {
-      field(text, col, row) {
-        if (row === 0) {
-          if (text === "file") fileCol = col;
-        } else if (col === fileCol && text !== "") files.add(text);
-      },
-      endRecord() {},
-    });
-  }
+  for (const id of tableIds) for (const f of db.tables.get(id)!.files) files.add(f);
   return files;
 }
 
-/** Reads what publish needs of `root` and checks ids and paths. */
+/**
+ * Reads the database in `root` for publishing: header and every table, validated as
+ * audformat does (ids, portable paths, known schemes and raters, labels, duplicates).
+ */
 export async function readPublishable(root: string): Promise<Publishable> {
-  const header = await readHeaderView(root);
+  const db = await Database.load(root);
+  const header = viewOf(db);
   const allTableIds = [...header.tableIds, ...header.miscTableIds];
-  for (const id of allTableIds) checkId(id, "table");
-  for (const [id, path] of Object.entries(header.attachments)) {
-    checkId(id, "attachment");
-    checkPortablePath(path, `attachment '${id}' path`);
-  }
   const tableFiles = allTableIds.map((id) => (existsSync(join(root, `db.${id}.parquet`)) ? `db.${id}.parquet` : `db.${id}.csv`));
-  const files = [...(await tableMedia(root, header.tableIds))].sort();
-  for (const f of files) checkPortablePath(f, "media file");
-  return { ...header, root, files, allTableIds, tableFiles };
+  return { ...header, root, files: db.files, allTableIds, tableFiles };
 }
 
 /**

@@ -13,6 +13,7 @@ import { Repository } from "../../src/core/repository.js";
 import { archiveName } from "../../src/core/archive.js";
 import { fetchDependencies } from "../../src/core/remote-dependencies.js";
 import { listVersions } from "../../src/core/layout.js";
+import { DuplicateIndexError } from "../../src/format/errors.js";
 import {
   DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError, VersionExistsError,
 } from "../../src/core/errors.js";
@@ -187,6 +188,21 @@ describe("publish", () => {
     expect((err as Error).message).toMatch(/^36 media file\(s\)/);
     expect((err as Error).message).toContain("recordings/0_george_0.wav");
     expect((err as Error).message).toMatch(/, \.\.\.$/);
+    expect(await (await repo.open()).list("")).toEqual({ dirs: [], files: [] });
+  });
+
+  test("duplicate index entries, bad table ids and attachments overlapping media are refused, naming them", async () => {
+    const { root, repo } = await fresh();
+    const csv = await readFile(join(root, "db.files.csv"), "utf8");
+    await writeFile(join(root, "db.files.csv"), csv + "recordings/0_jackson_0.wav,0,jackson,test\n");
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(DuplicateIndexError);
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/recordings\/0_jackson_0\.wav/);
+    await writeFile(join(root, "db.files.csv"), csv);
+    const header = await readFile(join(root, "db.yaml"), "utf8");
+    await writeFile(join(root, "db.yaml"), header.replace("tables:\n  files:", "tables:\n  'fi les':"));
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/fi les/);
+    await writeFile(join(root, "db.yaml"), header + "attachments:\n  clash: {path: recordings}\n");
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/attachment 'clash'.*recordings/);
     expect(await (await repo.open()).list("")).toEqual({ dirs: [], files: [] });
   });
 
