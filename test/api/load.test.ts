@@ -126,6 +126,19 @@ describe("load", () => {
     await expectIdentical(full.folder, source, full.media);
   });
 
+  test("a version complete in the shared cache is used from there, with nothing downloaded", async () => {
+    await fresh();
+    const shared = cacheRoot;
+    const loadedShared = await loadToCache("fsdd");
+    const own = await tempDir("own-cache-");
+    configure({ repositories: [repo], cacheRoot: own, sharedCacheRoot: shared });
+    resetTraffic();
+    const loaded = await loadToCache("fsdd");
+    expect(loaded.folder).toBe(loadedShared.folder);
+    expect(traffic.gets).toEqual([]);
+    expect(await readdir(own)).toEqual([]);
+  });
+
   test("filters that match nothing and unknown versions are typed errors naming them", async () => {
     await fresh();
     await expect(loadToCache("fsdd", { media: "nothing-like-this" })).rejects.toThrow(FilterError);
