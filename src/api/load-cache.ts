@@ -256,6 +256,9 @@ export async function fetchAttachments(ctx: Context, options: LoadOptions): Prom
   }
 }
 
+/** Long loops over files report progress this often, so a 100,000-file load never falls silent. */
+const PROGRESS_EVERY = 2000;
+
 /** Archives up to this size (estimated from the dependency table) are read into memory, not written to disk. */
 const IN_MEMORY_ARCHIVE_BYTES = 32 * 1024 * 1024;
 
@@ -300,7 +303,10 @@ function folderMaker(): (dir: string) => Promise<void> {
 export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
   const { deps, flavor, folder } = ctx;
   const target = (f: string) => (deps.samplingRate(f) > 0 ? flavorDestination(flavor, f) : f);
-  let missing = media.filter((f) => !existsSync(join(folder, target(f))));
+  let missing = media.filter((f, i) => {
+    if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "check", done: i, total: media.length });
+    return !existsSync(join(folder, target(f)));
+  });
   if (ctx.reuse !== false) missing = await reuseFromOtherVersions(ctx, missing, target);
   if (missing.length === 0) return;
 
@@ -401,7 +407,8 @@ async function reuseFromOtherVersions(ctx: Context, missing: string[], target: (
       if (!otherDeps) continue;
       const otherFolder = flavorFolder(root, ctx.name, other, id);
       const still: string[] = [];
-      for (const f of rest) {
+      for (const [i, f] of rest.entries()) {
+        if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "reuse", done: i, total: rest.length });
         const src = join(otherFolder, target(f));
         if (otherDeps.has(f) && otherDeps.checksum(f) === ctx.deps.checksum(f) && existsSync(src)) {
           await linkOrCopy(src, join(ctx.folder, target(f)));
