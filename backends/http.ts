@@ -14,13 +14,11 @@
 // `N/versions.json`; for deeper prefixes `<prefix>/index.json`. Without an index file the
 // listing is empty. Entries that are not plain names (empty, `.`, `..`, containing `/`)
 // are ignored.
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { MissingKeyError, ReadOnlyBackendError, validateKey, validatePrefix, type Backend, type Listing } from "./backend.js";
 import { AccessDeniedError, EndpointUnreachableError, ServerError } from "./remote-errors.js";
+import { downloadToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
 import { backoffDelay, defaultRetryPolicy, networkErrorCode, type RetryPolicy } from "./retry.js";
 
@@ -167,11 +165,7 @@ export class HttpBackend implements Backend {
 
   async getFile(key: string, dest: string): Promise<void> {
     validateKey(key);
-    await mkdir(dirname(dest), { recursive: true });
-    const temp = `${dest}.${randomBytes(6).toString("hex")}.part`;
-    const handle = await open(temp, "w");
-    let ok = false;
-    try {
+    await downloadToFile(dest, async (handle) => {
       let position = 0;
       await this.readWhole(
         key,
@@ -184,15 +178,7 @@ export class HttpBackend implements Backend {
           position = 0;
         },
       );
-      await handle.close();
-      await rename(temp, dest);
-      ok = true;
-    } finally {
-      if (!ok) {
-        await handle.close().catch(() => undefined);
-        await unlink(temp).catch(() => undefined);
-      }
-    }
+    });
   }
 
   async getBytes(key: string): Promise<Uint8Array> {

@@ -1,8 +1,7 @@
 // S3 backend: bucket = repository name, key = backend key. Loaded lazily (see
 // s3-register.ts) so the AWS SDK is only imported when an S3 repository is used.
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { createHash } from "node:crypto";
+import { open, readFile, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
@@ -22,6 +21,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { BackendUnavailableError, MissingKeyError, validateKey, validatePrefix, type Backend, type Listing } from "./backend.js";
 import { AccessDeniedError, BucketNotFoundError, EndpointUnreachableError, ServerError, WrongRegionError } from "./remote-errors.js";
+import { downloadToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
 import { defaultRetryPolicy, networkErrorCode, withRetry, type RetryPolicy } from "./retry.js";
 
@@ -291,23 +291,11 @@ export class S3Backend implements Backend {
 
   async getFile(key: string, dest: string): Promise<void> {
     validateKey(key);
-    await mkdir(dirname(dest), { recursive: true });
-    const temp = `${dest}.${randomBytes(6).toString("hex")}.part`;
-    const handle = await open(temp, "w");
-    let ok = false;
-    try {
+    await downloadToFile(dest, async (handle) => {
       await this.readWhole(key, async (chunk) => {
         await handle.write(chunk);
       });
-      await handle.close();
-      await rename(temp, dest);
-      ok = true;
-    } finally {
-      if (!ok) {
-        await handle.close().catch(() => undefined);
-        await unlink(temp).catch(() => undefined);
-      }
-    }
+    });
   }
 
   async getBytes(key: string): Promise<Uint8Array> {
