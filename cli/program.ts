@@ -11,6 +11,7 @@ import { loadToCommand } from "./commands/load-to.js";
 import { publishCommand } from "./commands/publish.js";
 import { removeMediaCommand } from "./commands/remove-media.js";
 import { versionsCommand } from "./commands/versions.js";
+import { httpIndexCommand } from "./commands/http-index.js";
 
 /**
  * Adds the options every command takes. They are defined on the program (before the
@@ -57,7 +58,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .enablePositionalOptions();
   for (const command of [
-    publishCommand(), loadCommand(), loadToCommand(), versionsCommand(), availableCommand(), infoCommand(), removeMediaCommand(), cacheCommand(), cardCommand(),
+    publishCommand(), loadCommand(), loadToCommand(), versionsCommand(), availableCommand(), infoCommand(), removeMediaCommand(), cacheCommand(), cardCommand(), httpIndexCommand(),
   ]) {
     program.addCommand(command);
   }

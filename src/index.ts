@@ -21,6 +21,7 @@ export {
 } from "./api/discovery.js";
 export { info, type InfoOptions, type TableInfo } from "./api/info.js";
 export { configure, settings } from "./api/settings.js";
+export { writeHttpIndex } from "./api/http-index.js";
 export { dataCard, dataCardInput, renderDataCard, type DataCardInput, type MediaFacts } from "./api/card.js";
 
 // Core
@@ -40,6 +41,8 @@ export {
   InvalidKeyError, MissingKeyError, BackendUnavailableError, ReadOnlyBackendError,
   type Backend, type BackendFactory, type Listing,
 } from "../backends/index.js";
+
+export { readZipDirectory, openMember, copyMembers, RemoteArchiveError, MissingMemberError } from "../backends/zip-range.js";
 
 // The audformat model
 export {
