@@ -37,7 +37,7 @@ const SELF = fileURLToPath(import.meta.url);
 
 type ChildJob =
   | { op: "publish"; root: string; host: string; version: string; previous: string | null; checksum: ChecksumAlgorithm; cacheRoot: string }
-  | { op: "load"; host: string; version: string; samplingRate?: number; cacheRoot: string; sharedCacheRoot: string };
+  | { op: "load"; host: string; version: string; samplingRate?: number; cacheRoot: string; sharedCacheRoot: string; verify?: boolean };
 
 /** The audb-ts child: runs one job, prints {"seconds": ...}. */
 async function child(job: ChildJob): Promise<void> {
@@ -52,7 +52,7 @@ async function child(job: ChildJob): Promise<void> {
     await fs.mkdir(job.cacheRoot, { recursive: true });
     await fs.mkdir(job.sharedCacheRoot, { recursive: true });
     const start = performance.now();
-    await load(DB_NAME, { version: job.version, cacheRoot: job.cacheRoot, numWorkers: WORKERS, ...(job.samplingRate ? { samplingRate: job.samplingRate } : {}) });
+    await load(DB_NAME, { version: job.version, cacheRoot: job.cacheRoot, numWorkers: WORKERS, ...(job.samplingRate ? { samplingRate: job.samplingRate } : {}), ...(job.verify === false ? { verify: false } : {}) });
     seconds = (performance.now() - start) / 1000;
   }
   console.log(JSON.stringify({ seconds }));
