@@ -12,7 +12,8 @@ import {
   COMPLETE_FILE, cachedFlavorVersions, flavorFolder, flavorLockFile, isComplete, readCachedDependencies,
   versionFolder, writeCachedDependencies,
 } from "../core/cache.js";
-import { algorithmOf } from "../core/checksum.js";
+import { algorithmOf, checksumBytes } from "../core/checksum.js";
+import { unzipBytes } from "../core/unzip-bytes.js";
 import type { Dependencies } from "../core/dependencies.js";
 import { ChecksumMismatchError } from "../core/errors.js";
 import { flavorDestination, flavorId, makeFlavor, needsConversion, type Flavor, type FlavorOptions } from "../core/flavor.js";
@@ -329,32 +330,60 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
     let failed = false;
     const results = await Promise.allSettled([...byArchive].map(([key, files]) => limit(async () => {
       if (failed) return;
-      const wanted = new Set(files);
-      const sums = new Map<string, string>();
       const source = await fetchArchive(ctx, key, files, staging);
-      await extractArchive(source, extracted, {
-        checksum: (name) => (ctx.verify && wanted.has(name) ? algorithmOf(deps.checksum(name)) : undefined),
-        onEntry: (name, size, sum) => {
-          bytes += size;
-          if (sum) sums.set(name, sum);
-        },
-      });
-      if (typeof source === "string") await rm(source, { force: true });
-      for (const f of files) {
-        if (!existsSync(join(extracted, f))) throw new ArchiveError(`archive '${key}' does not hold '${f}', which the dependency table of '${ctx.name}' ${ctx.version} puts there`);
-        if (ctx.verify && sums.get(f) !== deps.checksum(f)) {
-          await rm(join(extracted, f), { force: true });
-          throw new ChecksumMismatchError(`'${f}' from '${key}' has checksum ${sums.get(f)}, the dependency table of '${ctx.name}' ${ctx.version} says ${deps.checksum(f)}: the repository copy is corrupt or was tampered with`);
+      const unzipped = typeof source === "string" ? undefined : await unzipBytes(source, key);
+      const missingFile = (f: string) =>
+        new ArchiveError(`archive '${key}' does not hold '${f}', which the dependency table of '${ctx.name}' ${ctx.version} puts there`);
+      const mismatch = (f: string, sum: string | undefined) =>
+        new ChecksumMismatchError(`'${f}' from '${key}' has checksum ${sum}, the dependency table of '${ctx.name}' ${ctx.version} says ${deps.checksum(f)}: the repository copy is corrupt or was tampered with`);
+      const needs = (f: string) => deps.samplingRate(f) > 0 && needsConversion(flavor, f, { bitDepth: deps.bitDepth(f), channels: deps.channels(f), samplingRate: deps.samplingRate(f) });
+      const queueConversion = async (f: string) => {
+        const dest = join(converted, target(f));
+        await ensureDir(dirname(dest));
+        jobs.push({ src: join(extracted, f), dest, options: conversionOptions(flavor) });
+      };
+      if (unzipped) {
+        // small archive, verified in memory: written straight to its final place (temp + rename)
+        const byName = new Map(unzipped.map((e) => [e.name, e.data]));
+        for (const f of files) {
+          const data = byName.get(f);
+          if (!data) throw missingFile(f);
+          bytes += data.length;
+          if (ctx.verify) {
+            const sum = await checksumBytes(data, algorithmOf(deps.checksum(f)));
+            if (sum !== deps.checksum(f)) throw mismatch(f, sum);
+          }
+          const convert = needs(f);
+          const dest = join(convert ? extracted : folder, f);
+          await ensureDir(dirname(dest));
+          if (convert) {
+            await writeFile(dest, data);
+            await queueConversion(f);
+          } else await writeAtomic(dest, data);
         }
-        const props = { bitDepth: deps.bitDepth(f), channels: deps.channels(f), samplingRate: deps.samplingRate(f) };
-        if (props.samplingRate > 0 && needsConversion(flavor, f, props)) {
-          const dest = join(converted, target(f));
-          await ensureDir(dirname(dest));
-          jobs.push({ src: join(extracted, f), dest, options: conversionOptions(flavor) });
-        } else {
-          const dest = join(folder, f);
-          await ensureDir(dirname(dest));
-          await rename(join(extracted, f), dest);
+      } else {
+        const wanted = new Set(files);
+        const sums = new Map<string, string>();
+        await extractArchive(source, extracted, {
+          checksum: (name) => (ctx.verify && wanted.has(name) ? algorithmOf(deps.checksum(name)) : undefined),
+          onEntry: (name, size, sum) => {
+            bytes += size;
+            if (sum) sums.set(name, sum);
+          },
+        });
+        if (typeof source === "string") await rm(source, { force: true });
+        for (const f of files) {
+          if (!existsSync(join(extracted, f))) throw missingFile(f);
+          if (ctx.verify && sums.get(f) !== deps.checksum(f)) {
+            await rm(join(extracted, f), { force: true });
+            throw mismatch(f, sums.get(f));
+          }
+          if (needs(f)) await queueConversion(f);
+          else {
+            const dest = join(folder, f);
+            await ensureDir(dirname(dest));
+            await rename(join(extracted, f), dest);
+          }
         }
       }
       done += files.length;

@@ -39,7 +39,8 @@ export function archiveName(file: string): string {
 }
 
 /** Why `name` is unsafe as an entry path (absolute, `..`, drive letter, empty), or null. */
-function unsafeEntryReason(name: string): string | null {
+/** Why an archive entry name must not be extracted (zip slip, absolute, ...), or null. */
+export function unsafeEntryReason(name: string): string | null {
   if (name.includes("\\")) return "contains a backslash";
   if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) return "is absolute";
   const segments = name.replace(/\/$/, "").split("/");
