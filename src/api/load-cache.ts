@@ -6,7 +6,7 @@ import pLimit from "p-limit";
 import { parseDocument } from "yaml";
 import type { Backend } from "../../backends/backend.js";
 import { copyMembers, membersOf, readZipDirectory } from "../../backends/zip-range.js";
-import { convertFiles, type ConversionJob } from "../audio/convert-files.js";
+import { ConversionPool, type ConversionJob } from "../audio/convert-files.js";
 import { ArchiveError, extractArchive } from "../core/archive.js";
 import {
   COMPLETE_FILE, cachedFlavorVersions, flavorFolder, flavorLockFile, isComplete, readCachedDependencies,
@@ -314,7 +314,9 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
   const byArchive = new Map<string, string[]>();
   for (const f of missing) {
     const key = mediaKey(ctx.name, deps.version(f), deps.archive(f));
-    byArchive.set(key, [...(byArchive.get(key) ?? []), f]);
+    const list = byArchive.get(key);
+    if (list) list.push(f);
+    else byArchive.set(key, [f]);
   }
   const total = missing.length;
   let done = 0;
@@ -323,7 +325,28 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
   const extracted = join(staging, "x");
   const converted = join(staging, "y");
   const ensureDir = folderMaker();
-  const jobs: ConversionJob[] = [];
+  const needs = (f: string) =>
+    deps.samplingRate(f) > 0 && needsConversion(flavor, f, { bitDepth: deps.bitDepth(f), channels: deps.channels(f), samplingRate: deps.samplingRate(f) });
+  const toConvert = missing.filter(needs).length;
+  // workers start now and convert while later archives download
+  const pool = toConvert > 0 ? new ConversionPool(ctx.numWorkers) : undefined;
+  const conversions: Promise<void>[] = [];
+  let conversionError: unknown;
+  let convertedCount = 0;
+  const queueConversion = async (f: string) => {
+    const dest = join(converted, target(f));
+    await ensureDir(dirname(dest));
+    const job: ConversionJob = { src: join(extracted, f), dest, options: conversionOptions(flavor) };
+    conversions.push(pool!.convert(job).then(async () => {
+      const final = join(folder, target(f));
+      await ensureDir(dirname(final));
+      await rename(dest, final);
+      await rm(job.src, { force: true });
+      emit(ctx.onProgress, { phase: "convert", done: ++convertedCount, total: toConvert });
+    }).catch((e: unknown) => {
+      conversionError ??= e;
+    }));
+  };
   let bytes = 0;
   try {
     const limit = pLimit(ctx.numWorkers);
@@ -336,12 +359,6 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
         new ArchiveError(`archive '${key}' does not hold '${f}', which the dependency table of '${ctx.name}' ${ctx.version} puts there`);
       const mismatch = (f: string, sum: string | undefined) =>
         new ChecksumMismatchError(`'${f}' from '${key}' has checksum ${sum}, the dependency table of '${ctx.name}' ${ctx.version} says ${deps.checksum(f)}: the repository copy is corrupt or was tampered with`);
-      const needs = (f: string) => deps.samplingRate(f) > 0 && needsConversion(flavor, f, { bitDepth: deps.bitDepth(f), channels: deps.channels(f), samplingRate: deps.samplingRate(f) });
-      const queueConversion = async (f: string) => {
-        const dest = join(converted, target(f));
-        await ensureDir(dirname(dest));
-        jobs.push({ src: join(extracted, f), dest, options: conversionOptions(flavor) });
-      };
       if (unzipped) {
         // small archive, verified in memory: written straight to its final place (temp + rename)
         const byName = new Map(unzipped.map((e) => [e.name, e.data]));
@@ -394,20 +411,13 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
     })));
     const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failure) throw failure.reason;
-    if (jobs.length > 0) {
-      let convertedCount = 0;
-      emit(ctx.onProgress, { phase: "convert", done: 0, total: jobs.length });
-      await convertFiles(jobs, {
-        numWorkers: ctx.numWorkers,
-        onDone: () => emit(ctx.onProgress, { phase: "convert", done: ++convertedCount, total: jobs.length }),
-      });
-      for (const job of jobs) {
-        const dest = join(folder, job.dest.slice(converted.length + 1));
-        await ensureDir(dirname(dest));
-        await rename(job.dest, dest);
-      }
-    }
+    await Promise.all(conversions);
+    if (conversionError !== undefined) throw conversionError;
   } finally {
+    if (pool) {
+      await Promise.all(conversions);
+      await pool.close();
+    }
     await rm(staging, { recursive: true, force: true });
   }
 }

@@ -14,6 +14,7 @@ import { configure } from "../../src/api/settings.js";
 import { createArchive } from "../../src/core/archive.js";
 import { ChecksumMismatchError, FilterError, MissingVersionError } from "../../src/core/errors.js";
 import { Repository } from "../../src/core/repository.js";
+import { flavorId, makeFlavor } from "../../src/core/flavor.js";
 
 const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 const mediaGets = () => traffic.gets.filter((k) => k.includes("/media/"));
@@ -201,6 +202,32 @@ describe("load returns the database", () => {
     expect(db.miscTables.get("speaker")!.index.length).toBe(6);
     const relative = await load("fsdd", { fullPath: false, media: "_lucas_" });
     expect(relative.tables.get("files")!.files).toEqual(["recordings/0_lucas_0.wav", "recordings/0_lucas_1.wav", "recordings/0_lucas_2.wav", "recordings/1_lucas_0.wav", "recordings/1_lucas_1.wav", "recordings/1_lucas_2.wav"]);
+  });
+
+  test("a conversion that fails names the file, leaves no half-written output and no .complete", async () => {
+    const host = await tempDir("repo-");
+    const broken = new Repository("data", host, "file-system");
+    const copy = await tempDir("fsdd-copy-");
+    await materialize(MINI_FSDD, "v1.0.10", copy);
+    await writeFsddDatabase(copy);
+    await publish(copy, "1.0.0", broken);
+    const work = await tempDir("truncate-");
+    await cp(join(copy, "recordings"), join(work, "recordings"), { recursive: true });
+    const bytes = readFileSync(join(work, "recordings/1_lucas_1.wav"));
+    await writeFile(join(work, "recordings/1_lucas_1.wav"), bytes.subarray(0, 60));
+    const { archiveName } = await import("../../src/core/archive.js");
+    await createArchive(join(host, "data/fsdd/media/1.0.0", `${archiveName("recordings/1_lucas_1.wav")}.zip`), work, ["recordings/1_lucas_1.wav"]);
+    const own = await tempDir("cache-");
+    configure({ repositories: [broken], cacheRoot: own, sharedCacheRoot: join(own, "none") });
+    const { AudioFileError } = await import("../../src/audio/errors.js");
+    const err = await load("fsdd", { samplingRate: 16000, verify: false }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(AudioFileError);
+    expect((err as Error).message).toContain("1_lucas_1.wav");
+    const folder = join(own, "fsdd", "1.0.0", flavorId(makeFlavor({ samplingRate: 16000 })));
+    expect(existsSync(join(folder, "recordings/1_lucas_1.wav"))).toBe(false);
+    expect(existsSync(join(folder, ".complete"))).toBe(false);
+    expect((await readdir(join(own, "fsdd", "1.0.0"))).filter((e) => e.includes("~"))).toEqual([]);
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
   });
 
   test("flavours: 16 kHz FLAC and channels [0, 0] land in the folders audb names, with converted files", async () => {
