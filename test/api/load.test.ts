@@ -253,3 +253,30 @@ describe("load returns the database", () => {
     expect(info.duration).toBeCloseTo(original.duration, 9);
   });
 });
+
+describe.runIf(hasFullFsdd)("the full FSDD 1.0.10 in two flavours", () => {
+  test("16 kHz FLAC and channels [0, 0]: every file has the right rate, channels and duration", { timeout: 300_000 }, async () => {
+    const { audioInfo } = await import("../../src/audio/info.js");
+    const repo = new Repository("data", await tempDir("repo-"), "file-system");
+    const source = await tempDir("fsdd-full-");
+    await materialize(FULL_FSDD, "v1.0.10", source);
+    await writeFsddDatabase(source);
+    await publish(source, "1.0.10", repo);
+    const cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+    const flac = await load("fsdd", { samplingRate: 16000, format: "flac" });
+    const stereo = await load("fsdd", { channels: [0, 0] });
+    expect(flac.root).toBe(join(cacheRoot, "fsdd", "1.0.10", "9f9e46a1"));
+    expect(stereo.root).toBe(join(cacheRoot, "fsdd", "1.0.10", "918fd73e"));
+    const names = (await readdir(join(source, "recordings"))).sort();
+    expect(flac.tables.get("files")!.files).toHaveLength(names.length);
+    for (const name of names) {
+      const original = await audioInfo(join(source, "recordings", name));
+      const a = await audioInfo(join(flac.root!, "recordings", name.replace(/\.wav$/, ".flac")));
+      expect(a).toMatchObject({ format: "flac", samplingRate: 16000, channels: 1, bitDepth: 16 });
+      expect(a.frames).toBe(Math.round((original.frames * 16000) / original.samplingRate));
+      const b = await audioInfo(join(stereo.root!, "recordings", name));
+      expect(b).toMatchObject({ format: "wav", samplingRate: original.samplingRate, channels: 2, bitDepth: 16, frames: original.frames });
+    }
+  });
+});
