@@ -136,6 +136,19 @@ export async function listFiles(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
+/** Reads every file once with one reused 1 MiB buffer (the raw-read baseline). */
+export async function readAll(files: string[]): Promise<void> {
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  for (const file of files) {
+    const handle = await fs.open(file, "r");
+    try {
+      while ((await handle.read(buffer, 0, buffer.length, null)).bytesRead > 0);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
 export async function timed(run: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await run();

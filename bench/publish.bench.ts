@@ -7,21 +7,9 @@ import * as path from "node:path";
 import { publish } from "../src/api/publish.js";
 import { checksumFiles } from "../src/core/checksum.js";
 import {
-  BENCH_ROOT, FILE_COUNT, RUNS, benchDatabase, benchRepository, changeFiles, fmt, load1, median, medianOf, resetPublishState,
+  BENCH_ROOT, FILE_COUNT, RUNS, benchDatabase, benchRepository, changeFiles, fmt, load1, median, medianOf, readAll, resetPublishState,
   runsText, sync, timed, totalMB,
 } from "./fixtures.js";
-
-async function readAll(files: string[]): Promise<void> {
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
-  for (const file of files) {
-    const handle = await fs.open(file, "r");
-    try {
-      while ((await handle.read(buffer, 0, buffer.length, null)).bytesRead > 0);
-    } finally {
-      await handle.close();
-    }
-  }
-}
 
 export default async function bench(): Promise<void> {
   const cores = availableParallelism();
