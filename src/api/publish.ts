@@ -5,11 +5,11 @@ import { dirname, join } from "node:path";
 import semver from "semver";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
-import { audioInfo } from "../audio/info.js";
+import { audioInfo, audioInfoFromBytes, type AudioInfo } from "../audio/info.js";
 import { archiveName, createArchive, extractArchive, isStored } from "../core/archive.js";
 import { zipBytes } from "../core/zip-bytes.js";
-import { checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
-import { Dependencies, DependencyType } from "../core/dependencies.js";
+import { checksumBytes, checksumFile, checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
+import { Dependencies, DependencyType, type DependencyRow } from "../core/dependencies.js";
 import { dependenciesFromCsv, dependenciesToCsv } from "../core/dependencies-csv.js";
 import { dependenciesFromParquet } from "../core/dependencies-parquet.js";
 import {
@@ -77,12 +77,12 @@ export async function publish(
   const uploads: Upload[] = [];
   await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
   await findTables(db, dbRoot, version, deps, algorithm, index, uploads, options.onProgress);
-  const archives = await findMedia(db, dbRoot, rootFiles, version, deps, algorithm, index, numWorkers, options);
-  await index.save();
+  const { touched: archives, direct } = await findMedia(db, dbRoot, rootFiles, version, deps, algorithm, index, numWorkers, options);
 
   const workDir = await mkdtemp(join(tmpdir(), "audb-publish-"));
   try {
-    await uploadAll(uploads, archives, { db, dbRoot, version, deps, backend, workDir, numWorkers, onProgress: options.onProgress });
+    await uploadAll(uploads, archives, direct, { db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, onProgress: options.onProgress });
+    await index.save();
     await uploadDependencies(deps, dbRoot, db.name, version, backend, workDir);
     await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
     emit(options.onProgress, { phase: "done", done: 1, total: 1 });
@@ -272,7 +272,7 @@ async function findTables(
 async function findMedia(
   db: Publishable, root: string, rootFiles: Set<string>, version: string, deps: Dependencies,
   algorithm: ChecksumAlgorithm, index: StatIndex, numWorkers: number, options: PublishOptions,
-): Promise<Set<string>> {
+): Promise<{ touched: Set<string>; direct: string[] }> {
   const touched = new Set<string>();
   const wanted = new Set(db.files);
   const removed = deps.media.filter((f) => !wanted.has(f));
@@ -284,38 +284,69 @@ async function findMedia(
     const ext = f.slice(f.lastIndexOf(".") + 1);
     if (!deps.has(f) && ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
   }
+  // New files in archives of their own are read once, in the upload phase (hash, header, zip).
+  const direct = onDisk.filter((f) => !deps.has(f) && options.archives?.[f] === undefined);
+  const isDirect = new Set(direct);
+  const known = onDisk.filter((f) => !isDirect.has(f));
   const sums = await hashFiles(
     root,
-    onDisk.map((file) => ({ file, algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm) })),
+    known.map((file) => ({ file, algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm) })),
     {
       index, numWorkers,
       onProgress: (done, total) => emit(options.onProgress, { phase: "hash", done, total }),
     },
   );
-  const changed = onDisk.filter((f) => !deps.has(f) || deps.checksum(f) !== sums.get(f)).sort();
+  const changed = known.filter((f) => !deps.has(f) || deps.checksum(f) !== sums.get(f)).sort();
   const limit = pLimit(32);
   const rows = await Promise.all(changed.map((file) => limit(async () => {
     const info = await audioInfo(join(root, file)).catch(() => undefined);
     const archive = deps.has(file) ? deps.archive(file) : options.archives?.[file] ?? archiveName(file);
-    return {
-      file, archive, bitDepth: info?.bitDepth ?? 0, channels: info?.channels ?? 0, checksum: sums.get(file)!,
-      duration: info?.duration ?? 0, format: extensionOf(file), removed: false, samplingRate: info?.samplingRate ?? 0,
-      type: DependencyType.media, version,
-    };
+    return mediaRow(file, archive, sums.get(file)!, info, version);
   })));
   for (const row of rows) {
     deps.set(row);
     touched.add(row.archive);
   }
-  return touched;
+  return { touched, direct };
+}
+
+/** The dependency row of a media file, from its checksum and audio header (zeros for non-audio). */
+function mediaRow(file: string, archive: string, checksum: string, info: AudioInfo | undefined, version: string): DependencyRow {
+  return {
+    file, archive, bitDepth: info?.bitDepth ?? 0, channels: info?.channels ?? 0, checksum,
+    duration: info?.duration ?? 0, format: extensionOf(file), removed: false, samplingRate: info?.samplingRate ?? 0,
+    type: DependencyType.media, version,
+  };
+}
+
+/**
+ * Publishes a new media file in an archive of its own with one read: checksum, audio
+ * header and zip come from the same bytes (large files stream as usual).
+ */
+async function publishNewFile(file: string, tempZip: string, ctx: UploadContext): Promise<{ row: DependencyRow; bytes: number }> {
+  const path = join(ctx.dbRoot, file);
+  const archive = archiveName(file);
+  const key = mediaKey(ctx.db.name, ctx.version, archive);
+  if ((await stat(path)).size > IN_MEMORY_ZIP_BYTES) {
+    const checksum = await checksumFile(path, ctx.algorithm);
+    const info = await audioInfo(path).catch(() => undefined);
+    const bytes = await uploadArchive({ kind: "media", id: archive, key, files: [file] }, tempZip, ctx);
+    return { row: mediaRow(file, archive, checksum, info, ctx.version), bytes };
+  }
+  const data = await readFile(path);
+  const checksum = await checksumBytes(data, ctx.algorithm);
+  const info = await audioInfoFromBytes(file, data).catch(() => undefined);
+  const zip = await zipBytes([{ name: file, data, store: isStored(file) }]);
+  await ctx.backend.putBytes(key, zip);
+  return { row: mediaRow(file, archive, checksum, info, ctx.version), bytes: zip.length };
 }
 
 interface UploadContext {
   db: Publishable; dbRoot: string; version: string; deps: Dependencies; backend: Backend;
-  workDir: string; numWorkers: number; onProgress?: ProgressListener;
+  workDir: string; numWorkers: number; algorithm: ChecksumAlgorithm; index: StatIndex; onProgress?: ProgressListener;
 }
 
-async function uploadAll(uploads: Upload[], archives: Set<string>, ctx: UploadContext): Promise<void> {
+async function uploadAll(uploads: Upload[], archives: Set<string>, direct: string[], ctx: UploadContext): Promise<void> {
   const { deps, db, version } = ctx;
   const members = new Map<string, string[]>();
   for (const f of deps.media) {
@@ -330,17 +361,27 @@ async function uploadAll(uploads: Upload[], archives: Set<string>, ctx: UploadCo
     kind: "media", id: archive, key: mediaKey(db.name, version, archive), files,
   }));
   const all = [...uploads, ...mediaUploads];
+  const total = all.length + direct.length;
+  const newRows: DependencyRow[] = [];
   const limit = pLimit(Math.max(1, ctx.numWorkers * 2));
   let done = 0;
   let bytes = 0;
-  emit(ctx.onProgress, { phase: "upload", done, total: all.length, bytes });
-  await Promise.all(all.map((u, i) => limit(async () => {
+  emit(ctx.onProgress, { phase: "upload", done, total, bytes });
+  const directUploads = direct.map((file, i) => limit(async () => {
+    const { row, bytes: size } = await publishNewFile(file, join(ctx.workDir, `new-${i}.zip`), ctx);
+    await ctx.index.remember(file, row.checksum);
+    newRows.push(row);
+    bytes += size;
+    emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
+  }));
+  await Promise.all([...directUploads, ...all.map((u, i) => limit(async () => {
     if (u.kind === "media") await restoreMissingMembers(u, ctx);
     if (u.single) await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
     else bytes += await uploadArchive(u, join(ctx.workDir, `${i}.zip`), ctx);
-    emit(ctx.onProgress, { phase: "upload", done: ++done, total: all.length, bytes });
-  })));
+    emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
+  }))]);
   deps.setVersion(mediaUploads.flatMap((u) => u.files), version);
+  for (const row of newRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) deps.set(row);
 }
 
 /** Archives up to this size are built in memory and uploaded as bytes; larger ones stream through a temp file. */

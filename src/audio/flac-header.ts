@@ -1,4 +1,4 @@
-import type { FileHandle } from "node:fs/promises";
+import type { ByteSource } from "./wav-header.js";
 import { CorruptAudioError } from "./errors.js";
 
 /** The STREAMINFO block of a FLAC file. */
@@ -29,7 +29,7 @@ export function looksLikeFlac(head: Buffer): boolean {
 }
 
 /** Parses STREAMINFO, the first metadata block of every FLAC stream. */
-export async function parseFlacStreamInfo(fh: FileHandle, file: string, head: Buffer): Promise<FlacStreamInfo> {
+export async function parseFlacStreamInfo(fh: ByteSource, file: string, head: Buffer): Promise<FlacStreamInfo> {
   const start = flacStart(head);
   let block = head.subarray(start, start + 42);
   if (block.length < 42) {

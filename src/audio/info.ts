@@ -2,7 +2,7 @@ import { open } from "node:fs/promises";
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
 import { FlacReader } from "./flac.js";
 import { parseFlacStreamInfo, looksLikeFlac } from "./flac-header.js";
-import { looksLikeWav, parseWavHeader } from "./wav-header.js";
+import { looksLikeWav, parseWavHeader, type ByteSource } from "./wav-header.js";
 
 /** What audb's dependency table stores about a media file. */
 export interface AudioInfo {
@@ -37,23 +37,34 @@ export async function audioInfo(file: string): Promise<AudioInfo> {
     throw new CorruptAudioError(file, `cannot open: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const size = (await fh.stat()).size;
-    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const bytes = head.subarray(0, bytesRead);
-    if (looksLikeWav(bytes)) {
-      const h = await parseWavHeader(fh, file, size, bytes);
-      return info("wav", h.samplingRate, h.channels, h.bitDepth, h.frames);
-    }
-    if (looksLikeFlac(bytes)) {
-      const s = await parseFlacStreamInfo(fh, file, bytes);
-      const frames = s.totalFrames > 0 ? s.totalFrames : await countFlacFrames(file);
-      return info("flac", s.samplingRate, s.channels, s.bitDepth, frames);
-    }
-    throw new CorruptAudioError(file, "not a WAV or FLAC file");
+    return await infoFrom(fh, file, (await fh.stat()).size);
   } finally {
     await fh.close();
   }
+}
+
+/** {@link audioInfo} of a file whose bytes are already in memory (`file` names it in errors). */
+export async function audioInfoFromBytes(file: string, data: Buffer): Promise<AudioInfo> {
+  const source: ByteSource = {
+    read: async (buffer, offset, length, position) => ({ bytesRead: data.copy(buffer, offset, position, position + length) }),
+  };
+  return infoFrom(source, file, data.length);
+}
+
+async function infoFrom(source: ByteSource, file: string, size: number): Promise<AudioInfo> {
+  const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+  const { bytesRead } = await source.read(head, 0, head.length, 0);
+  const bytes = head.subarray(0, bytesRead);
+  if (looksLikeWav(bytes)) {
+    const h = await parseWavHeader(source, file, size, bytes);
+    return info("wav", h.samplingRate, h.channels, h.bitDepth, h.frames);
+  }
+  if (looksLikeFlac(bytes)) {
+    const s = await parseFlacStreamInfo(source, file, bytes);
+    const frames = s.totalFrames > 0 ? s.totalFrames : await countFlacFrames(file);
+    return info("flac", s.samplingRate, s.channels, s.bitDepth, frames);
+  }
+  throw new CorruptAudioError(file, "not a WAV or FLAC file");
 }
 
 function info(format: "wav" | "flac", samplingRate: number, channels: number, bitDepth: number, frames: number): AudioInfo {

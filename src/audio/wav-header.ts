@@ -1,4 +1,7 @@
-import type { FileHandle } from "node:fs/promises";
+/** What header parsers read from: an open file, or bytes already in memory. */
+export interface ByteSource {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
 
 /** What the RIFF/WAVE header of a file says about its audio. */
@@ -29,7 +32,7 @@ const SUBFORMAT_GUID_TAIL = Buffer.from([0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x8
 /** Reads bytes at any offset, from an already read head of the file where possible. */
 class ChunkSource {
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fh: ByteSource,
     private readonly head: Buffer,
   ) {}
 
@@ -51,7 +54,7 @@ export function looksLikeWav(head: Buffer): boolean {
  * Walks the chunks of a WAV file and parses its `fmt ` and `data` chunks.
  * `head` is the start of the file (at least 12 bytes; 4-64 KB saves reads).
  */
-export async function parseWavHeader(fh: FileHandle, file: string, fileSize: number, head: Buffer): Promise<WavHeader> {
+export async function parseWavHeader(fh: ByteSource, file: string, fileSize: number, head: Buffer): Promise<WavHeader> {
   const magic = head.toString("latin1", 0, 4);
   if (magic === "RF64" || magic === "BW64") {
     throw new UnsupportedAudioError(file, `${magic} (64-bit WAV) files are not supported`);

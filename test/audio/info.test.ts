@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CorruptAudioError, UnsupportedAudioError } from "../../src/audio/errors.js";
-import { audioInfo } from "../../src/audio/info.js";
+import { audioInfo, audioInfoFromBytes } from "../../src/audio/info.js";
 import { WavReader } from "../../src/audio/wav.js";
 import { intSignal, rawWav, tempDir, toFloat } from "./signals.js";
 
@@ -102,5 +102,18 @@ describe("audioInfo errors name the file", () => {
     const file = join(dir, "short.wav");
     writeFileSync(file, rawWav({ tag: 1, bits: 16, channels: 1, rate: 8000 }, intSignal(100, 1, 16)).subarray(0, 100));
     await expect(audioInfo(file)).rejects.toThrow(/truncated/);
+  });
+});
+
+describe("audioInfoFromBytes", () => {
+  it("equals audioInfo on real FSDD files (16-bit mono and 8-bit stereo)", async () => {
+    const dirs = ["test/fixtures/fsdd-mini/recordings", "test/fixtures/fsdd-mini/history/blobs"];
+    for (const dir of dirs) {
+      for (const name of readdirSync(dir).slice(0, 6)) {
+        const path = join(dir, name);
+        expect(await audioInfoFromBytes(name, readFileSync(path))).toEqual(await audioInfo(path));
+      }
+    }
+    await expect(audioInfoFromBytes("x.wav", Buffer.from("RIFF...."))).rejects.toThrow(/x\.wav/);
   });
 });
