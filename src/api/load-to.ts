@@ -11,7 +11,8 @@ import { hashFiles } from "../core/hash-files.js";
 import { headerKey } from "../core/layout.js";
 import type { ProgressListener } from "../core/progress.js";
 import { fetchDependencies } from "../core/remote-dependencies.js";
-import { fetchAttachments, fetchMedia, fetchTables } from "./load-cache.js";
+import { fetchAttachments, fetchTables } from "./load-cache.js";
+import { fetchMedia } from "./load-media.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { settings } from "./settings.js";
 

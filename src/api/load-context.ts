@@ -1,0 +1,10 @@
+import type { Backend } from "../../backends/backend.js";
+import type { Dependencies } from "../core/dependencies.js";
+import type { Flavor } from "../core/flavor.js";
+import type { ProgressListener } from "../core/progress.js";
+
+/** What the fetch steps need; `reuse: false` never links files from other cached versions. */
+export interface Context {
+  name: string; version: string; flavor: Flavor; folder: string; deps: Dependencies; backend: Backend;
+  cacheRoot: string; numWorkers: number; verify: boolean; onProgress?: ProgressListener; reuse?: boolean;
+}

@@ -1,0 +1,231 @@
+import { existsSync } from "node:fs";
+import { copyFile, link, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import pLimit from "p-limit";
+import { writeAtomically } from "../../backends/filesystem.js";
+import { copyMembers, membersOf, readZipDirectory } from "../../backends/zip-range.js";
+import { ConversionPool, type ConversionJob } from "../audio/convert-files.js";
+import { ArchiveError, extractArchive } from "../core/archive.js";
+import { cachedFlavorVersions, flavorFolder, readCachedDependencies } from "../core/cache.js";
+import { algorithmOf, checksumBytes } from "../core/checksum.js";
+import { ChecksumMismatchError } from "../core/errors.js";
+import { flavorDestination, flavorId, needsConversion, type Flavor } from "../core/flavor.js";
+import { mediaKey } from "../core/layout.js";
+import { emit } from "../core/progress.js";
+import { unzipBytes } from "../core/unzip-bytes.js";
+import type { Context } from "./load-context.js";
+import { settings } from "./settings.js";
+
+/** Long loops over files report progress this often, so a 100,000-file load never falls silent. */
+const PROGRESS_EVERY = 2000;
+
+/** Archives up to this size (estimated from the dependency table) are read into memory, not written to disk. */
+const IN_MEMORY_ARCHIVE_BYTES = 32 * 1024 * 1024;
+
+/** A media archive: in memory when small, else downloaded into the staging folder. */
+async function fetchArchive(ctx: Context, key: string, files: string[], staging: string): Promise<string | Uint8Array> {
+  const { deps } = ctx;
+  // A large archive of which fewer than half the members are wanted: fetch just those
+  // members by ranged reads into a small zip (at most 8 MiB is worth reading whole).
+  const members = membersOf(deps.columns.archive, deps.columns.version, deps.archive(files[0]!), deps.version(files[0]!));
+  if (files.length * 2 < members) {
+    const archiveSize = await ctx.backend.size(key);
+    if (archiveSize > 8 * 1024 * 1024) {
+      const path = join(staging, `${Math.random().toString(36).slice(2)}.zip`);
+      await copyMembers(ctx.backend, await readZipDirectory(ctx.backend, key, archiveSize), files, path);
+      return path;
+    }
+  }
+  const estimate = files.reduce((sum, f) => sum + deps.duration(f) * deps.samplingRate(f) * deps.channels(f) * (deps.bitDepth(f) / 8), 0);
+  const knowable = files.every((f) => deps.samplingRate(f) > 0);
+  const size = knowable ? estimate : await ctx.backend.size(key);
+  if (size <= IN_MEMORY_ARCHIVE_BYTES) return ctx.backend.getBytes(key);
+  const path = join(staging, `${Math.random().toString(36).slice(2)}.zip`);
+  await ctx.backend.getFile(key, path);
+  return path;
+}
+
+/** Creates folders once per load. */
+function folderMaker(): (dir: string) => Promise<void> {
+  const made = new Map<string, Promise<unknown>>();
+  return async (dir) => {
+    let p = made.get(dir);
+    if (!p) made.set(dir, (p = mkdir(dir, { recursive: true })));
+    await p;
+  };
+}
+
+/**
+ * Media: link from other cached versions where possible, else download (numWorkers archives
+ * at once), extract and verify into a staging folder, move or convert (on worker threads)
+ * into place. Nothing appears under its final name before it is whole and verified.
+ */
+export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
+  const { deps, flavor, folder } = ctx;
+  const target = (f: string) => (deps.samplingRate(f) > 0 ? flavorDestination(flavor, f) : f);
+  let missing = media.filter((f, i) => {
+    if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "check", done: i, total: media.length });
+    return !existsSync(join(folder, target(f)));
+  });
+  if (ctx.reuse !== false) missing = await reuseFromOtherVersions(ctx, missing, target);
+  if (missing.length === 0) return;
+
+  const byArchive = new Map<string, string[]>();
+  for (const f of missing) {
+    const key = mediaKey(ctx.name, deps.version(f), deps.archive(f));
+    const list = byArchive.get(key);
+    if (list) list.push(f);
+    else byArchive.set(key, [f]);
+  }
+  const total = missing.length;
+  let done = 0;
+  emit(ctx.onProgress, { phase: "download", done, total, bytes: 0 });
+  const staging = await mkdtemp(`${folder}~`);
+  const extracted = join(staging, "x");
+  const converted = join(staging, "y");
+  const ensureDir = folderMaker();
+  const needs = (f: string) =>
+    deps.samplingRate(f) > 0 && needsConversion(flavor, f, { bitDepth: deps.bitDepth(f), channels: deps.channels(f), samplingRate: deps.samplingRate(f) });
+  const toConvert = missing.filter(needs).length;
+  // workers start now and convert while later archives download
+  const pool = toConvert > 0 ? new ConversionPool(ctx.numWorkers) : undefined;
+  const conversions: Promise<void>[] = [];
+  let conversionError: unknown;
+  let convertedCount = 0;
+  const queueConversion = async (f: string) => {
+    const dest = join(converted, target(f));
+    await ensureDir(dirname(dest));
+    const job: ConversionJob = { src: join(extracted, f), dest, options: conversionOptions(flavor) };
+    conversions.push(pool!.convert(job).then(async () => {
+      const final = join(folder, target(f));
+      await ensureDir(dirname(final));
+      await rename(dest, final);
+      await rm(job.src, { force: true });
+      emit(ctx.onProgress, { phase: "convert", done: ++convertedCount, total: toConvert });
+    }).catch((e: unknown) => {
+      conversionError ??= e;
+    }));
+  };
+  let bytes = 0;
+  try {
+    const limit = pLimit(ctx.numWorkers);
+    let failed = false;
+    const results = await Promise.allSettled([...byArchive].map(([key, files]) => limit(async () => {
+      if (failed) return;
+      const source = await fetchArchive(ctx, key, files, staging);
+      const unzipped = typeof source === "string" ? undefined : await unzipBytes(source, key);
+      const missingFile = (f: string) =>
+        new ArchiveError(`archive '${key}' does not hold '${f}', which the dependency table of '${ctx.name}' ${ctx.version} puts there`);
+      const mismatch = (f: string, sum: string | undefined) =>
+        new ChecksumMismatchError(`'${f}' from '${key}' has checksum ${sum}, the dependency table of '${ctx.name}' ${ctx.version} says ${deps.checksum(f)}: the repository copy is corrupt or was tampered with`);
+      if (unzipped) {
+        // small archive, verified in memory: written straight to its final place (temp + rename)
+        const byName = new Map(unzipped.map((e) => [e.name, e.data]));
+        for (const f of files) {
+          const data = byName.get(f);
+          if (!data) throw missingFile(f);
+          bytes += data.length;
+          if (ctx.verify) {
+            const sum = await checksumBytes(data, algorithmOf(deps.checksum(f)));
+            if (sum !== deps.checksum(f)) throw mismatch(f, sum);
+          }
+          const convert = needs(f);
+          const dest = join(convert ? extracted : folder, f);
+          await ensureDir(dirname(dest));
+          if (convert) {
+            await writeFile(dest, data);
+            await queueConversion(f);
+          } else await writeAtomically(dest, (temp) => writeFile(temp, data));
+        }
+      } else {
+        const wanted = new Set(files);
+        const sums = new Map<string, string>();
+        await extractArchive(source, extracted, {
+          checksum: (name) => (ctx.verify && wanted.has(name) ? algorithmOf(deps.checksum(name)) : undefined),
+          onEntry: (name, size, sum) => {
+            bytes += size;
+            if (sum) sums.set(name, sum);
+          },
+        });
+        if (typeof source === "string") await rm(source, { force: true });
+        for (const f of files) {
+          if (!existsSync(join(extracted, f))) throw missingFile(f);
+          if (ctx.verify && sums.get(f) !== deps.checksum(f)) {
+            await rm(join(extracted, f), { force: true });
+            throw mismatch(f, sums.get(f));
+          }
+          if (needs(f)) await queueConversion(f);
+          else {
+            const dest = join(folder, f);
+            await ensureDir(dirname(dest));
+            await rename(join(extracted, f), dest);
+          }
+        }
+      }
+      done += files.length;
+      emit(ctx.onProgress, { phase: "download", done, total, bytes });
+    }).catch((e: unknown) => {
+      failed = true;
+      throw e;
+    })));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
+    await Promise.all(conversions);
+    if (conversionError !== undefined) throw conversionError;
+  } finally {
+    if (pool) {
+      await Promise.all(conversions);
+      await pool.close();
+    }
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+function conversionOptions(flavor: Flavor) {
+  return {
+    ...(flavor.samplingRate !== null ? { samplingRate: flavor.samplingRate } : {}),
+    ...(flavor.bitDepth !== null ? { bitDepth: flavor.bitDepth } : {}),
+    ...(flavor.channels !== null ? { channels: flavor.channels } : {}),
+    ...(flavor.format !== null ? { format: flavor.format } : {}),
+    mixdown: flavor.mixdown,
+  };
+}
+
+/** Links files that another cached version of this flavour holds with the same checksum; returns the rest. */
+async function reuseFromOtherVersions(ctx: Context, missing: string[], target: (f: string) => string): Promise<string[]> {
+  if (missing.length === 0) return missing;
+  const id = flavorId(ctx.flavor);
+  const roots = [...new Set([ctx.cacheRoot, settings().sharedCacheRoot])];
+  let rest = missing;
+  for (const root of roots) {
+    for (const other of await cachedFlavorVersions(root, ctx.name, id)) {
+      if (rest.length === 0) return rest;
+      if (root === ctx.cacheRoot && other === ctx.version) continue;
+      const otherDeps = await readCachedDependencies(root, ctx.name, other);
+      if (!otherDeps) continue;
+      const otherFolder = flavorFolder(root, ctx.name, other, id);
+      const still: string[] = [];
+      for (const [i, f] of rest.entries()) {
+        if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "reuse", done: i, total: rest.length });
+        const src = join(otherFolder, target(f));
+        if (otherDeps.has(f) && otherDeps.checksum(f) === ctx.deps.checksum(f) && existsSync(src)) {
+          await linkOrCopy(src, join(ctx.folder, target(f)));
+        } else still.push(f);
+      }
+      emit(ctx.onProgress, { phase: "reuse", done: rest.length - still.length, total: missing.length });
+      rest = still;
+    }
+  }
+  return rest;
+}
+
+async function linkOrCopy(src: string, dest: string): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const temp = `${dest}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await link(src, temp);
+  } catch {
+    await copyFile(src, temp);
+  }
+  await rename(temp, dest);
+}
