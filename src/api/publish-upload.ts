@@ -1,0 +1,150 @@
+import { existsSync } from "node:fs";
+import { copyFile, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import pLimit from "p-limit";
+import type { Backend } from "../../backends/backend.js";
+import { audioInfo, audioInfoFromBytes, type AudioInfo } from "../audio/info.js";
+import { archiveName, createArchive, extractArchive, isStored } from "../core/archive.js";
+import { checksumBytes, checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
+import { DependencyType, type Dependencies, type DependencyRow } from "../core/dependencies.js";
+import { dependenciesToCsv } from "../core/dependencies-csv.js";
+import { mediaKey } from "../core/layout.js";
+import { emit, type ProgressListener } from "../core/progress.js";
+import { uploadDependencyTable } from "../core/remote-dependencies.js";
+import type { StatIndex } from "../core/stat-index.js";
+import { zipBytes } from "../core/zip-bytes.js";
+import type { Publishable } from "./database-view.js";
+
+/** One object to upload: a table or attachment archive, a media archive, or a file as it is (`single`). */
+export type Upload = { kind: "table" | "attachment" | "media"; id: string; key: string; files: string[]; single?: string };
+
+/** Lower-case extension of a db-relative path ("" for none). */
+export function extensionOf(file: string): string {
+  const base = file.slice(file.lastIndexOf("/") + 1);
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? base.slice(dot + 1).toLowerCase() : "";
+}
+
+/** The dependency row of a media file, from its checksum and audio header (zeros for non-audio). */
+export function mediaRow(file: string, archive: string, checksum: string, info: AudioInfo | undefined, version: string): DependencyRow {
+  return {
+    file, archive, bitDepth: info?.bitDepth ?? 0, channels: info?.channels ?? 0, checksum,
+    duration: info?.duration ?? 0, format: extensionOf(file), removed: false, samplingRate: info?.samplingRate ?? 0,
+    type: DependencyType.media, version,
+  };
+}
+
+/**
+ * Publishes a new media file in an archive of its own with one read: checksum, audio
+ * header and zip come from the same bytes (large files stream as usual).
+ */
+async function publishNewFile(file: string, tempZip: string, ctx: UploadContext): Promise<{ row: DependencyRow; bytes: number }> {
+  const path = join(ctx.dbRoot, file);
+  const archive = archiveName(file);
+  const key = mediaKey(ctx.db.name, ctx.version, archive);
+  if ((await stat(path)).size > IN_MEMORY_ZIP_BYTES) {
+    const checksum = await checksumFile(path, ctx.algorithm);
+    const info = await audioInfo(path).catch(() => undefined);
+    const bytes = await uploadArchive({ kind: "media", id: archive, key, files: [file] }, tempZip, ctx);
+    return { row: mediaRow(file, archive, checksum, info, ctx.version), bytes };
+  }
+  const data = await readFile(path);
+  const checksum = await checksumBytes(data, ctx.algorithm);
+  const info = await audioInfoFromBytes(file, data).catch(() => undefined);
+  const zip = await zipBytes([{ name: file, data, store: isStored(file) }]);
+  await ctx.backend.putBytes(key, zip);
+  return { row: mediaRow(file, archive, checksum, info, ctx.version), bytes: zip.length };
+}
+
+export interface UploadContext {
+  db: Publishable; dbRoot: string; version: string; deps: Dependencies; backend: Backend;
+  workDir: string; numWorkers: number; algorithm: ChecksumAlgorithm; index: StatIndex; onProgress?: ProgressListener;
+}
+
+export async function uploadAll(uploads: Upload[], archives: Set<string>, direct: string[], ctx: UploadContext): Promise<void> {
+  const { deps, db, version } = ctx;
+  const members = new Map<string, string[]>();
+  for (const f of deps.media) {
+    if (deps.removed(f)) continue;
+    const a = deps.archive(f);
+    if (!archives.has(a)) continue;
+    const list = members.get(a);
+    if (list) list.push(f);
+    else members.set(a, [f]);
+  }
+  const mediaUploads: Upload[] = [...members].map(([archive, files]) => ({
+    kind: "media", id: archive, key: mediaKey(db.name, version, archive), files,
+  }));
+  const all = [...uploads, ...mediaUploads];
+  const total = all.length + direct.length;
+  const newRows: DependencyRow[] = [];
+  const limit = pLimit(Math.max(1, ctx.numWorkers * 2));
+  let done = 0;
+  let bytes = 0;
+  emit(ctx.onProgress, { phase: "upload", done, total, bytes });
+  const directUploads = direct.map((file, i) => limit(async () => {
+    const { row, bytes: size } = await publishNewFile(file, join(ctx.workDir, `new-${i}.zip`), ctx);
+    await ctx.index.remember(file, row.checksum);
+    newRows.push(row);
+    bytes += size;
+    emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
+  }));
+  await Promise.all([...directUploads, ...all.map((u, i) => limit(async () => {
+    if (u.kind === "media") await restoreMissingMembers(u, ctx);
+    if (u.single) await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
+    else bytes += await uploadArchive(u, join(ctx.workDir, `${i}.zip`), ctx);
+    emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
+  }))]);
+  deps.setVersion(mediaUploads.flatMap((u) => u.files), version);
+  for (const row of newRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) deps.set(row);
+}
+
+/** Archives up to this size are built in memory and uploaded as bytes; larger ones stream through a temp file. */
+const IN_MEMORY_ZIP_BYTES = 32 * 1024 * 1024;
+
+/** Zips the files of an upload and puts the archive under its key; returns its size. */
+async function uploadArchive(u: Upload, tempZip: string, ctx: UploadContext): Promise<number> {
+  const paths = u.files.map((f) => join(ctx.dbRoot, f));
+  const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
+  if (sizes.reduce((a, b) => a + b, 0) <= IN_MEMORY_ZIP_BYTES) {
+    const entries = await Promise.all(u.files.map(async (name, i) => ({ name, data: await readFile(paths[i]!), store: isStored(name) })));
+    const zip = await zipBytes(entries);
+    await ctx.backend.putBytes(u.key, zip);
+    return zip.length;
+  }
+  await createArchive(tempZip, ctx.dbRoot, u.files);
+  await ctx.backend.putFile(u.key, tempZip);
+  const size = (await lstat(tempZip)).size;
+  await rm(tempZip, { force: true });
+  return size;
+}
+
+/** Files of a touched archive that are not on disk come from the archive's previous upload. */
+async function restoreMissingMembers(u: Upload, ctx: UploadContext): Promise<void> {
+  const missing = u.files.filter((f) => !existsSync(join(ctx.dbRoot, f)));
+  if (missing.length === 0) return;
+  const oldVersion = ctx.deps.version(missing[0]!);
+  const tmp = await mkdtemp(join(ctx.workDir, "old-"));
+  try {
+    const zip = join(tmp, "archive.zip");
+    await ctx.backend.getFile(mediaKey(ctx.db.name, oldVersion, u.id), zip);
+    const extracted = join(tmp, "x");
+    await extractArchive(zip, extracted);
+    for (const f of missing) {
+      await mkdir(dirname(join(ctx.dbRoot, f)), { recursive: true });
+      await copyFile(join(extracted, f), join(ctx.dbRoot, f));
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The new dependency table: to the repository, and as `db.csv` into the database folder. */
+export async function uploadDependencies(deps: Dependencies, dbRoot: string, name: string, version: string, backend: Backend, workDir: string): Promise<void> {
+  await uploadDependencyTable(backend, name, version, deps, workDir);
+  const local = join(dbRoot, "db.csv");
+  await writeFile(`${local}.tmp`, dependenciesToCsv(deps));
+  await rename(`${local}.tmp`, local);
+  if (existsSync(join(dbRoot, "db.parquet"))) await rm(join(dbRoot, "db.parquet"));
+}
+
