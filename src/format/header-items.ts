@@ -60,6 +60,27 @@ function put(out: Map<YamlValue, YamlValue>, key: string, value: YamlValue | und
   if (value !== undefined && value !== null) out.set(key, value);
 }
 
+/** The YAML of a header item that is a description, a type and meta (raters, splits). */
+function typedItemToYaml(item: HeaderBase & { type: string }): Map<YamlValue, YamlValue> {
+  const out = new Map<YamlValue, YamlValue>();
+  put(out, "description", item.description);
+  put(out, "type", item.type);
+  appendMeta(out, item.meta);
+  return out;
+}
+
+/** The options of such an item read from YAML; `fallback` when `type` is absent. */
+function typedItemFromYaml<T extends string>(
+  value: YamlValue, field: string, file: string | undefined, types: readonly T[], fallback: T,
+): { type: T; description?: string; meta: Record<string, unknown> } {
+  const m = asMapping(value, field, file);
+  return {
+    type: m.has("type") ? checkOneOf(m.get("type"), types, `${field}.type`) : fallback,
+    description: optString(m.get("description"), `${field}.description`, file),
+    meta: metaFrom(m, ["description", "type"]),
+  };
+}
+
 // ------------------------------------------------------------------- Rater
 
 export interface RaterOptions extends HeaderOptions {
@@ -76,20 +97,11 @@ export class Rater extends HeaderBase {
   }
 
   toYaml(): Map<YamlValue, YamlValue> {
-    const out = new Map<YamlValue, YamlValue>();
-    put(out, "description", this.description);
-    put(out, "type", this.type);
-    appendMeta(out, this.meta);
-    return out;
+    return typedItemToYaml(this);
   }
 
   static fromYaml(value: YamlValue, field: string, file?: string): Rater {
-    const m = asMapping(value, field, file);
-    return new Rater({
-      type: m.has("type") ? checkOneOf(m.get("type"), RATER_TYPES, `${field}.type`) : "human",
-      description: optString(m.get("description"), `${field}.description`, file),
-      meta: metaFrom(m, ["description", "type"]),
-    });
+    return new Rater(typedItemFromYaml(value, field, file, RATER_TYPES, "human"));
   }
 }
 
@@ -109,20 +121,11 @@ export class Split extends HeaderBase {
   }
 
   toYaml(): Map<YamlValue, YamlValue> {
-    const out = new Map<YamlValue, YamlValue>();
-    put(out, "description", this.description);
-    put(out, "type", this.type);
-    appendMeta(out, this.meta);
-    return out;
+    return typedItemToYaml(this);
   }
 
   static fromYaml(value: YamlValue, field: string, file?: string): Split {
-    const m = asMapping(value, field, file);
-    return new Split({
-      type: m.has("type") ? checkOneOf(m.get("type"), SPLIT_TYPES, `${field}.type`) : "other",
-      description: optString(m.get("description"), `${field}.description`, file),
-      meta: metaFrom(m, ["description", "type"]),
-    });
+    return new Split(typedItemFromYaml(value, field, file, SPLIT_TYPES, "other"));
   }
 }
 
