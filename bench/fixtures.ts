@@ -22,24 +22,28 @@ export const RUNS = Number(process.env.AUDB_BENCH_RUNS ?? 3);
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BENCH_ROOT = path.join(here, "..", ".cache", "bench");
 
-/** A 1 s 16 kHz 16-bit mono WAV: a noisy sine whose frequency depends on `seed`; the first samples hold `seed` and `variant` so every file differs. */
-export function wav(seed: number, variant = 0): Buffer {
-  const dataBytes = SAMPLING_RATE * 2;
-  const buf = Buffer.alloc(44 + dataBytes);
+/** A 16-bit PCM mono WAV of `n` samples at `rate` (44-byte header) and a view on its samples. */
+export function wavBuffer(rate: number, n: number): { buf: Buffer; pcm: Int16Array } {
+  const buf = Buffer.alloc(44 + 2 * n);
   buf.write("RIFF", 0, "ascii");
-  buf.writeUInt32LE(36 + dataBytes, 4);
+  buf.writeUInt32LE(36 + 2 * n, 4);
   buf.write("WAVEfmt ", 8, "ascii");
   buf.writeUInt32LE(16, 16);
   buf.writeUInt16LE(1, 20); // PCM
   buf.writeUInt16LE(1, 22); // mono
-  buf.writeUInt32LE(SAMPLING_RATE, 24);
-  buf.writeUInt32LE(SAMPLING_RATE * 2, 28);
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28);
   buf.writeUInt16LE(2, 32);
   buf.writeUInt16LE(16, 34);
   buf.write("data", 36, "ascii");
-  buf.writeUInt32LE(dataBytes, 40);
+  buf.writeUInt32LE(2 * n, 40);
+  return { buf, pcm: new Int16Array(buf.buffer, buf.byteOffset + 44, n) };
+}
+
+/** A 1 s 16 kHz 16-bit mono WAV: a noisy sine whose frequency depends on `seed`; the first samples hold `seed` and `variant` so every file differs. */
+export function wav(seed: number, variant = 0): Buffer {
+  const { buf, pcm: samples } = wavBuffer(SAMPLING_RATE, SAMPLING_RATE);
   const freq = 100 + (seed % 900);
-  const samples = new Int16Array(buf.buffer, buf.byteOffset + 44, SAMPLING_RATE);
   // Sine plus noise (9 bits), so deflate does about as much work and saves about as
   // little as on recorded speech (about 90 % of the size), not the 2 % of a pure sine.
   let x = (seed * 2654435761 + variant * 40503 + 1) >>> 0;

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Resampler, resample, resampledLength } from "../src/audio/resample.js";
+import { wavBuffer } from "./fixtures.js";
 
 const SECONDS = 60;
 const RUNS = 5;
@@ -20,25 +21,6 @@ const PAIRS: [number, number][] = [
   [44100, 48000],
 ];
 const BLOCK = 65536;
-
-// A 44-byte-header 16-bit PCM mono WAV, enough for this bench (not src/audio/wav.ts on purpose).
-function wavBuffer(rate: number, n: number): { buf: Buffer; pcm: Int16Array } {
-  const buf = Buffer.alloc(44 + 2 * n);
-  buf.write("RIFF", 0, "ascii");
-  buf.writeUInt32LE(36 + 2 * n, 4);
-  buf.write("WAVE", 8, "ascii");
-  buf.write("fmt ", 12, "ascii");
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20); // PCM
-  buf.writeUInt16LE(1, 22); // mono
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write("data", 36, "ascii");
-  buf.writeUInt32LE(2 * n, 40);
-  return { buf, pcm: new Int16Array(buf.buffer, buf.byteOffset + 44, n) };
-}
 
 /** Float -> 16 bit: round (half up; Math.round is several times slower here), clip. Returns the next write position. */
 function toPcm16(samples: Float32Array, pcm: Int16Array, at: number): number {
