@@ -1,31 +1,17 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
-import { writeFsddDatabase } from "../helpers/fsdd-db.js";
-import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { publishedFsdd } from "../helpers/fsdd-db.js";
 import { info } from "../../src/api/info.js";
-import { publish } from "../../src/api/publish.js";
-import { configure } from "../../src/api/settings.js";
 import { audioInfo } from "../../src/audio/info.js";
 import { MissingVersionError } from "../../src/core/errors.js";
-import { Repository } from "../../src/core/repository.js";
-
-const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 
 describe("info", () => {
   let source: string;
   let files: string[];
   beforeAll(async () => {
-    const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
-    source = await tempDir("fsdd-");
-    await materialize(MINI_FSDD, "v1.0.10", source);
-    files = await writeFsddDatabase(source);
-    await publish(source, "1.0.0", repo);
-    const cacheRoot = await tempDir("cache-");
-    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+    ({ source, files } = await publishedFsdd());
   });
 
   test("header fields come from db.yaml without downloading tables or media", async () => {

@@ -5,11 +5,9 @@ import { basename, dirname, join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
-import { writeFsddDatabase } from "../helpers/fsdd-db.js";
-import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { publishedFsdd } from "../helpers/fsdd-db.js";
 import { loadTo } from "../../src/api/load-to.js";
 import { publish } from "../../src/api/publish.js";
-import { configure } from "../../src/api/settings.js";
 import { dependenciesFromCsv } from "../../src/core/dependencies-csv.js";
 import { MissingVersionError } from "../../src/core/errors.js";
 import { Repository } from "../../src/core/repository.js";
@@ -23,13 +21,7 @@ describe("loadTo", () => {
   let source: string;
   let files: string[];
   beforeAll(async () => {
-    repo = new Repository("data", await tempDir("repo-"), "counting-fs");
-    source = await tempDir("fsdd-");
-    await materialize(MINI_FSDD, "v1.0.10", source);
-    files = await writeFsddDatabase(source);
-    await publish(source, "1.0.0", repo);
-    const cacheRoot = await tempDir("cache-");
-    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+    ({ repo, source, files } = await publishedFsdd());
   });
 
   test("writes the original database and its dependency table; publish on top uploads only what changed", async () => {

@@ -2,8 +2,13 @@
 // recordings/ folder, as plain audformat text, so publish/load tests do not depend on
 // the format module's writer.
 import { readdirSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { Repository } from "../../src/core/repository.js";
+import { MINI_FSDD, materialize } from "./fsdd-history.js";
 
 export const FSDD_SPEAKERS: Record<string, { gender: string; accent: string }> = {
   jackson: { gender: "male", accent: "USA/neutral" },
@@ -57,4 +62,20 @@ export async function writeFsddDatabase(root: string, header = FSDD_HEADER): Pro
     ["speaker,accent,gender", ...speakers.map((s) => `${s},${FSDD_SPEAKERS[s]!.accent},${FSDD_SPEAKERS[s]!.gender}`)].join("\n") + "\n",
   );
   return rows.map((r) => r.file);
+}
+
+/**
+ * The FSDD fixture (v1.0.10 of test/fixtures/fsdd-mini) published as 1.0.0 to a fresh
+ * repository of `kind`, with the configuration pointing at it and at a fresh cache.
+ */
+export async function publishedFsdd(kind = "counting-fs"): Promise<{ repo: Repository; source: string; files: string[]; cacheRoot: string }> {
+  const temp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+  const repo = new Repository("data", await temp("repo-"), kind);
+  const source = await temp("fsdd-");
+  await materialize(MINI_FSDD, "v1.0.10", source);
+  const files = await writeFsddDatabase(source);
+  await publish(source, "1.0.0", repo);
+  const cacheRoot = await temp("cache-");
+  configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  return { repo, source, files, cacheRoot };
 }
