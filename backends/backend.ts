@@ -43,6 +43,12 @@ export interface Backend {
   list(prefix: string): Promise<Listing>;
   /** Removes `key`; MissingKeyError if absent. */
   remove(key: string): Promise<void>;
+  /**
+   * Absolute path of the local file that holds `key`, for backends that keep keys as files
+   * on this machine. Publish's worker threads then write archives there themselves (temp
+   * file + rename, see `writeFileAtomicallySync`) instead of handing bytes to `putBytes`.
+   */
+  localPath?(key: string): string;
 }
 
 /**

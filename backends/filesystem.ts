@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
@@ -43,6 +44,22 @@ export async function writeAtomically(target: string, write: (tempPath: string) 
   }
 }
 
+/** {@link writeAtomically} of bytes, blocking: for worker threads that write many small files. */
+export function writeFileAtomicallySync(target: string, data: Uint8Array): void {
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) mkdirSync(path.dirname(target), { recursive: true });
+    const temp = tempPathFor(target);
+    try {
+      writeFileSync(temp, data);
+      renameSync(temp, target);
+      return;
+    } catch (err) {
+      rmSync(temp, { force: true });
+      if (!(isMissing(err) && attempt < 4)) throw err;
+    }
+  }
+}
+
 /**
  * Backend on a local folder: key `a/b/c` is the file `<root>/a/b/c`. Writes go to a temp
  * file in the target's folder and are renamed into place, so readers never see a partial
@@ -60,6 +77,10 @@ export class FileSystemBackend implements Backend {
   /** Local path of `key` (validated). */
   pathOf(key: string): string {
     return path.join(this.root, ...validateKey(key).split("/"));
+  }
+
+  localPath(key: string): string {
+    return this.pathOf(key);
   }
 
   private async statFile(key: string): Promise<{ path: string; size: number }> {

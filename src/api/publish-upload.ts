@@ -3,10 +3,10 @@ import { copyFile, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile 
 import { dirname, join } from "node:path";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
-import { audioInfo, audioInfoFromBytes, type AudioInfo } from "../audio/info.js";
-import { archiveName, createArchive, extractArchive, isStored } from "../core/archive.js";
-import { checksumBytes, checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
-import { DependencyType, type Dependencies, type DependencyRow } from "../core/dependencies.js";
+import { audioInfo } from "../audio/info.js";
+import { archiveName, compressionFor, createArchive, extractArchive } from "../core/archive.js";
+import { checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
+import type { Dependencies, DependencyRow } from "../core/dependencies.js";
 import { dependenciesToCsv } from "../core/dependencies-csv.js";
 import { mediaKey } from "../core/layout.js";
 import { emit, type ProgressListener } from "../core/progress.js";
@@ -14,46 +14,21 @@ import { uploadDependencyTable } from "../core/remote-dependencies.js";
 import type { StatIndex } from "../core/stat-index.js";
 import { zipBytes } from "../core/zip-bytes.js";
 import type { Publishable } from "./database-view.js";
+import { mediaRow } from "./media-row.js";
+import { IN_MEMORY_ZIP_BYTES, publishNewFiles, type PublishedFile } from "./publish-new-files.js";
 
 /** One object to upload: a table or attachment archive, a media archive, or a file as it is (`single`). */
 export type Upload = { kind: "table" | "attachment" | "media"; id: string; key: string; files: string[]; single?: string };
 
-/** Lower-case extension of a db-relative path ("" for none). */
-export function extensionOf(file: string): string {
-  const base = file.slice(file.lastIndexOf("/") + 1);
-  const dot = base.lastIndexOf(".");
-  return dot > 0 ? base.slice(dot + 1).toLowerCase() : "";
-}
-
-/** The dependency row of a media file, from its checksum and audio header (zeros for non-audio). */
-export function mediaRow(file: string, archive: string, checksum: string, info: AudioInfo | undefined, version: string): DependencyRow {
-  return {
-    file, archive, bitDepth: info?.bitDepth ?? 0, channels: info?.channels ?? 0, checksum,
-    duration: info?.duration ?? 0, format: extensionOf(file), removed: false, samplingRate: info?.samplingRate ?? 0,
-    type: DependencyType.media, version,
-  };
-}
-
-/**
- * Publishes a new media file in an archive of its own with one read: checksum, audio
- * header and zip come from the same bytes (large files stream as usual).
- */
-async function publishNewFile(file: string, tempZip: string, ctx: UploadContext): Promise<{ row: DependencyRow; bytes: number }> {
+/** Publishes a new media file too large for memory: checksum and header streamed, archive through a temp file. */
+async function streamNewFile(file: string, tempZip: string, ctx: UploadContext): Promise<PublishedFile> {
   const path = join(ctx.dbRoot, file);
   const archive = archiveName(file);
-  const key = mediaKey(ctx.db.name, ctx.version, archive);
-  if ((await stat(path)).size > IN_MEMORY_ZIP_BYTES) {
-    const checksum = await checksumFile(path, ctx.algorithm);
-    const info = await audioInfo(path).catch(() => undefined);
-    const bytes = await uploadArchive({ kind: "media", id: archive, key, files: [file] }, tempZip, ctx);
-    return { row: mediaRow(file, archive, checksum, info, ctx.version), bytes };
-  }
-  const data = await readFile(path);
-  const checksum = await checksumBytes(data, ctx.algorithm);
-  const info = await audioInfoFromBytes(file, data).catch(() => undefined);
-  const zip = await zipBytes([{ name: file, data, store: isStored(file) }]);
-  await ctx.backend.putBytes(key, zip);
-  return { row: mediaRow(file, archive, checksum, info, ctx.version), bytes: zip.length };
+  const checksum = await checksumFile(path, ctx.algorithm);
+  const info = await audioInfo(path).catch(() => undefined);
+  const bytes = await uploadArchive({ kind: "media", id: archive, key: mediaKey(ctx.db.name, ctx.version, archive), files: [file] }, tempZip, ctx);
+  await ctx.index.remember(file, checksum);
+  return { row: mediaRow(file, archive, checksum, info, ctx.version), bytes };
 }
 
 export interface UploadContext {
@@ -82,14 +57,14 @@ export async function uploadAll(uploads: Upload[], archives: Set<string>, direct
   let done = 0;
   let bytes = 0;
   emit(ctx.onProgress, { phase: "upload", done, total, bytes });
-  const directUploads = direct.map((file, i) => limit(async () => {
-    const { row, bytes: size } = await publishNewFile(file, join(ctx.workDir, `new-${i}.zip`), ctx);
-    await ctx.index.remember(file, row.checksum);
+  const onFile = ({ row, bytes: size }: PublishedFile) => {
     newRows.push(row);
     bytes += size;
     emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
-  }));
-  await Promise.all([...directUploads, ...all.map((u, i) => limit(async () => {
+  };
+  let large = 0;
+  const directUploads = publishNewFiles(direct, ctx, (file) => limit(() => streamNewFile(file, join(ctx.workDir, `new-${large++}.zip`), ctx)), onFile);
+  await Promise.all([directUploads, ...all.map((u, i) => limit(async () => {
     if (u.kind === "media") await restoreMissingMembers(u, ctx);
     if (u.single) await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
     else bytes += await uploadArchive(u, join(ctx.workDir, `${i}.zip`), ctx);
@@ -99,15 +74,12 @@ export async function uploadAll(uploads: Upload[], archives: Set<string>, direct
   for (const row of newRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) deps.set(row);
 }
 
-/** Archives up to this size are built in memory and uploaded as bytes; larger ones stream through a temp file. */
-const IN_MEMORY_ZIP_BYTES = 32 * 1024 * 1024;
-
 /** Zips the files of an upload and puts the archive under its key; returns its size. */
 async function uploadArchive(u: Upload, tempZip: string, ctx: UploadContext): Promise<number> {
   const paths = u.files.map((f) => join(ctx.dbRoot, f));
   const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
   if (sizes.reduce((a, b) => a + b, 0) <= IN_MEMORY_ZIP_BYTES) {
-    const entries = await Promise.all(u.files.map(async (name, i) => ({ name, data: await readFile(paths[i]!), store: isStored(name) })));
+    const entries = await Promise.all(u.files.map(async (name, i) => ({ name, data: await readFile(paths[i]!), compression: compressionFor(name) })));
     const zip = await zipBytes(entries);
     await ctx.backend.putBytes(u.key, zip);
     return zip.length;

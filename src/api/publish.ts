@@ -24,7 +24,8 @@ import { fetchDependencies } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
 import { StatIndex } from "../core/stat-index.js";
 import { readPublishable, type Publishable } from "./database-view.js";
-import { extensionOf, mediaRow, uploadAll, uploadDependencies, type Upload } from "./publish-upload.js";
+import { extensionOf, mediaRow } from "./media-row.js";
+import { uploadAll, uploadDependencies, type Upload } from "./publish-upload.js";
 import { lookupVersion } from "./resolve.js";
 
 /** Options of {@link publish}. */

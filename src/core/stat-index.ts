@@ -4,7 +4,10 @@ import { join } from "node:path";
 /** File name of the stat index kept in a database folder. */
 export const STAT_INDEX_FILE = ".audb-stat-index.json";
 
-interface Entry { size: number; mtimeNs: string; ino: number; checksum: string }
+/** What identifies a file's content without reading it: size, mtime (ns, as a string) and inode. */
+export interface Fingerprint { size: number; mtimeNs: string; ino: number }
+
+interface Entry extends Fingerprint { checksum: string }
 
 /**
  * Remembers the checksum of each file of a database folder by size, mtime and inode, so a
@@ -28,7 +31,7 @@ export class StatIndex {
     }
   }
 
-  private static async fingerprint(path: string): Promise<Omit<Entry, "checksum">> {
+  private static async fingerprint(path: string): Promise<Fingerprint> {
     const s = await stat(path, { bigint: true });
     return { size: Number(s.size), mtimeNs: s.mtimeNs.toString(), ino: Number(s.ino) };
   }
@@ -44,8 +47,12 @@ export class StatIndex {
 
   /** Records the checksum of `file` as of its current stat. */
   async remember(file: string, checksum: string): Promise<void> {
-    const fp = await StatIndex.fingerprint(join(this.root, file));
-    this.entries[file] = { ...fp, checksum };
+    this.rememberAs(file, await StatIndex.fingerprint(join(this.root, file)), checksum);
+  }
+
+  /** Records the checksum of `file` as of the stat `fingerprint` taken before it was read. */
+  rememberAs(file: string, fingerprint: Fingerprint, checksum: string): void {
+    this.entries[file] = { size: fingerprint.size, mtimeNs: fingerprint.mtimeNs, ino: fingerprint.ino, checksum };
     this.dirty = true;
   }
 

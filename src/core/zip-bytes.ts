@@ -1,14 +1,17 @@
 import { promisify } from "node:util";
-import { crc32, deflateRaw } from "node:zlib";
+import { constants, crc32, deflateRaw, deflateRawSync, type ZlibOptions } from "node:zlib";
+import type { EntryCompression } from "./archive.js";
 
-const deflate = promisify(deflateRaw);
+const deflate = promisify<Uint8Array, ZlibOptions, Buffer>(deflateRaw);
+const HUFFMAN_ONLY: ZlibOptions = { strategy: constants.Z_HUFFMAN_ONLY };
+const DEFAULT: ZlibOptions = {};
 
 /** One file of an in-memory zip: its db-relative POSIX path and bytes. */
 export interface ZipEntry {
   name: string;
   data: Uint8Array;
-  /** Store without compression (already-compressed media). */
-  store?: boolean;
+  /** How to compress the entry (default `deflate`); see `compressionFor`. */
+  compression?: EntryCompression;
   mtime?: Date;
 }
 
@@ -20,27 +23,46 @@ function dosTime(date: Date): { time: number; date: number } {
   };
 }
 
+/** Deflate options of an entry, or undefined when it is stored as it is. */
+function deflateOptions(entry: ZipEntry): ZlibOptions | undefined {
+  const compression = entry.compression ?? "deflate";
+  if (compression === "store" || entry.data.length === 0) return undefined;
+  return compression === "huffman" ? HUFFMAN_ONLY : DEFAULT;
+}
+
 /**
  * Builds a small zip in memory (no zip64: for archives well under 4 GiB). Deflate runs on
  * libuv's thread pool, so many archives compress in parallel; an entry that does not
  * shrink is stored. Entries carry UTF-8 names and Unix mode 0644, as Python's zipfile writes.
  */
 export async function zipBytes(entries: ZipEntry[]): Promise<Buffer> {
+  const packed: Array<Uint8Array | undefined> = [];
+  for (const entry of entries) {
+    const options = deflateOptions(entry);
+    packed.push(options ? await deflate(entry.data, options) : undefined);
+  }
+  return assembleZip(entries, packed);
+}
+
+/** {@link zipBytes} on the calling thread, for worker threads that build many archives. */
+export function zipBytesSync(entries: ZipEntry[]): Buffer {
+  return assembleZip(entries, entries.map((entry) => {
+    const options = deflateOptions(entry);
+    return options ? deflateRawSync(entry.data, options) : undefined;
+  }));
+}
+
+/** The zip of `entries`, each deflated to `packed[i]` (kept only when it shrank) or stored. */
+function assembleZip(entries: ZipEntry[], packed: Array<Uint8Array | undefined>): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const entry of entries) {
+  entries.forEach((entry, i) => {
     const name = Buffer.from(entry.name, "utf8");
     const crc = crc32(entry.data);
-    let method = 0;
-    let body: Uint8Array = entry.data;
-    if (!entry.store && entry.data.length > 0) {
-      const packed = await deflate(entry.data);
-      if (packed.length < entry.data.length) {
-        method = 8;
-        body = packed;
-      }
-    }
+    const deflated = packed[i];
+    const method = deflated && deflated.length < entry.data.length ? 8 : 0;
+    const body = method === 8 ? deflated! : entry.data;
     const { time, date } = dosTime(entry.mtime ?? new Date());
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
@@ -71,7 +93,7 @@ export async function zipBytes(entries: ZipEntry[]): Promise<Buffer> {
     locals.push(local, name, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     centrals.push(central, name);
     offset += local.length + name.length + body.length;
-  }
+  });
   const centralSize = centrals.reduce((n, b) => n + b.length, 0);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);

@@ -10,7 +10,7 @@ describe("unzipBytes", () => {
   const wav = Buffer.from(Array.from({ length: 30_000 }, (_, i) => (i * 7) & 0xff));
 
   test("reads zips written by zipBytes and by yazl (createArchive)", async () => {
-    const ours = await unzipBytes(await zipBytes([{ name: "a/x.wav", data: wav }, { name: "b.flac", data: wav, store: true }]), "ours");
+    const ours = await unzipBytes(await zipBytes([{ name: "a/x.wav", data: wav }, { name: "b.flac", data: wav, compression: "store" }]), "ours");
     expect(ours!.map((e) => [e.name, e.data.equals(wav)])).toEqual([["a/x.wav", true], ["b.flac", true]]);
     const root = mkdtempSync(join(tmpdir(), "unzip-"));
     writeFileSync(join(root, "c.wav"), wav);

@@ -1,18 +1,19 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { extractArchive, listArchive } from "../../src/core/archive.js";
-import { zipBytes } from "../../src/core/zip-bytes.js";
+import { zipBytes, zipBytesSync, type ZipEntry } from "../../src/core/zip-bytes.js";
 
 describe("zipBytes", () => {
   const speechLike = Buffer.from(Array.from({ length: 40_000 }, (_, i) => Math.round(100 * Math.sin(i / 7)) & 0xff));
-  const entries = [
-    { name: "wav/a.wav", data: speechLike },
+  const entries: ZipEntry[] = [
+    { name: "wav/a.wav", data: speechLike, compression: "huffman" },
+    { name: "txt/a.txt", data: speechLike },
     { name: "wav/ü b.wav", data: randomBytes(5000) },
-    { name: "flac/c.flac", data: speechLike, store: true },
+    { name: "flac/c.flac", data: speechLike, compression: "store" },
     { name: "empty.txt", data: new Uint8Array(0) },
   ];
 
@@ -21,6 +22,7 @@ describe("zipBytes", () => {
     const listed = await listArchive(writeTemp(zip));
     expect(listed.map((e) => [e.path, e.size, e.compressed])).toEqual([
       ["wav/a.wav", 40_000, true],
+      ["txt/a.txt", 40_000, true],
       ["wav/ü b.wav", 5000, false], // random bytes do not shrink: stored
       ["flac/c.flac", 40_000, false],
       ["empty.txt", 0, false],
@@ -40,7 +42,26 @@ describe("zipBytes", () => {
       if ((e as NodeJS.ErrnoException).code === "ENOENT" && !process.env.CI) return; // no python here
       throw e;
     }
-    expect(out.trim()).toBe("None ['empty.txt', 'flac/c.flac', 'wav/a.wav', 'wav/ü b.wav']");
+    expect(out.trim()).toBe("None ['empty.txt', 'flac/c.flac', 'txt/a.txt', 'wav/a.wav', 'wav/ü b.wav']");
+  });
+
+  test("the blocking variant writes the same bytes", async () => {
+    const mtime = new Date(2024, 4, 17, 12, 30, 10);
+    const dated = entries.map((e) => ({ ...e, mtime }));
+    expect(zipBytesSync(dated).equals(await zipBytes(dated))).toBe(true);
+  });
+
+  test("huffman-only deflate of speech WAVs stays within 2 % of zlib's default in total", () => {
+    const dir = join(import.meta.dirname, "../fixtures/fsdd-mini/recordings");
+    const sizes = { raw: 0, huffman: 0, deflate: 0 };
+    for (const name of readdirSync(dir).filter((f) => f.endsWith(".wav"))) {
+      const data = readFileSync(join(dir, name));
+      sizes.raw += data.length;
+      sizes.huffman += zipBytesSync([{ name, data, compression: "huffman" }]).length;
+      sizes.deflate += zipBytesSync([{ name, data, compression: "deflate" }]).length;
+    }
+    expect(sizes.huffman).toBeLessThan(sizes.raw * 0.9);
+    expect(sizes.huffman).toBeLessThan(sizes.deflate * 1.02);
   });
 });
 

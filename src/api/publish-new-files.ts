@@ -1,0 +1,71 @@
+import pLimit from "p-limit";
+import { archiveName } from "../core/archive.js";
+import type { DependencyRow } from "../core/dependencies.js";
+import { PublishError } from "../core/errors.js";
+import { mediaKey } from "../core/layout.js";
+import { WorkerPool, workerScript } from "../core/worker-pool.js";
+import { packNewFiles, type PackResult, type PackTask } from "./publish-pack.js";
+import { mediaRow } from "./media-row.js";
+import type { UploadContext } from "./publish-upload.js";
+
+/** Below this many new files, worker start-up costs more than it saves: pack on this thread. */
+const MIN_FILES_FOR_WORKERS = 64;
+/** New files per message to a worker. */
+const BATCH_FILES = 32;
+/** Files (and archives) up to this size are built in memory; larger ones stream through a temp file. */
+export const IN_MEMORY_ZIP_BYTES = 32 * 1024 * 1024;
+/** Archive bytes a worker returns per batch when the backend is not a local folder. */
+const MAX_RETURN_BYTES = 16 * 1024 * 1024;
+
+/** A new file published: its dependency row and archive size. */
+export type PublishedFile = { row: DependencyRow; bytes: number };
+
+/**
+ * Publishes new media files, each in an archive of its own, reading each file once for
+ * its checksum, audio header and archive. With many files the work runs on worker threads
+ * (`ctx.numWorkers`), which write archives straight into a local repository or hand the
+ * bytes back for `putBytes`; files over 32 MiB go to `streamLarge`.
+ */
+export async function publishNewFiles(
+  files: string[],
+  ctx: UploadContext,
+  streamLarge: (file: string) => Promise<PublishedFile>,
+  onFile: (published: PublishedFile) => void,
+): Promise<void> {
+  if (files.length === 0) return;
+  const keyOf = (file: string) => mediaKey(ctx.db.name, ctx.version, archiveName(file));
+  const pool = files.length >= MIN_FILES_FOR_WORKERS && ctx.numWorkers > 0
+    ? new WorkerPool<PackTask, PackResult>(workerScript("publish-worker", import.meta.url), ctx.numWorkers, 2)
+    : undefined;
+  const pack = (task: PackTask) => (pool ? pool.run(task) : packNewFiles(task));
+  const putLimit = pLimit(Math.max(4, ctx.numWorkers * 2));
+
+  const publishBatch = async (batch: string[]): Promise<void> => {
+    const task: PackTask = {
+      root: ctx.dbRoot, algorithm: ctx.algorithm, maxFileBytes: IN_MEMORY_ZIP_BYTES, maxReturnBytes: MAX_RETURN_BYTES,
+      files: batch.map((file) => ({ file, dest: ctx.backend.localPath?.(keyOf(file)) })),
+    };
+    let result: PackResult;
+    try {
+      result = await pack(task);
+    } catch (err) {
+      throw new PublishError((err as Error).message, { cause: err });
+    }
+    await Promise.all(result.packed.map((p) => putLimit(async () => {
+      if (p.zip) await ctx.backend.putBytes(keyOf(p.file), p.zip);
+      ctx.index.rememberAs(p.file, p.fingerprint, p.checksum);
+      onFile({ row: mediaRow(p.file, archiveName(p.file), p.checksum, p.info, ctx.version), bytes: p.zipSize });
+    })));
+    for (const file of result.large) onFile(await streamLarge(file));
+    if (result.handled < batch.length) await publishBatch(batch.slice(result.handled));
+  };
+
+  const batchLimit = pLimit(Math.max(1, ctx.numWorkers * 2));
+  const batches: string[][] = [];
+  for (let i = 0; i < files.length; i += BATCH_FILES) batches.push(files.slice(i, i + BATCH_FILES));
+  try {
+    await Promise.all(batches.map((batch) => batchLimit(() => publishBatch(batch))));
+  } finally {
+    await pool?.close();
+  }
+}

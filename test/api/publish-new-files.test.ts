@@ -1,0 +1,142 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { cp, mkdtemp, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { registerBackend, type Backend } from "../../backends/backend.js";
+import { FileSystemBackend } from "../../backends/filesystem.js";
+import { publish } from "../../src/api/publish.js";
+import { publishNewFiles, type PublishedFile } from "../../src/api/publish-new-files.js";
+import { packNewFiles } from "../../src/api/publish-pack.js";
+import type { UploadContext } from "../../src/api/publish-upload.js";
+import { audioInfo } from "../../src/audio/info.js";
+import { archiveName, extractArchive, listArchive } from "../../src/core/archive.js";
+import { checksumFile } from "../../src/core/checksum.js";
+import type { Dependencies } from "../../src/core/dependencies.js";
+import { PublishError } from "../../src/core/errors.js";
+import { Repository } from "../../src/core/repository.js";
+import { StatIndex } from "../../src/core/stat-index.js";
+import { writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize, padRecordings } from "../helpers/fsdd-history.js";
+
+/** A file-system backend without `localPath`, as a remote store looks to publish. */
+function bytesOnly(inner: Backend): Backend {
+  const { localPath: _omitted, ...rest } = Object.fromEntries(
+    (["exists", "size", "getFile", "getBytes", "getStream", "putFile", "putBytes", "list", "remove"] as const).map((m) => [m, inner[m].bind(inner)]),
+  ) as unknown as Backend;
+  return { ...rest, kind: "bytes-only" };
+}
+registerBackend("bytes-only", (host, name) => bytesOnly(new FileSystemBackend(join(host, name))));
+
+const temp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+/** Enough new files for publish to pack them on worker threads. */
+const MANY = 120;
+
+describe("publishing many new files", () => {
+  let source: string;
+  let files: string[];
+  beforeAll(async () => {
+    source = await temp("many-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    await padRecordings(source, MANY);
+    files = await writeFsddDatabase(source);
+  });
+
+  /** A fresh copy of the database: publishing writes db.csv and the stat index into it. */
+  async function copy(): Promise<string> {
+    const root = await temp("many-copy-");
+    await cp(source, root, { recursive: true });
+    return root;
+  }
+
+  async function check(deps: Dependencies, backend: FileSystemBackend): Promise<void> {
+    expect(deps.media).toHaveLength(MANY);
+    const dir = join(backend.root, "fsdd", "media", "1.0.0");
+    const names = await readdir(dir);
+    expect(names.sort()).toEqual(files.map((f) => `${archiveName(f)}.zip`).sort()); // no temp files left
+    const out = await temp("out-");
+    for (const file of files.filter((_, i) => i % 7 === 0)) {
+      const row = deps.get(file);
+      const info = await audioInfo(join(source, file));
+      expect(row).toMatchObject({
+        archive: archiveName(file), checksum: await checksumFile(join(source, file)), bitDepth: info.bitDepth,
+        channels: info.channels, samplingRate: info.samplingRate, duration: info.duration, format: "wav", version: "1.0.0",
+      });
+      const zip = join(dir, `${archiveName(file)}.zip`);
+      expect((await listArchive(zip)).map((e) => [e.path, e.compressed])).toEqual([[file, true]]);
+      await extractArchive(zip, out);
+      expect(readFileSync(join(out, file)).equals(readFileSync(join(source, file)))).toBe(true);
+    }
+  }
+
+  test("are packed on worker threads straight into a local repository", { timeout: 60_000 }, async () => {
+    const repo = new Repository("data", await temp("repo-"), "file-system");
+    const root = await copy();
+    const deps = await publish(root, "1.0.0", repo, { previousVersion: null, numWorkers: 2 });
+    await check(deps, (await repo.open()) as FileSystemBackend);
+    // every new file is in the stat index with the stat taken before it was read
+    const index = await StatIndex.load(root);
+    for (const f of files) expect(await index.lookup(f, 16)).toBe(deps.checksum(f));
+  });
+
+  test("come back as bytes for backends without a local path, with the same result", { timeout: 60_000 }, async () => {
+    const host = await temp("repo-");
+    const repo = new Repository("data", host, "bytes-only");
+    const deps = await publish(await copy(), "1.0.0", repo, { previousVersion: null, numWorkers: 2 });
+    await check(deps, new FileSystemBackend(join(host, "data")));
+  });
+});
+
+describe("packNewFiles", () => {
+  let root: string;
+  let files: string[];
+  beforeAll(async () => {
+    root = await temp("pack-");
+    await materialize(MINI_FSDD, "v1.0.10", root);
+    files = readdirSync(join(root, "recordings")).sort().map((f) => `recordings/${f}`);
+  });
+
+  test("stops once the returned archives pass maxReturnBytes and says how far it got", async () => {
+    const result = await packNewFiles({
+      root, algorithm: "xxh64", maxFileBytes: 1 << 25, maxReturnBytes: 20_000, files: files.map((file) => ({ file })),
+    });
+    expect(result.handled).toBeGreaterThan(0);
+    expect(result.handled).toBeLessThan(files.length);
+    expect(result.packed.map((p) => p.file)).toEqual(files.slice(0, result.handled));
+    const returned = result.packed.reduce((n, p) => n + p.zip!.length, 0);
+    expect(returned).toBeGreaterThanOrEqual(20_000);
+    expect(returned - result.packed.at(-1)!.zip!.length).toBeLessThan(20_000);
+  });
+
+  test("leaves files over maxFileBytes to the caller", async () => {
+    const sizes = files.map((f) => readFileSync(join(root, f)).length);
+    const limit = [...sizes].sort((a, b) => a - b)[Math.floor(sizes.length / 2)]!;
+    const result = await packNewFiles({ root, algorithm: "md5", maxFileBytes: limit, maxReturnBytes: 1 << 30, files: files.map((file) => ({ file })) });
+    expect(result.large).toEqual(files.filter((_, i) => sizes[i]! > limit));
+    expect(result.packed.map((p) => p.file)).toEqual(files.filter((_, i) => sizes[i]! <= limit));
+    expect(result.packed[0]!.checksum).toBe(await checksumFile(join(root, result.packed[0]!.file), "md5"));
+  });
+
+  test("an unreadable file fails the batch, naming the file", async () => {
+    await expect(packNewFiles({
+      root, algorithm: "xxh64", maxFileBytes: 1 << 25, maxReturnBytes: 1 << 30, files: [{ file: files[0]! }, { file: "recordings/gone.wav" }],
+    })).rejects.toThrow(/recordings\/gone\.wav/);
+  });
+});
+
+test("publishNewFiles on worker threads turns a file that vanished into a PublishError naming it", { timeout: 60_000 }, async () => {
+  const root = await temp("vanish-");
+  await materialize(MINI_FSDD, "v1.0.10", root);
+  await padRecordings(root, 80);
+  const files = readdirSync(join(root, "recordings")).sort().map((f) => `recordings/${f}`);
+  files.splice(40, 0, "recordings/9_nobody_0.wav");
+  const backend = new FileSystemBackend(await temp("repo-"));
+  const ctx = {
+    db: { name: "fsdd" }, dbRoot: root, version: "1.0.0", backend, numWorkers: 2, algorithm: "xxh64",
+    index: await StatIndex.load(root), workDir: await temp("work-"),
+  } as unknown as UploadContext;
+  const published: PublishedFile[] = [];
+  const error = await publishNewFiles(files, ctx, () => Promise.reject(new Error("no large files here")), (p) => published.push(p)).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(PublishError);
+  expect((error as Error).message).toContain("'recordings/9_nobody_0.wav'");
+});
