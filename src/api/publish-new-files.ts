@@ -37,10 +37,15 @@ export async function publishNewFiles(
   const pool = files.length >= MIN_FILES_FOR_WORKERS && ctx.numWorkers > 0
     ? new WorkerPool<PackTask, PackResult>(workerScript("publish-worker", import.meta.url), ctx.numWorkers, 2)
     : undefined;
-  const pack = (task: PackTask) => (pool ? pool.run(task) : packNewFiles(task));
   const putLimit = pLimit(Math.max(4, ctx.numWorkers * 2));
+  let workersAnswered = false;
+  const onWorker = async (task: PackTask) => {
+    const result = await pool!.run(task);
+    workersAnswered = true;
+    return result;
+  };
 
-  const publishBatch = async (batch: string[]): Promise<void> => {
+  const publishBatch = async (batch: string[], pack: (task: PackTask) => Promise<PackResult>): Promise<void> => {
     const task: PackTask = {
       root: ctx.dbRoot, algorithm: ctx.algorithm, maxFileBytes: IN_MEMORY_ZIP_BYTES, maxReturnBytes: MAX_RETURN_BYTES,
       files: batch.map((file) => ({ file, dest: ctx.backend.localPath?.(keyOf(file)) })),
@@ -57,14 +62,23 @@ export async function publishNewFiles(
       onFile({ row: mediaRow(p.file, archiveName(p.file), p.checksum, p.info, ctx.version), bytes: p.zipSize });
     })));
     for (const file of result.large) onFile(await streamLarge(file));
-    if (result.handled < batch.length) await publishBatch(batch.slice(result.handled));
+    if (result.handled < batch.length) await publishBatch(batch.slice(result.handled), pack);
   };
 
-  const batchLimit = pLimit(Math.max(1, ctx.numWorkers * 2));
-  const batches: string[][] = [];
-  for (let i = 0; i < files.length; i += BATCH_FILES) batches.push(files.slice(i, i + BATCH_FILES));
+  let next = 0;
+  const take = () => (next < files.length ? files.slice(next, (next += BATCH_FILES)) : undefined);
+  const workerLane = async () => {
+    for (let batch = take(); batch; batch = take()) await publishBatch(batch, onWorker);
+  };
+  // This thread packs too until the workers have started (under tsx that takes ~0.7 s).
+  const ownLane = async () => {
+    for (let batch = !workersAnswered && take(); batch; batch = !workersAnswered && take()) {
+      await publishBatch(batch, packNewFiles);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
   try {
-    await Promise.all(batches.map((batch) => batchLimit(() => publishBatch(batch))));
+    await Promise.all([ownLane(), ...(pool ? Array.from({ length: pool.size * 2 }, workerLane) : [])]);
   } finally {
     await pool?.close();
   }

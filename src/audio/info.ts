@@ -48,13 +48,17 @@ export async function audioInfoFromBytes(file: string, data: Buffer): Promise<Au
   const source: ByteSource = {
     read: async (buffer, offset, length, position) => ({ bytesRead: data.copy(buffer, offset, position, position + length) }),
   };
-  return infoFrom(source, file, data.length);
+  return infoFrom(source, file, data.length, data.subarray(0, HEAD_BYTES));
 }
 
-async function infoFrom(source: ByteSource, file: string, size: number): Promise<AudioInfo> {
-  const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
-  const { bytesRead } = await source.read(head, 0, head.length, 0);
-  const bytes = head.subarray(0, bytesRead);
+/** Audio info from `source`, whose first bytes (up to 16 KiB) are `head` when already at hand. */
+async function infoFrom(source: ByteSource, file: string, size: number, head?: Buffer): Promise<AudioInfo> {
+  let bytes = head;
+  if (!bytes) {
+    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, size));
+    const { bytesRead } = await source.read(buffer, 0, buffer.length, 0);
+    bytes = buffer.subarray(0, bytesRead);
+  }
   if (looksLikeWav(bytes)) {
     const h = await parseWavHeader(source, file, size, bytes);
     return info("wav", h.samplingRate, h.channels, h.bitDepth, h.frames);
