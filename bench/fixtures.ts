@@ -3,6 +3,7 @@
 // file-system repository holding version 1.0.0 of it. Everything is generated once and
 // reused; delete .cache/bench/ to start afresh.
 import { execSync } from "node:child_process";
+import { randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -54,6 +55,7 @@ export function wav(seed: number, variant = 0): Buffer {
   samples[0] = seed & 0x7fff;
   samples[1] = (seed >> 15) & 0x7fff;
   samples[2] = variant & 0x7fff;
+  samples[3] = (variant >>> 15) & 0x7fff;
   return buf;
 }
 
@@ -99,13 +101,17 @@ export async function resetPublishState(root: string): Promise<void> {
   for (const f of ["db.csv", "db.parquet", ".audb-stat-index.json"]) await fs.rm(path.join(root, f), { force: true });
 }
 
-/** Rewrites `fraction` of the media files with new content (different `variant`); returns how many. */
+/**
+ * Rewrites `fraction` of the media files (which ones depends on `variant`) with content
+ * they never had before (a random variant), so every call really changes them; returns how many.
+ */
 export async function changeFiles(root: string, files: string[], fraction: number, variant: number): Promise<number> {
   const n = Math.max(1, Math.round(files.length * fraction));
   const step = Math.floor(files.length / n);
+  const fresh = 1 + randomInt(0x7ffffffe);
   for (let k = 0; k < n; k++) {
     const i = (k * step + variant) % files.length;
-    await fs.writeFile(path.join(root, files[i]!), wav(i, variant));
+    await fs.writeFile(path.join(root, files[i]!), wav(i, fresh));
   }
   return n;
 }

@@ -7,13 +7,17 @@ import { createHasher, type ChecksumAlgorithm } from "../core/checksum.js";
 import type { Fingerprint } from "../core/stat-index.js";
 import { zipBytesSync } from "../core/zip-bytes.js";
 
-/** New media files to read, checksum, inspect and zip, each into an archive of its own. */
+/** Media files to read, checksum, inspect and zip, each into an archive of its own. */
 export interface PackTask {
   /** The database folder the files are relative to. */
   root: string;
   algorithm: ChecksumAlgorithm;
-  /** Each file, and where its archive goes: a local path (written temp + rename) or, without `dest`, back as bytes. */
-  files: Array<{ file: string; dest?: string }>;
+  /**
+   * Each file, and where its archive goes: a local path (written temp + rename) or, without
+   * `dest`, back as bytes. A file with a `previous` checksum (in its own `algorithm`) that
+   * still matches is reported `unchanged` and not zipped.
+   */
+  files: Array<{ file: string; dest?: string; previous?: string; algorithm?: ChecksumAlgorithm }>;
   /** Files larger than this are left to the caller (`large`), which streams them. */
   maxFileBytes: number;
   /** Stop once the archives returned as bytes add up to this many bytes; the rest stay unpacked. */
@@ -24,6 +28,8 @@ export interface PackTask {
 export interface PackedFile {
   file: string;
   checksum: string;
+  /** True when the checksum equals the file's `previous` one: no archive was made. */
+  unchanged?: boolean;
   info?: AudioInfo;
   fingerprint: Fingerprint;
   zipSize: number;
@@ -43,10 +49,10 @@ export interface PackResult {
  * libuv's asynchronous ones for small files: meant for worker threads (one per core),
  * where nothing else waits on the event loop.
  */
-export async function packNewFiles(task: PackTask): Promise<PackResult> {
+export async function packFiles(task: PackTask): Promise<PackResult> {
   const result: PackResult = { packed: [], large: [], handled: 0 };
   let returned = 0;
-  for (const { file, dest } of task.files) {
+  for (const { file, dest, previous, algorithm } of task.files) {
     result.handled++;
     try {
       const read = readWhole(join(task.root, file), task.maxFileBytes);
@@ -54,11 +60,16 @@ export async function packNewFiles(task: PackTask): Promise<PackResult> {
         result.large.push(file);
         continue;
       }
-      const hasher = await createHasher(task.algorithm);
+      const hasher = await createHasher(algorithm ?? task.algorithm);
       hasher.update(read.data);
+      const checksum = hasher.digest();
+      if (checksum === previous) {
+        result.packed.push({ file, checksum, unchanged: true, fingerprint: read.fingerprint, zipSize: 0 });
+        continue;
+      }
       const info = await audioInfoFromBytes(file, read.data).catch(() => undefined);
       const zip = zipBytesSync([{ name: file, data: read.data, compression: compressionFor(file) }]);
-      const packed: PackedFile = { file, checksum: hasher.digest(), fingerprint: read.fingerprint, zipSize: zip.length };
+      const packed: PackedFile = { file, checksum, fingerprint: read.fingerprint, zipSize: zip.length };
       if (info) packed.info = info;
       if (dest) {
         writeFileAtomicallySync(dest, zip);

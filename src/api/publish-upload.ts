@@ -7,7 +7,6 @@ import { audioInfo } from "../audio/info.js";
 import { archiveName, compressionFor, createArchive, extractArchive } from "../core/archive.js";
 import { checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
 import type { Dependencies, DependencyRow } from "../core/dependencies.js";
-import { dependenciesToCsv } from "../core/dependencies-csv.js";
 import { mediaKey } from "../core/layout.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { uploadDependencyTable } from "../core/remote-dependencies.js";
@@ -15,16 +14,20 @@ import type { StatIndex } from "../core/stat-index.js";
 import { zipBytes } from "../core/zip-bytes.js";
 import type { Publishable } from "./database-view.js";
 import { mediaRow } from "./media-row.js";
-import { IN_MEMORY_ZIP_BYTES, publishNewFiles, type PublishedFile } from "./publish-new-files.js";
+import { IN_MEMORY_ZIP_BYTES, publishOwnArchives, type OwnArchiveFile, type PublishedFile } from "./publish-own-archives.js";
 
 /** One object to upload: a table or attachment archive, a media archive, or a file as it is (`single`). */
 export type Upload = { kind: "table" | "attachment" | "media"; id: string; key: string; files: string[]; single?: string };
 
-/** Publishes a new media file too large for memory: checksum and header streamed, archive through a temp file. */
-async function streamNewFile(file: string, tempZip: string, ctx: UploadContext): Promise<PublishedFile> {
+/** Publishes a media file too large for memory: checksum and header streamed, archive through a temp file. */
+async function streamOwnArchive(item: OwnArchiveFile, tempZip: string, ctx: UploadContext): Promise<PublishedFile> {
+  const { file, archive } = item;
   const path = join(ctx.dbRoot, file);
-  const archive = archiveName(file);
-  const checksum = await checksumFile(path, ctx.algorithm);
+  const checksum = await checksumFile(path, item.algorithm ?? ctx.algorithm);
+  if (checksum === item.previous) {
+    await ctx.index.remember(file, checksum);
+    return { bytes: 0 };
+  }
   const info = await audioInfo(path).catch(() => undefined);
   const bytes = await uploadArchive({ kind: "media", id: archive, key: mediaKey(ctx.db.name, ctx.version, archive), files: [file] }, tempZip, ctx);
   await ctx.index.remember(file, checksum);
@@ -36,7 +39,12 @@ export interface UploadContext {
   workDir: string; numWorkers: number; algorithm: ChecksumAlgorithm; index: StatIndex; onProgress?: ProgressListener;
 }
 
-export async function uploadAll(uploads: Upload[], archives: Set<string>, direct: string[], ctx: UploadContext): Promise<void> {
+/**
+ * Uploads tables and attachments (`uploads`), the touched grouped `archives` (whole, with
+ * members missing on disk from their previous upload), and the files alone in their
+ * archives (`direct`); puts the new rows and versions into `ctx.deps`.
+ */
+export async function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnArchiveFile[], ctx: UploadContext): Promise<void> {
   const { deps, db, version } = ctx;
   const members = new Map<string, string[]>();
   for (const f of deps.media) {
@@ -58,12 +66,12 @@ export async function uploadAll(uploads: Upload[], archives: Set<string>, direct
   let bytes = 0;
   emit(ctx.onProgress, { phase: "upload", done, total, bytes });
   const onFile = ({ row, bytes: size }: PublishedFile) => {
-    newRows.push(row);
+    if (row) newRows.push(row);
     bytes += size;
     emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
   };
   let large = 0;
-  const directUploads = publishNewFiles(direct, ctx, (file) => limit(() => streamNewFile(file, join(ctx.workDir, `new-${large++}.zip`), ctx)), onFile);
+  const directUploads = publishOwnArchives(direct, ctx, (item) => limit(() => streamOwnArchive(item, join(ctx.workDir, `own-${large++}.zip`), ctx)), onFile);
   await Promise.all([directUploads, ...all.map((u, i) => limit(async () => {
     if (u.kind === "media") await restoreMissingMembers(u, ctx);
     if (u.single) await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
@@ -112,11 +120,10 @@ async function restoreMissingMembers(u: Upload, ctx: UploadContext): Promise<voi
 }
 
 /** The new dependency table: to the repository, and as `db.csv` into the database folder. */
-export async function uploadDependencies(deps: Dependencies, dbRoot: string, name: string, version: string, backend: Backend, workDir: string): Promise<void> {
-  await uploadDependencyTable(backend, name, version, deps, workDir);
+export async function uploadDependencies(deps: Dependencies, dbRoot: string, name: string, version: string, backend: Backend): Promise<void> {
+  const csv = await uploadDependencyTable(backend, name, version, deps);
   const local = join(dbRoot, "db.csv");
-  await writeFile(`${local}.tmp`, dependenciesToCsv(deps));
+  await writeFile(`${local}.tmp`, csv);
   await rename(`${local}.tmp`, local);
   if (existsSync(join(dbRoot, "db.parquet"))) await rm(join(dbRoot, "db.parquet"));
 }
-

@@ -15,16 +15,17 @@ import {
   DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError,
   RepositoryMismatchError, VersionExistsError,
 } from "../core/errors.js";
-import { algorithmFor, hashFiles } from "../core/hash-files.js";
+import { CHECKSUM_LENGTH, algorithmFor, hashFiles } from "../core/hash-files.js";
 import {
   attachmentKey, headerKey, listVersions, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
 import { emit, type ProgressListener } from "../core/progress.js";
-import { fetchDependencies } from "../core/remote-dependencies.js";
+import { fetchStoredDependencies, parseStoredDependencies } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
 import { StatIndex } from "../core/stat-index.js";
 import { readPublishable, type Publishable } from "./database-view.js";
 import { extensionOf, mediaRow } from "./media-row.js";
+import type { OwnArchiveFile } from "./publish-own-archives.js";
 import { uploadAll, uploadDependencies, type Upload } from "./publish-upload.js";
 import { lookupVersion } from "./resolve.js";
 
@@ -60,6 +61,10 @@ export async function publish(
   const algorithm = options.checksum ?? "xxh64";
   checkVersion(version, options.previousVersion);
 
+  // Listing the folder and loading the stat index overlap with reading the database.
+  const listing = listRootFiles(dbRoot);
+  listing.catch(() => undefined); // awaited below, after readPublishable's more telling errors
+  const loadingIndex = StatIndex.load(dbRoot);
   const db = await readPublishable(dbRoot);
   const backend = await repository.open();
   const published = await listVersions(backend, db.name);
@@ -69,12 +74,12 @@ export async function publish(
   const previousVersion = await resolvePrevious(db.name, version, options.previousVersion === undefined ? "latest" : options.previousVersion, published, repository);
   const deps = await startingDependencies(dbRoot, db.name, previousVersion, backend);
 
-  const { files: rootFiles, symlinks } = await listRootFiles(dbRoot);
+  const { files: rootFiles, symlinks } = await listing;
   checkMissingMedia(db, rootFiles, deps);
   checkAttachments(db);
   checkNoSymlinks(dbRoot, [...db.files, ...db.tableFiles], symlinks);
 
-  const index = await StatIndex.load(dbRoot);
+  const index = await loadingIndex;
   const uploads: Upload[] = [];
   await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
   await findTables(db, dbRoot, version, deps, algorithm, index, uploads, options.onProgress);
@@ -83,8 +88,7 @@ export async function publish(
   const workDir = await mkdtemp(join(tmpdir(), "audb-publish-"));
   try {
     await uploadAll(uploads, archives, direct, { db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, onProgress: options.onProgress });
-    await index.save();
-    await uploadDependencies(deps, dbRoot, db.name, version, backend, workDir);
+    await Promise.all([index.save(), uploadDependencies(deps, dbRoot, db.name, version, backend)]);
     await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
     emit(options.onProgress, { phase: "done", done: 1, total: 1 });
   } finally {
@@ -132,24 +136,27 @@ async function resolvePrevious(
 /** The dependency table to start from: the folder's own (from loadTo) or the previous version's. */
 async function startingDependencies(dbRoot: string, name: string, previous: string | null, backend: Backend): Promise<Dependencies> {
   const localFile = LOCAL_DEPENDENCY_FILES.find((f) => existsSync(join(dbRoot, f)));
-  const local = localFile ? await readLocalDependencies(join(dbRoot, localFile)) : undefined;
+  const localPath = localFile ? join(dbRoot, localFile) : undefined;
+  const localBytes = localPath ? await readFile(localPath) : undefined;
   if (previous === null) {
-    if (local && local.length > 0) {
-      throw new DependencyMismatchError(`'${join(dbRoot, localFile!)}' holds a dependency table, but no previousVersion was given: set previousVersion or remove the file`);
+    if (localBytes && (await parseLocalDependencies(localPath!, localBytes)).length > 0) {
+      throw new DependencyMismatchError(`'${localPath}' holds a dependency table, but no previousVersion was given: set previousVersion or remove the file`);
     }
     return new Dependencies();
   }
-  const remote = await fetchDependencies(backend, name, previous);
-  if (local && !local.equals(remote)) {
+  const stored = await fetchStoredDependencies(backend, name, previous);
+  const remote = await parseStoredDependencies(stored);
+  // The db.csv of our own last publish or loadTo matches byte for byte: no need to parse it.
+  const sameText = localFile === "db.csv" && stored.format === "csv" && localBytes!.equals(Buffer.from(stored.text, "utf8"));
+  if (localBytes && !sameText && !(await parseLocalDependencies(localPath!, localBytes)).equals(remote)) {
     throw new DependencyMismatchError(
-      `'${join(dbRoot, localFile!)}' does not match the dependency table of '${name}' ${previous}: load that version with loadTo() first, and do not edit the file`,
+      `'${localPath}' does not match the dependency table of '${name}' ${previous}: load that version with loadTo() first, and do not edit the file`,
     );
   }
   return remote;
 }
 
-async function readLocalDependencies(path: string): Promise<Dependencies> {
-  const data = await readFile(path);
+async function parseLocalDependencies(path: string, data: Buffer): Promise<Dependencies> {
   return path.endsWith(".parquet") ? dependenciesFromParquet(data, path) : dependenciesFromCsv(data.toString("utf8"), path);
 }
 
@@ -267,7 +274,7 @@ async function findTables(
 async function findMedia(
   db: Publishable, root: string, rootFiles: Set<string>, version: string, deps: Dependencies,
   algorithm: ChecksumAlgorithm, index: StatIndex, numWorkers: number, options: PublishOptions,
-): Promise<{ touched: Set<string>; direct: string[] }> {
+): Promise<{ touched: Set<string>; direct: OwnArchiveFile[] }> {
   const touched = new Set<string>();
   const wanted = new Set(db.files);
   const removed = deps.media.filter((f) => !wanted.has(f));
@@ -279,16 +286,35 @@ async function findMedia(
     const ext = f.slice(f.lastIndexOf(".") + 1);
     if (!deps.has(f) && ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
   }
-  // New files in archives of their own are read once, in the upload phase (hash, header, zip).
-  const direct = onDisk.filter((f) => !deps.has(f) && options.archives?.[f] === undefined);
-  const isDirect = new Set(direct);
-  const known = onDisk.filter((f) => !isDirect.has(f));
+  // Files alone in their archives (new ones, and known ones whose stat changed) are read
+  // once, in the upload phase: hash, header, zip. The others are hashed here.
+  const direct: OwnArchiveFile[] = [];
+  const known: string[] = [];
+  let members: Map<string, number> | undefined;
+  let unchanged = 0;
+  for (const f of onDisk) {
+    if (!deps.has(f)) {
+      if (options.archives?.[f] === undefined) direct.push({ file: f, archive: archiveName(f) });
+      else known.push(f);
+      continue;
+    }
+    members ??= archiveMembers(deps, onDisk.filter((g) => !deps.has(g) && options.archives?.[g] !== undefined).map((g) => options.archives![g]!));
+    const archive = deps.archive(f);
+    if (members.get(archive) !== 1 || touched.has(archive)) {
+      known.push(f);
+      continue;
+    }
+    const previous = deps.checksum(f);
+    const alg = algorithmFor(previous, algorithm);
+    if (index.lookup(f, CHECKSUM_LENGTH[alg]) === previous) unchanged++;
+    else direct.push({ file: f, archive, previous, algorithm: alg });
+  }
   const sums = await hashFiles(
     root,
     known.map((file) => ({ file, algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm) })),
     {
       index, numWorkers,
-      onProgress: (done, total) => emit(options.onProgress, { phase: "hash", done, total }),
+      onProgress: (done, total) => emit(options.onProgress, { phase: "hash", done: unchanged + done, total: unchanged + total }),
     },
   );
   const changed = known.filter((f) => !deps.has(f) || deps.checksum(f) !== sums.get(f)).sort();
@@ -303,4 +329,15 @@ async function findMedia(
     touched.add(row.archive);
   }
   return { touched, direct };
+}
+
+/** How many media files each archive will hold: those of `deps`, plus new files assigned to `extra` archives. */
+function archiveMembers(deps: Dependencies, extra: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  const { archive, type } = deps.columns;
+  for (let i = 0; i < archive.length; i++) {
+    if (type[i] === DependencyType.media) counts.set(archive[i]!, (counts.get(archive[i]!) ?? 0) + 1);
+  }
+  for (const a of extra) counts.set(a, (counts.get(a) ?? 0) + 1);
+  return counts;
 }

@@ -60,7 +60,7 @@ export async function removeMedia(name: string, files: string | string[], option
       const newlyRemoved = here.filter((f) => !deps.removed(f));
       if (newlyRemoved.length > 0) {
         newlyRemoved.forEach((f) => deps.markRemoved(f));
-        await uploadDependencyTable(backend, name, version, deps, workDir);
+        await uploadDependencyTable(backend, name, version, deps);
         for (const root of [config.cacheRoot, config.sharedCacheRoot]) {
           await rm(join(versionFolder(root, name, version), CACHED_DEPENDENCY_FILE), { force: true }).catch(() => undefined);
         }

@@ -3,7 +3,8 @@ import pLimit from "p-limit";
 import { algorithmOf, checksumFiles, dependencyChecksum, type ChecksumAlgorithm } from "./checksum.js";
 import type { StatIndex } from "./stat-index.js";
 
-const LENGTH: Record<ChecksumAlgorithm, number> = { xxh64: 16, md5: 32 };
+/** Length in hex characters of a checksum of each algorithm. */
+export const CHECKSUM_LENGTH: Record<ChecksumAlgorithm, number> = { xxh64: 16, md5: 32 };
 
 /**
  * Checksums db-relative `files` under `root`, each with its own algorithm, reusing the
@@ -16,13 +17,11 @@ export async function hashFiles(
 ): Promise<Map<string, string>> {
   const result = new Map<string, string>();
   const todo: { file: string; algorithm: ChecksumAlgorithm }[] = [];
-  await Promise.all(
-    files.map(async (f) => {
-      const known = await options.index?.lookup(f.file, LENGTH[f.algorithm]);
-      if (known) result.set(f.file, known);
-      else todo.push(f);
-    }),
-  );
+  for (const f of files) {
+    const known = options.index?.lookup(f.file, CHECKSUM_LENGTH[f.algorithm]);
+    if (known) result.set(f.file, known);
+    else todo.push(f);
+  }
   const total = files.length;
   let done = total - todo.length;
   options.onProgress?.(done, total);

@@ -1,45 +1,63 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "../../backends/backend.js";
-import { createArchive, extractArchive } from "./archive.js";
+import { extractArchive } from "./archive.js";
 import type { Dependencies } from "./dependencies.js";
 import { dependenciesFromCsv, dependenciesToCsv } from "./dependencies-csv.js";
 import { dependenciesFromParquet } from "./dependencies-parquet.js";
 import { MissingVersionError } from "./errors.js";
 import { depsParquetKey, depsZipKey } from "./layout.js";
+import { unzipBytes } from "./unzip-bytes.js";
+import { zipBytes } from "./zip-bytes.js";
+
+/** A dependency table as stored: parquet bytes, or the CSV text out of `db.zip`. */
+export type StoredDependencies = { key: string } & ({ format: "parquet"; data: Uint8Array } | { format: "csv"; text: string });
 
 /**
- * Downloads the dependency table of `name` `version`: `db.parquet` (audb >= 1.7) when
- * present, else the legacy `db.zip` holding `db.csv` (what audb-ts writes).
+ * Downloads the dependency table of `name` `version` as stored: `db.parquet` (audb >= 1.7)
+ * when present, else the legacy `db.zip` holding `db.csv` (what audb-ts writes).
  */
-export async function fetchDependencies(backend: Backend, name: string, version: string): Promise<Dependencies> {
+export async function fetchStoredDependencies(backend: Backend, name: string, version: string): Promise<StoredDependencies> {
   const parquetKey = depsParquetKey(name, version);
-  if (await backend.exists(parquetKey)) {
-    return dependenciesFromParquet(await backend.getBytes(parquetKey), parquetKey);
-  }
+  if (await backend.exists(parquetKey)) return { key: parquetKey, format: "parquet", data: await backend.getBytes(parquetKey) };
   const zipKey = depsZipKey(name, version);
   if (!(await backend.exists(zipKey))) {
     throw new MissingVersionError(`no dependency table for '${name}' ${version}: neither '${parquetKey}' nor '${zipKey}' exists`);
   }
+  const zip = await backend.getBytes(zipKey);
+  const entries = await unzipBytes(zip, zipKey);
+  if (entries) {
+    const csv = entries.find((e) => e.name === "db.csv");
+    if (!csv) throw new MissingVersionError(`'${zipKey}' holds no db.csv`);
+    return { key: zipKey, format: "csv", text: csv.data.toString("utf8") };
+  }
   const dir = await mkdtemp(join(tmpdir(), "audb-deps-"));
   try {
-    await backend.getFile(zipKey, join(dir, "db.zip"));
-    await extractArchive(join(dir, "db.zip"), join(dir, "x"));
-    return dependenciesFromCsv(await readFile(join(dir, "x", "db.csv"), "utf8"), zipKey);
+    await extractArchive(zip, join(dir, "x"));
+    return { key: zipKey, format: "csv", text: await readFile(join(dir, "x", "db.csv"), "utf8") };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+/** Parses a dependency table as stored. */
+export async function parseStoredDependencies(stored: StoredDependencies): Promise<Dependencies> {
+  return stored.format === "parquet" ? dependenciesFromParquet(stored.data, stored.key) : dependenciesFromCsv(stored.text, stored.key);
+}
+
+/** Downloads and parses the dependency table of `name` `version` (see {@link fetchStoredDependencies}). */
+export async function fetchDependencies(backend: Backend, name: string, version: string): Promise<Dependencies> {
+  return parseStoredDependencies(await fetchStoredDependencies(backend, name, version));
+}
+
 /**
  * Uploads `deps` as `N/V/db.zip` (holding `db.csv`) and deletes `N/V/db.parquet`, which
- * readers would otherwise prefer.
+ * readers would otherwise prefer. Returns the CSV text, for a local copy.
  */
-export async function uploadDependencyTable(backend: Backend, name: string, version: string, deps: Dependencies, workDir: string): Promise<void> {
-  const dir = await mkdtemp(join(workDir, "deps-"));
-  await writeFile(join(dir, "db.csv"), dependenciesToCsv(deps));
-  await createArchive(join(dir, "db.zip"), dir, ["db.csv"]);
-  await backend.putFile(depsZipKey(name, version), join(dir, "db.zip"));
+export async function uploadDependencyTable(backend: Backend, name: string, version: string, deps: Dependencies): Promise<string> {
+  const csv = dependenciesToCsv(deps);
+  await backend.putBytes(depsZipKey(name, version), await zipBytes([{ name: "db.csv", data: Buffer.from(csv, "utf8") }]));
   if (await backend.exists(depsParquetKey(name, version))) await backend.remove(depsParquetKey(name, version));
+  return csv;
 }

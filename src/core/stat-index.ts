@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -36,12 +37,16 @@ export class StatIndex {
     return { size: Number(s.size), mtimeNs: s.mtimeNs.toString(), ino: Number(s.ino) };
   }
 
-  /** The remembered checksum of `file` (relative path) if it is unchanged and of `algorithm`'s length. */
-  async lookup(file: string, length: number): Promise<string | undefined> {
+  /**
+   * The remembered checksum of `file` (relative path) if it is unchanged and of
+   * `algorithm`'s length. Blocking: one `stat` costs a few microseconds, far less than a
+   * promise round trip through libuv's pool, and a republish looks up every file.
+   */
+  lookup(file: string, length: number): string | undefined {
     const e = this.entries[file];
     if (!e || e.checksum.length !== length) return undefined;
-    const now = await StatIndex.fingerprint(join(this.root, file)).catch(() => undefined);
-    if (!now || now.size !== e.size || now.mtimeNs !== e.mtimeNs || now.ino !== e.ino) return undefined;
+    const now = statSync(join(this.root, file), { bigint: true, throwIfNoEntry: false });
+    if (!now || Number(now.size) !== e.size || now.mtimeNs.toString() !== e.mtimeNs || Number(now.ino) !== e.ino) return undefined;
     return e.checksum;
   }
 

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -10,7 +10,7 @@ import { FSDD_TAGS, MINI_FSDD, FULL_FSDD, hasFullFsdd, historyDiff, materialize 
 import { publish } from "../../src/api/publish.js";
 import { configure } from "../../src/api/settings.js";
 import { Repository } from "../../src/core/repository.js";
-import { archiveName } from "../../src/core/archive.js";
+import { archiveName, listArchive } from "../../src/core/archive.js";
 import { fetchDependencies } from "../../src/core/remote-dependencies.js";
 import { listVersions } from "../../src/core/layout.js";
 import { DuplicateIndexError } from "../../src/format/errors.js";
@@ -24,9 +24,20 @@ async function tempDir(prefix: string) {
 
 const mediaPuts = () => traffic.puts.filter((k) => k.includes("/media/"));
 
-async function publishHistory(source: string) {
+/** Keys stored under `fsdd/media/<version>/` of a file-system repository: the archives that version uploaded. */
+async function storedMedia(host: string, version: string): Promise<string[]> {
+  const dir = join(host, "data", "fsdd", "media", version);
+  return existsSync(dir) ? (await readdir(dir)).map((name) => `fsdd/media/${version}/${name}`) : [];
+}
+
+/**
+ * Publishes each FSDD tag on top of the previous one, to a `counting-fs` repository
+ * (archive bytes through `putBytes`, as to a remote store) or a `file-system` one (worker
+ * threads write archives into it themselves).
+ */
+async function publishHistory(source: string, kind: "counting-fs" | "file-system") {
   const host = await tempDir("repo-");
-  const repo = new Repository("data", host, "counting-fs");
+  const repo = new Repository("data", host, kind);
   configure({ repositories: [repo] });
   const steps: { version: string; mediaUploads: string[]; expected: string[]; removed: string[] }[] = [];
   let previousTag: string | null = null;
@@ -37,9 +48,11 @@ async function publishHistory(source: string) {
     resetTraffic();
     await publish(root, version, repo);
     const diff = historyDiff(source, previousTag, tag);
+    const stored = await storedMedia(host, version);
+    if (kind === "counting-fs") expect(mediaPuts().sort()).toEqual(stored.sort());
     steps.push({
       version,
-      mediaUploads: mediaPuts(),
+      mediaUploads: stored,
       expected: [...diff.added, ...diff.changed].map((f) => `fsdd/media/${version}/${archiveName(`recordings/${f}`)}.zip`).sort(),
       removed: diff.removed.map((f) => `recordings/${f}`),
     });
@@ -51,9 +64,9 @@ async function publishHistory(source: string) {
 
 describe("publish the FSDD history", () => {
   const sources = hasFullFsdd ? [["mini", MINI_FSDD], ["full", FULL_FSDD]] : [["mini", MINI_FSDD]];
-  for (const [label, source] of sources) {
-    test(`uploads exactly the added and re-recorded files at each step (${label})`, { timeout: 300_000 }, async () => {
-      const { repo, steps } = await publishHistory(source!);
+  for (const [label, source] of sources) for (const kind of ["counting-fs", "file-system"] as const) {
+    test(`uploads exactly the added and re-recorded files at each step (${label}, ${kind})`, { timeout: 300_000 }, async () => {
+      const { repo, steps } = await publishHistory(source!, kind);
       const backend = await repo.open();
       expect(await listVersions(backend, "fsdd")).toEqual(FSDD_TAGS.map(([, v]) => v));
       for (const step of steps) {
@@ -135,6 +148,49 @@ describe("publish", () => {
     expect(mediaPuts()).toEqual([`fsdd/media/1.0.1/${archiveName("recordings/1_theo_2.wav")}.zip`]);
     expect(deps.version("recordings/1_theo_2.wav")).toBe("1.0.1");
     expect(deps.version("recordings/1_theo_1.wav")).toBe("1.0.0");
+  });
+
+  test("a file touched but not changed is read again, not uploaded, and its new stat remembered", async () => {
+    const { root, repo } = await fresh();
+    await publish(root, "1.0.0", repo);
+    const file = join(root, "recordings/1_theo_2.wav");
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    resetTraffic();
+    const deps = await publish(root, "1.0.1", repo);
+    expect(mediaPuts()).toEqual([]);
+    expect(deps.version("recordings/1_theo_2.wav")).toBe("1.0.0");
+    const events: string[] = [];
+    await publish(root, "1.0.2", repo, { onProgress: (e) => events.push(`${e.phase}:${e.done}/${e.total}`) });
+    expect(events.filter((e) => e.startsWith("hash:"))).toEqual(["hash:36/36"]); // all from the stat index
+  });
+
+  test("an archive left with one member after a removal is uploaded once", async () => {
+    const { root, repo } = await fresh();
+    await publish(root, "1.0.0", repo, { archives: { "recordings/0_theo_0.wav": "pair", "recordings/0_theo_1.wav": "pair" } });
+    const csv = await readFile(join(root, "db.files.csv"), "utf8");
+    await writeFile(join(root, "db.files.csv"), csv.split("\n").filter((l) => !l.startsWith("recordings/0_theo_1.wav")).join("\n"));
+    resetTraffic();
+    const deps = await publish(root, "1.1.0", repo);
+    expect(mediaPuts()).toEqual(["fsdd/media/1.1.0/pair.zip"]);
+    expect(deps.version("recordings/0_theo_0.wav")).toBe("1.1.0");
+    expect(deps.has("recordings/0_theo_1.wav")).toBe(false);
+  });
+
+  test("a new file joining an archive of one re-uploads that archive once, with both", async () => {
+    const { root, repo } = await fresh();
+    const csv = await readFile(join(root, "db.files.csv"), "utf8");
+    await writeFile(join(root, "db.files.csv"), csv.split("\n").filter((l) => !l.startsWith("recordings/0_theo_1.wav")).join("\n"));
+    await publish(root, "1.0.0", repo, { archives: { "recordings/0_theo_0.wav": "solo" } });
+    await writeFile(join(root, "db.files.csv"), csv);
+    resetTraffic();
+    const deps = await publish(root, "1.1.0", repo, { archives: { "recordings/0_theo_1.wav": "solo" } });
+    expect(mediaPuts()).toEqual(["fsdd/media/1.1.0/solo.zip"]);
+    expect(deps.archive("recordings/0_theo_1.wav")).toBe("solo");
+    expect(deps.version("recordings/0_theo_0.wav")).toBe("1.1.0");
+    const backend = await repo.open();
+    const out = join(await tempDir("solo-"), "solo.zip");
+    await backend.getFile("fsdd/media/1.1.0/solo.zip", out);
+    expect((await listArchive(out)).map((e) => e.path).sort()).toEqual(["recordings/0_theo_0.wav", "recordings/0_theo_1.wav"]);
   });
 
   test("grouped archives: a touched archive is re-uploaded whole, missing members come from the old archive", async () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cp, mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { registerBackend, type Backend } from "../../backends/backend.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 import { publish } from "../../src/api/publish.js";
-import { publishNewFiles, type PublishedFile } from "../../src/api/publish-new-files.js";
-import { packNewFiles } from "../../src/api/publish-pack.js";
+import { publishOwnArchives, type PublishedFile } from "../../src/api/publish-own-archives.js";
+import { packFiles } from "../../src/api/publish-pack.js";
 import type { UploadContext } from "../../src/api/publish-upload.js";
 import { audioInfo } from "../../src/audio/info.js";
 import { archiveName, extractArchive, listArchive } from "../../src/core/archive.js";
@@ -29,16 +29,22 @@ function bytesOnly(inner: Backend): Backend {
 registerBackend("bytes-only", (host, name) => bytesOnly(new FileSystemBackend(join(host, name))));
 
 const temp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
-/** Enough new files for publish to pack them on worker threads. */
-const MANY = 120;
+/** Enough new files for publish to start worker threads. */
+const MANY = 300;
+
+/** A folder with MANY FSDD recordings (copies padding the fixture) and their db-relative paths. */
+async function manyRecordings(prefix: string): Promise<{ root: string; files: string[] }> {
+  const root = await temp(prefix);
+  await materialize(MINI_FSDD, "v1.0.10", root);
+  await padRecordings(root, MANY);
+  return { root, files: readdirSync(join(root, "recordings")).sort().map((f) => `recordings/${f}`) };
+}
 
 describe("publishing many new files", () => {
   let source: string;
   let files: string[];
   beforeAll(async () => {
-    source = await temp("many-");
-    await materialize(MINI_FSDD, "v1.0.10", source);
-    await padRecordings(source, MANY);
+    ({ root: source } = await manyRecordings("many-"));
     files = await writeFsddDatabase(source);
   });
 
@@ -69,14 +75,14 @@ describe("publishing many new files", () => {
     }
   }
 
-  test("are packed on worker threads straight into a local repository", { timeout: 60_000 }, async () => {
+  test("are packed straight into a local repository", { timeout: 60_000 }, async () => {
     const repo = new Repository("data", await temp("repo-"), "file-system");
     const root = await copy();
     const deps = await publish(root, "1.0.0", repo, { previousVersion: null, numWorkers: 2 });
     await check(deps, (await repo.open()) as FileSystemBackend);
     // every new file is in the stat index with the stat taken before it was read
     const index = await StatIndex.load(root);
-    for (const f of files) expect(await index.lookup(f, 16)).toBe(deps.checksum(f));
+    for (const f of files) expect(index.lookup(f, 16)).toBe(deps.checksum(f));
   });
 
   test("come back as bytes for backends without a local path, with the same result", { timeout: 60_000 }, async () => {
@@ -87,7 +93,7 @@ describe("publishing many new files", () => {
   });
 });
 
-describe("packNewFiles", () => {
+describe("packFiles", () => {
   let root: string;
   let files: string[];
   beforeAll(async () => {
@@ -97,7 +103,7 @@ describe("packNewFiles", () => {
   });
 
   test("stops once the returned archives pass maxReturnBytes and says how far it got", async () => {
-    const result = await packNewFiles({
+    const result = await packFiles({
       root, algorithm: "xxh64", maxFileBytes: 1 << 25, maxReturnBytes: 20_000, files: files.map((file) => ({ file })),
     });
     expect(result.handled).toBeGreaterThan(0);
@@ -111,32 +117,65 @@ describe("packNewFiles", () => {
   test("leaves files over maxFileBytes to the caller", async () => {
     const sizes = files.map((f) => readFileSync(join(root, f)).length);
     const limit = [...sizes].sort((a, b) => a - b)[Math.floor(sizes.length / 2)]!;
-    const result = await packNewFiles({ root, algorithm: "md5", maxFileBytes: limit, maxReturnBytes: 1 << 30, files: files.map((file) => ({ file })) });
+    const result = await packFiles({ root, algorithm: "md5", maxFileBytes: limit, maxReturnBytes: 1 << 30, files: files.map((file) => ({ file })) });
     expect(result.large).toEqual(files.filter((_, i) => sizes[i]! > limit));
     expect(result.packed.map((p) => p.file)).toEqual(files.filter((_, i) => sizes[i]! <= limit));
     expect(result.packed[0]!.checksum).toBe(await checksumFile(join(root, result.packed[0]!.file), "md5"));
   });
 
   test("an unreadable file fails the batch, naming the file", async () => {
-    await expect(packNewFiles({
+    await expect(packFiles({
       root, algorithm: "xxh64", maxFileBytes: 1 << 25, maxReturnBytes: 1 << 30, files: [{ file: files[0]! }, { file: "recordings/gone.wav" }],
     })).rejects.toThrow(/recordings\/gone\.wav/);
   });
 });
 
-test("publishNewFiles on worker threads turns a file that vanished into a PublishError naming it", { timeout: 60_000 }, async () => {
-  const root = await temp("vanish-");
-  await materialize(MINI_FSDD, "v1.0.10", root);
-  await padRecordings(root, 80);
-  const files = readdirSync(join(root, "recordings")).sort().map((f) => `recordings/${f}`);
-  files.splice(40, 0, "recordings/9_nobody_0.wav");
-  const backend = new FileSystemBackend(await temp("repo-"));
-  const ctx = {
-    db: { name: "fsdd" }, dbRoot: root, version: "1.0.0", backend, numWorkers: 2, algorithm: "xxh64",
-    index: await StatIndex.load(root), workDir: await temp("work-"),
-  } as unknown as UploadContext;
-  const published: PublishedFile[] = [];
-  const error = await publishNewFiles(files, ctx, () => Promise.reject(new Error("no large files here")), (p) => published.push(p)).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(PublishError);
-  expect((error as Error).message).toContain("'recordings/9_nobody_0.wav'");
+describe("publishOwnArchives on worker threads alone", () => {
+  let root: string;
+  let files: string[];
+  beforeAll(async () => {
+    ({ root, files } = await manyRecordings("own-"));
+  });
+
+  async function context(backend: Backend): Promise<UploadContext> {
+    return {
+      db: { name: "fsdd" }, dbRoot: root, version: "1.0.0", backend, numWorkers: 2, algorithm: "xxh64",
+      index: await StatIndex.load(root), workDir: await temp("work-"),
+    } as unknown as UploadContext;
+  }
+  const noLargeFiles = () => Promise.reject(new Error("no large files here"));
+
+  for (const [label, wrap] of [["local", (b: Backend) => b], ["bytes", bytesOnly]] as const) {
+    test(`write every archive and report every row (${label})`, { timeout: 60_000 }, async () => {
+      const fsBackend = new FileSystemBackend(await temp("repo-"));
+      const published: PublishedFile[] = [];
+      const items = files.map((file) => ({ file, archive: archiveName(file) }));
+      await publishOwnArchives(items, await context(wrap(fsBackend)), noLargeFiles, (p) => published.push(p), { packHereWhileWorkersStart: false });
+      expect(published.map((p) => p.row!.file).sort()).toEqual(files);
+      const names = await readdir(join(fsBackend.root, "fsdd", "media", "1.0.0"));
+      expect(names.sort()).toEqual(files.map((f) => `${archiveName(f)}.zip`).sort());
+      const sample = published.find((p) => p.row!.file === files[17])!;
+      expect(sample.row!.checksum).toBe(await checksumFile(join(root, files[17]!)));
+      expect(sample.bytes).toBe(readFileSync(join(fsBackend.root, "fsdd", "media", "1.0.0", `${archiveName(files[17]!)}.zip`)).length);
+    });
+  }
+
+  test("known files whose checksum still matches are reported unchanged and not written", { timeout: 60_000 }, async () => {
+    const fsBackend = new FileSystemBackend(await temp("repo-"));
+    const previous = await checksumFile(join(root, files[3]!));
+    const items = files.map((file, i) => ({ file, archive: archiveName(file), ...(i === 3 && { previous, algorithm: "xxh64" as const }) }));
+    const published: PublishedFile[] = [];
+    await publishOwnArchives(items, await context(fsBackend), noLargeFiles, (p) => published.push(p), { packHereWhileWorkersStart: false });
+    expect(published.filter((p) => !p.row)).toEqual([{ bytes: 0 }]);
+    expect(existsSync(join(fsBackend.root, "fsdd", "media", "1.0.0", `${archiveName(files[3]!)}.zip`))).toBe(false);
+  });
+
+  test("a file that vanished fails with a PublishError naming it", { timeout: 60_000 }, async () => {
+    const items = files.map((file) => ({ file, archive: archiveName(file) }));
+    items.splice(40, 0, { file: "recordings/9_nobody_0.wav", archive: "nobody" });
+    const ctx = await context(new FileSystemBackend(await temp("repo-")));
+    const error = await publishOwnArchives(items, ctx, noLargeFiles, () => undefined, { packHereWhileWorkersStart: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishError);
+    expect((error as Error).message).toContain("'recordings/9_nobody_0.wav'");
+  });
 });

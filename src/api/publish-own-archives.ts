@@ -1,0 +1,95 @@
+import pLimit from "p-limit";
+import type { ChecksumAlgorithm } from "../core/checksum.js";
+import type { DependencyRow } from "../core/dependencies.js";
+import { PublishError } from "../core/errors.js";
+import { mediaKey } from "../core/layout.js";
+import { WorkerPool, workerScript } from "../core/worker-pool.js";
+import { mediaRow } from "./media-row.js";
+import { packFiles, type PackResult, type PackTask } from "./publish-pack.js";
+import type { UploadContext } from "./publish-upload.js";
+
+/** Below this many files, worker start-up costs more than it saves: pack on this thread. */
+const MIN_FILES_FOR_WORKERS = 256;
+/** Files per message to a worker. */
+const BATCH_FILES = 32;
+/** Files (and archives) up to this size are built in memory; larger ones stream through a temp file. */
+export const IN_MEMORY_ZIP_BYTES = 32 * 1024 * 1024;
+/** Archive bytes a worker returns per batch when the backend is not a local folder. */
+const MAX_RETURN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A media file that is (or will be) alone in its archive: new, or known with the
+ * `previous` checksum (in `algorithm`) and a stat that no longer matches the stat index.
+ */
+export type OwnArchiveFile = { file: string; archive: string; previous?: string; algorithm?: ChecksumAlgorithm };
+
+/** A file handled: its new dependency row and archive size, or no row when its content did not change. */
+export type PublishedFile = { row?: DependencyRow; bytes: number };
+
+/**
+ * Publishes media files that sit alone in their archives, reading each file once for its
+ * checksum, audio header and archive; a known file whose checksum still matches is left
+ * as it is. With many files the work runs on worker threads (`ctx.numWorkers`), which
+ * write archives straight into a local repository or hand the bytes back for `putBytes`;
+ * files over 32 MiB go to `streamLarge`.
+ */
+export async function publishOwnArchives(
+  items: OwnArchiveFile[],
+  ctx: UploadContext,
+  streamLarge: (item: OwnArchiveFile) => Promise<PublishedFile>,
+  onFile: (published: PublishedFile) => void,
+  { packHereWhileWorkersStart = true }: { packHereWhileWorkersStart?: boolean } = {},
+): Promise<void> {
+  if (items.length === 0) return;
+  const byFile = new Map(items.map((item) => [item.file, item]));
+  const keyOf = (file: string) => mediaKey(ctx.db.name, ctx.version, byFile.get(file)!.archive);
+  const pool = items.length >= MIN_FILES_FOR_WORKERS && ctx.numWorkers > 0
+    ? new WorkerPool<PackTask, PackResult>(workerScript("publish-worker", import.meta.url), ctx.numWorkers, 2)
+    : undefined;
+  const putLimit = pLimit(Math.max(4, ctx.numWorkers * 2));
+  let workersAnswered = false;
+  const onWorker = async (task: PackTask) => {
+    const result = await pool!.run(task);
+    workersAnswered = true;
+    return result;
+  };
+
+  const publishBatch = async (batch: OwnArchiveFile[], pack: (task: PackTask) => Promise<PackResult>): Promise<void> => {
+    const task: PackTask = {
+      root: ctx.dbRoot, algorithm: ctx.algorithm, maxFileBytes: IN_MEMORY_ZIP_BYTES, maxReturnBytes: MAX_RETURN_BYTES,
+      files: batch.map(({ file, previous, algorithm }) => ({ file, previous, algorithm, dest: ctx.backend.localPath?.(keyOf(file)) })),
+    };
+    let result: PackResult;
+    try {
+      result = await pack(task);
+    } catch (err) {
+      throw new PublishError((err as Error).message, { cause: err });
+    }
+    await Promise.all(result.packed.map((p) => putLimit(async () => {
+      if (p.zip) await ctx.backend.putBytes(keyOf(p.file), p.zip);
+      ctx.index.rememberAs(p.file, p.fingerprint, p.checksum);
+      onFile(p.unchanged ? { bytes: 0 } : { row: mediaRow(p.file, byFile.get(p.file)!.archive, p.checksum, p.info, ctx.version), bytes: p.zipSize });
+    })));
+    for (const file of result.large) onFile(await streamLarge(byFile.get(file)!));
+    if (result.handled < batch.length) await publishBatch(batch.slice(result.handled), pack);
+  };
+
+  let next = 0;
+  const take = () => (next < items.length ? items.slice(next, (next += BATCH_FILES)) : undefined);
+  const workerLane = async () => {
+    for (let batch = take(); batch; batch = take()) await publishBatch(batch, onWorker);
+  };
+  // This thread packs too until the workers have started (under tsx that takes ~0.7 s).
+  const ownLane = async () => {
+    if (pool && !packHereWhileWorkersStart) return;
+    for (let batch = !workersAnswered && take(); batch; batch = !workersAnswered && take()) {
+      await publishBatch(batch, packFiles);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  try {
+    await Promise.all([ownLane(), ...(pool ? Array.from({ length: pool.size * 2 }, workerLane) : [])]);
+  } finally {
+    await pool?.close();
+  }
+}
