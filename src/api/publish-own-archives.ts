@@ -54,10 +54,13 @@ export async function publishOwnArchives(
     return result;
   };
 
+  // On this thread, archives come back as bytes and are written asynchronously, so writes
+  // overlap with packing the next files; workers write them with blocking calls.
   const publishBatch = async (batch: OwnArchiveFile[], pack: (task: PackTask) => Promise<PackResult>): Promise<void> => {
+    const local = pack === onWorker ? ctx.backend.localPath?.bind(ctx.backend) : undefined;
     const task: PackTask = {
       root: ctx.dbRoot, algorithm: ctx.algorithm, maxFileBytes: IN_MEMORY_ZIP_BYTES, maxReturnBytes: MAX_RETURN_BYTES,
-      files: batch.map(({ file, previous, algorithm }) => ({ file, previous, algorithm, dest: ctx.backend.localPath?.(keyOf(file)) })),
+      files: batch.map(({ file, previous, algorithm }) => ({ file, previous, algorithm, dest: local?.(keyOf(file)) })),
     };
     let result: PackResult;
     try {
