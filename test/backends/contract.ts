@@ -2,11 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
 import type { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { InvalidKeyError, MissingKeyError, ReadOnlyBackendError, type Backend } from "../../backends/backend.js";
+import { MemoryPeak } from "../helpers/memory-peak.js";
 
 /** How a read-only backend gets content: `seed` writes into the store that the most recently made backend serves. */
 export interface ReadOnlyOptions {
@@ -41,42 +40,8 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function jsMemory(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-
-v8.setFlagsFromString("--expose-gc");
-const collectGarbage = vm.runInNewContext("gc") as () => void;
-
-/**
- * Tracks the peak of live JS heap + array buffers above a baseline while sampled.
- * Chunks already consumed but not yet collected are garbage, not retention: when a
- * sample exceeds half the slack, a full collection runs and the sample is taken again,
- * so only memory the backend still holds counts.
- */
-class MemoryPeak {
-  private readonly base: number;
-  private peak = 0;
-  private readonly timer = setInterval(() => this.sample(), 5);
-  constructor() {
-    collectGarbage();
-    this.base = jsMemory();
-  }
-  sample(): void {
-    let used = jsMemory() - this.base;
-    if (used > MEMORY_SLACK / 2) {
-      collectGarbage();
-      used = jsMemory() - this.base;
-    }
-    this.peak = Math.max(this.peak, used);
-  }
-  stop(): number {
-    clearInterval(this.timer);
-    this.sample();
-    return this.peak;
-  }
-}
+/** Peak of live memory while moving the large object; garbage above half the slack is collected first. */
+const memoryPeak = () => new MemoryPeak(MEMORY_SLACK / 2);
 
 /** Writes `size` random bytes to `file` in 1 MiB chunks; returns their sha256. */
 async function writeRandomFile(file: string, size: number): Promise<string> {
@@ -179,7 +144,7 @@ export function backendContract(
       } else {
         const src = path.join(tmp, "large.bin");
         expected = await writeRandomFile(src, LARGE_SIZE);
-        const peak = new MemoryPeak();
+        const peak = memoryPeak();
         await backend.putFile("big/large.bin", src);
         expect(peak.stop()).toBeLessThan(MEMORY_SLACK);
         await fs.rm(src);
@@ -187,12 +152,12 @@ export function backendContract(
       expect(await backend.size("big/large.bin")).toBe(LARGE_SIZE);
 
       const dest = path.join(tmp, "large.out");
-      let peak = new MemoryPeak();
+      let peak = memoryPeak();
       await backend.getFile("big/large.bin", dest);
       expect(peak.stop()).toBeLessThan(MEMORY_SLACK);
       expect(await sha256OfFile(dest)).toBe(expected);
 
-      peak = new MemoryPeak();
+      peak = memoryPeak();
       const hash = createHash("sha256");
       let bytes = 0;
       for await (const chunk of await backend.getStream("big/large.bin")) {
