@@ -326,16 +326,23 @@ function buildHeader(o: Required<WavWriteOptions>): { bytes: Buffer; factOffset:
   return { bytes: b, factOffset };
 }
 
-function encodeInt(block: Int32Array[], bitDepth: number): Uint8Array {
-  const channels = block.length;
-  const frames = block[0]!.length;
+/** Interleaves `block` into a new buffer of `bitDepth / 8` bytes a sample; `writeChannel` writes one channel from byte `start` every `step` bytes. */
+function interleave<T extends ArrayLike<number>>(
+  block: T[],
+  bitDepth: number,
+  writeChannel: (view: DataView, src: T, start: number, step: number) => void,
+): Uint8Array {
   const bytes = bitDepth / 8;
-  const step = bytes * channels;
-  const buf = new Uint8Array(frames * step);
+  const step = bytes * block.length;
+  const buf = new Uint8Array(block[0]!.length * step);
   const view = new DataView(buf.buffer);
-  for (let c = 0; c < channels; c++) {
-    const src = block[c]!;
-    let p = c * bytes;
+  block.forEach((src, c) => writeChannel(view, src, c * bytes, step));
+  return buf;
+}
+
+function encodeInt(block: Int32Array[], bitDepth: number): Uint8Array {
+  return interleave(block, bitDepth, (view, src, p, step) => {
+    const frames = src.length;
     switch (bitDepth) {
       case 8:
         for (let i = 0; i < frames; i++, p += step) view.setUint8(p, src[i]! + 128);
@@ -353,22 +360,13 @@ function encodeInt(block: Int32Array[], bitDepth: number): Uint8Array {
       default:
         for (let i = 0; i < frames; i++, p += step) view.setInt32(p, src[i]!, true);
     }
-  }
-  return buf;
+  });
 }
 
 function encodeFloat(block: ArrayLike<number>[], bitDepth: number): Uint8Array {
-  const channels = block.length;
-  const frames = block[0]!.length;
-  const bytes = bitDepth / 8;
-  const step = bytes * channels;
-  const buf = new Uint8Array(frames * step);
-  const view = new DataView(buf.buffer);
-  for (let c = 0; c < channels; c++) {
-    const src = block[c]!;
-    let p = c * bytes;
+  return interleave(block, bitDepth, (view, src, p, step) => {
+    const frames = src.length;
     if (bitDepth === 32) for (let i = 0; i < frames; i++, p += step) view.setFloat32(p, src[i]!, true);
     else for (let i = 0; i < frames; i++, p += step) view.setFloat64(p, src[i]!, true);
-  }
-  return buf;
+  });
 }

@@ -52,6 +52,23 @@ export function zipBytesSync(entries: ZipEntry[]): Buffer {
   }));
 }
 
+/** The fields a local header (from byte 4) and a central directory entry (from byte 6) share, version needed to name length. */
+function writeSharedFields(
+  buf: Buffer,
+  at: number,
+  f: { method: number; time: number; date: number; crc: number; compressedSize: number; size: number; nameLength: number },
+): void {
+  buf.writeUInt16LE(20, at);
+  buf.writeUInt16LE(0x0800, at + 2); // UTF-8 names
+  buf.writeUInt16LE(f.method, at + 4);
+  buf.writeUInt16LE(f.time, at + 6);
+  buf.writeUInt16LE(f.date, at + 8);
+  buf.writeUInt32LE(f.crc, at + 10);
+  buf.writeUInt32LE(f.compressedSize, at + 14);
+  buf.writeUInt32LE(f.size, at + 18);
+  buf.writeUInt16LE(f.nameLength, at + 22);
+}
+
 /** The zip of `entries`, each deflated to `packed[i]` (kept only when it shrank) or stored. */
 function assembleZip(entries: ZipEntry[], packed: Array<Uint8Array | undefined>): Buffer {
   const locals: Buffer[] = [];
@@ -64,30 +81,14 @@ function assembleZip(entries: ZipEntry[], packed: Array<Uint8Array | undefined>)
     const method = deflated && deflated.length < entry.data.length ? 8 : 0;
     const body = method === 8 ? deflated! : entry.data;
     const { time, date } = dosTime(entry.mtime ?? new Date());
+    const fields = { method, time, date, crc, compressedSize: body.length, size: entry.data.length, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeSharedFields(local, 4, fields);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeSharedFields(central, 6, fields);
     central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, Buffer.from(body.buffer, body.byteOffset, body.byteLength));

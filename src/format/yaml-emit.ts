@@ -476,9 +476,7 @@ class Emitter {
         }
       } else if (breaks) {
         if (ch === null || !BREAKS.includes(ch)) {
-          if (text[start] === "\n") this.writeLineBreak();
-          for (const br of text.slice(start, end)) this.writeLineBreak(br === "\n" ? "\n" : br);
-          this.writeIndent();
+          this.writeBreaks(text, start, end);
           this.whitespace = false;
           this.indention = false;
           start = end;
@@ -493,6 +491,13 @@ class Emitter {
       }
       end++;
     }
+  }
+
+  /** The line breaks `text[start..end)` of a scalar, then the indent (PyYAML repeats this in each scalar writer). */
+  private writeBreaks(text: string[], start: number, end: number): void {
+    if (text[start] === "\n") this.writeLineBreak();
+    for (const br of text.slice(start, end)) this.writeLineBreak(br === "\n" ? "\n" : br);
+    this.writeIndent();
   }
 
   private writeSingleQuoted(text: string[], split: boolean): void {
@@ -514,9 +519,7 @@ class Emitter {
         }
       } else if (breaks) {
         if (ch === null || !BREAKS.includes(ch)) {
-          if (text[start] === "\n") this.writeLineBreak();
-          for (const br of text.slice(start, end)) this.writeLineBreak(br === "\n" ? "\n" : br);
-          this.writeIndent();
+          this.writeBreaks(text, start, end);
           start = end;
         }
       } else if (ch === null || " \n\x85\u2028\u2029".includes(ch) || ch === "'") {
