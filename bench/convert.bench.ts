@@ -1,6 +1,6 @@
 // Conversion speed (x realtime) for audb's common flavours, next to sox `rate -h`,
 // and peak RSS of converting a 1-hour stereo 48 kHz WAV (in a child process).
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,6 +10,7 @@ import { convertFile } from "../src/audio/convert.js";
 import { ConversionPool, convertFiles } from "../src/audio/convert-files.js";
 import { audioInfo } from "../src/audio/info.js";
 import { WavWriter } from "../src/audio/wav.js";
+import { hasCommand } from "../test/helpers/commands.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,15 +25,6 @@ async function writeTestWav(file: string, rate: number, seconds: number, channel
   );
   for (let done = 0; done < Math.round(rate * seconds); done += period) await w.write(second);
   await w.close();
-}
-
-function hasSox(): boolean {
-  try {
-    execFileSync("sox", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function timedOnce(fn: () => Promise<unknown>): Promise<number> {
@@ -89,7 +81,7 @@ export default async function bench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "audb-convert-bench-"));
   const cores = availableParallelism();
   const canResample = existsSync(join(here, "../src/audio/resample.ts"));
-  const sox = hasSox();
+  const sox = hasCommand("sox");
   try {
     console.log(`\n${SECONDS} s stereo 16-bit WAV per file, ${cores} core(s); x realtime = audio seconds / wall seconds, best of 3 runs.\n`);
     console.log("| conversion | audb-ts 1 core | audb-ts all cores | sox rate -h 1 core | sox all cores |");

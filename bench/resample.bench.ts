@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Resampler, resample, resampledLength } from "../src/audio/resample.js";
 import { wavBuffer } from "./fixtures.js";
+import { hasCommand } from "../test/helpers/commands.js";
 
 const SECONDS = 60;
 const RUNS = 5;
@@ -81,18 +82,14 @@ function testSignal(rate: number): Float32Array {
   return x;
 }
 
-function haveSox(): boolean {
-  return spawnSync("sox", ["--version"], { stdio: "ignore" }).status === 0;
-}
-
 function ensureSox(): boolean {
-  if (haveSox()) return true;
+  if (hasCommand("sox")) return true;
   console.log("sox not found: installing Debian's sox (apt-get install -y sox) ...");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   spawnSync("apt-get", ["update"], { stdio: "ignore", env });
   spawnSync("apt-get", ["install", "-y", "sox"], { stdio: "ignore", env });
-  if (!haveSox()) console.log("could not install sox (needs root and apt-get): its column stays empty");
-  return haveSox();
+  if (!hasCommand("sox")) console.log("could not install sox (needs root and apt-get): its column stays empty");
+  return hasCommand("sox");
 }
 
 interface Times {

@@ -8,6 +8,7 @@ import { loadLibFlac } from "../../src/audio/libflac.js";
 import { audioInfo } from "../../src/audio/info.js";
 import { WavWriter } from "../../src/audio/wav.js";
 import { intSignal, tempDir, toFloat } from "./signals.js";
+import { hasSox } from "../helpers/commands.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -132,15 +133,6 @@ describe("FLAC errors name the file", () => {
     await expect(audioInfo(file)).rejects.toThrow(CorruptAudioError);
   });
 });
-
-const hasSox = (() => {
-  try {
-    execFileSync("sox", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasSox)("FLAC agrees with sox", () => {
   it("decodes FLAC encoded by sox (libFLAC) exactly, and sox reads ours", async () => {

@@ -6,6 +6,7 @@ import { CorruptAudioError, UnsupportedAudioError } from "../../src/audio/errors
 import { audioInfo, audioInfoFromBytes } from "../../src/audio/info.js";
 import { WavReader } from "../../src/audio/wav.js";
 import { intSignal, rawWav, tempDir, toFloat } from "./signals.js";
+import { hasSox } from "../helpers/commands.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -25,15 +26,6 @@ async function countFrames(file: string): Promise<number> {
   await reader.close();
   return n;
 }
-
-const hasSox = (() => {
-  try {
-    execFileSync("sox", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe("audioInfo of WAV", () => {
   it("reads generated variants", async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CorruptAudioError, UnsupportedAudioError } from "../../src/audio/errors.js";
 import { WavReader, WavWriter } from "../../src/audio/wav.js";
 import { intSignal, rawWav, tempDir, toFloat, type RawWavSpec } from "./signals.js";
+import { hasSox } from "../helpers/commands.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -225,15 +226,6 @@ describe("WavWriter", () => {
     await expect(WavWriter.create(join(dir, "x.wav"), { samplingRate: 8000, channels: 1, bitDepth: 12 })).rejects.toThrow(UnsupportedAudioError);
   });
 });
-
-const hasSox = (() => {
-  try {
-    execFileSync("sox", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasSox)("agrees with sox", () => {
   it("decodes the 8-bit stereo FSDD recordings as sox does", async () => {
