@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { crc32, createInflateRaw } from "node:zlib";
 import * as yauzl from "yauzl";
-import { ArchiveError } from "../src/core/archive.js";
+import { ArchiveError, unsafeEntryReason } from "../src/core/archive.js";
 import type { Backend } from "./backend.js";
 import { writeAtomically } from "./filesystem.js";
 
@@ -174,18 +174,12 @@ export async function readZipDirectory(backend: Backend, key: string, knownSize?
   return { key, size, members };
 }
 
-/** Why a member name must not be extracted (absolute, `..`, backslash, empty or `.` segments, NUL), or null. */
-function unsafeName(name: string): string | null {
-  const bad = name.replace(/\/$/, "").split("/").some((s) => s === "" || s === ".") || name.includes("\0");
-  return yauzl.validateFileName(name) ?? (bad ? `empty or '.' segment or NUL in path: ${name}` : null);
-}
-
 /** The member `name`, checked to be safe and readable. */
 function memberOf(dir: ZipDirectory, name: string): ZipMember {
   const member = dir.members.get(name);
   if (!member) throw new MissingMemberError(`archive '${dir.key}' has no member '${name}'`);
-  const unsafe = unsafeName(name);
-  if (unsafe) throw new RemoteArchiveError(`refusing member '${name}' of archive '${dir.key}': ${unsafe}`);
+  const unsafe = unsafeEntryReason(name);
+  if (unsafe) throw new RemoteArchiveError(`refusing member '${name}' of archive '${dir.key}': its path ${unsafe}`);
   if (member.flags & 0x1) throw new RemoteArchiveError(`member '${name}' of archive '${dir.key}' is encrypted`);
   if (member.method !== 0 && member.method !== 8) {
     throw new RemoteArchiveError(`member '${name}' of archive '${dir.key}' uses compression method ${member.method}; only stored (0) and deflate (8) are supported`);
