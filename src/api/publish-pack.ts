@@ -4,7 +4,7 @@ import { writeFileAtomicallySync } from "../../backends/filesystem.js";
 import { audioInfoFromBytes, type AudioInfo } from "../audio/info.js";
 import { compressionFor } from "../core/archive.js";
 import { createHasher, type ChecksumAlgorithm } from "../core/checksum.js";
-import type { Fingerprint } from "../core/stat-index.js";
+import { fingerprintOf, type Fingerprint } from "../core/stat-index.js";
 import { zipBytesSync } from "../core/zip-bytes.js";
 
 /** Media files to read, checksum, inspect and zip, each into an archive of its own. */
@@ -100,7 +100,7 @@ function readWhole(path: string, maxBytes: number): { data: Buffer; fingerprint:
       if (n === 0) throw new Error(`file shrank while reading (${filled} of ${size} bytes)`);
       filled += n;
     }
-    return { data, fingerprint: { size, mtimeNs: st.mtimeNs.toString(), ino: Number(st.ino) } };
+    return { data, fingerprint: fingerprintOf(st) };
   } finally {
     closeSync(fd);
   }

@@ -25,12 +25,12 @@ async function streamOwnArchive(item: OwnArchiveFile, tempZip: string, ctx: Uplo
   const path = join(ctx.dbRoot, file);
   const checksum = await checksumFile(path, item.algorithm ?? ctx.algorithm);
   if (checksum === item.previous) {
-    await ctx.index.remember(file, checksum);
+    ctx.index.remember(file, checksum);
     return { bytes: 0 };
   }
   const info = await audioInfo(path).catch(() => undefined);
   const bytes = await uploadArchive({ kind: "media", id: archive, key: mediaKey(ctx.db.name, ctx.version, archive), files: [file] }, tempZip, ctx);
-  await ctx.index.remember(file, checksum);
+  ctx.index.remember(file, checksum);
   return { row: mediaRow(file, archive, checksum, info, ctx.version), bytes };
 }
 

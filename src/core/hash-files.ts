@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import pLimit from "p-limit";
 import { algorithmOf, checksumFiles, dependencyChecksum, type ChecksumAlgorithm } from "./checksum.js";
 import type { StatIndex } from "./stat-index.js";
 
@@ -39,11 +38,7 @@ export async function hashFiles(
     result.set(f.file, await dependencyChecksum(join(root, f.file), f.algorithm));
     options.onProgress?.(++done, total);
   }
-  const index = options.index;
-  if (index) {
-    const limit = pLimit(64);
-    await Promise.all(todo.map((f) => limit(() => index.remember(f.file, result.get(f.file)!))));
-  }
+  for (const f of todo) options.index?.remember(f.file, result.get(f.file)!);
   return result;
 }
 

@@ -1,5 +1,5 @@
-import { statSync } from "node:fs";
-import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { statSync, type BigIntStats } from "node:fs";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** File name of the stat index kept in a database folder. */
@@ -9,6 +9,11 @@ export const STAT_INDEX_FILE = ".audb-stat-index.json";
 export interface Fingerprint { size: number; mtimeNs: string; ino: number }
 
 interface Entry extends Fingerprint { checksum: string }
+
+/** The fingerprint of a file from its (BigInt) stat. */
+export function fingerprintOf(stats: BigIntStats): Fingerprint {
+  return { size: Number(stats.size), mtimeNs: stats.mtimeNs.toString(), ino: Number(stats.ino) };
+}
 
 /**
  * Remembers the checksum of each file of a database folder by size, mtime and inode, so a
@@ -32,11 +37,6 @@ export class StatIndex {
     }
   }
 
-  private static async fingerprint(path: string): Promise<Fingerprint> {
-    const s = await stat(path, { bigint: true });
-    return { size: Number(s.size), mtimeNs: s.mtimeNs.toString(), ino: Number(s.ino) };
-  }
-
   /**
    * The remembered checksum of `file` (relative path) if it is unchanged and of
    * `algorithm`'s length. Blocking: one `stat` costs a few microseconds, far less than a
@@ -45,14 +45,15 @@ export class StatIndex {
   lookup(file: string, length: number): string | undefined {
     const e = this.entries[file];
     if (!e || e.checksum.length !== length) return undefined;
-    const now = statSync(join(this.root, file), { bigint: true, throwIfNoEntry: false });
-    if (!now || Number(now.size) !== e.size || now.mtimeNs.toString() !== e.mtimeNs || Number(now.ino) !== e.ino) return undefined;
+    const stats = statSync(join(this.root, file), { bigint: true, throwIfNoEntry: false });
+    const now = stats && fingerprintOf(stats);
+    if (!now || now.size !== e.size || now.mtimeNs !== e.mtimeNs || now.ino !== e.ino) return undefined;
     return e.checksum;
   }
 
   /** Records the checksum of `file` as of its current stat. */
-  async remember(file: string, checksum: string): Promise<void> {
-    this.rememberAs(file, await StatIndex.fingerprint(join(this.root, file)), checksum);
+  remember(file: string, checksum: string): void {
+    this.rememberAs(file, fingerprintOf(statSync(join(this.root, file), { bigint: true })), checksum);
   }
 
   /** Records the checksum of `file` as of the stat `fingerprint` taken before it was read. */
