@@ -45,7 +45,7 @@ export interface PackResult {
 }
 
 /**
- * Packs new media files with one read each and blocking file calls, which cost a third of
+ * Packs media files with one read each and blocking file calls, which cost a third of
  * libuv's asynchronous ones for small files: meant for worker threads (one per core),
  * where nothing else waits on the event loop.
  */

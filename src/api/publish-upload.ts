@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
 import { audioInfo } from "../audio/info.js";
-import { archiveName, compressionFor, createArchive, extractArchive } from "../core/archive.js";
+import { compressionFor, createArchive, extractArchive } from "../core/archive.js";
 import { checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
 import type { Dependencies, DependencyRow } from "../core/dependencies.js";
 import { mediaKey } from "../core/layout.js";

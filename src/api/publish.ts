@@ -282,23 +282,21 @@ async function findMedia(
   deps.drop(removed);
 
   const onDisk = db.files.filter((f) => rootFiles.has(f) && !(deps.has(f) && deps.removed(f)));
-  for (const f of onDisk) {
-    const ext = f.slice(f.lastIndexOf(".") + 1);
-    if (!deps.has(f) && ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
-  }
   // Files alone in their archives (new ones, and known ones whose stat changed) are read
   // once, in the upload phase: hash, header, zip. The others are hashed here.
   const direct: OwnArchiveFile[] = [];
   const known: string[] = [];
-  let members: Map<string, number> | undefined;
+  const joining = onDisk.filter((f) => !deps.has(f) && options.archives?.[f] !== undefined).map((f) => options.archives![f]!);
+  const members = archiveMembers(deps, joining);
   let unchanged = 0;
   for (const f of onDisk) {
     if (!deps.has(f)) {
+      const ext = f.slice(f.lastIndexOf(".") + 1);
+      if (ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
       if (options.archives?.[f] === undefined) direct.push({ file: f, archive: archiveName(f) });
       else known.push(f);
       continue;
     }
-    members ??= archiveMembers(deps, onDisk.filter((g) => !deps.has(g) && options.archives?.[g] !== undefined).map((g) => options.archives![g]!));
     const archive = deps.archive(f);
     if (members.get(archive) !== 1 || touched.has(archive)) {
       known.push(f);
@@ -331,13 +329,13 @@ async function findMedia(
   return { touched, direct };
 }
 
-/** How many media files each archive will hold: those of `deps`, plus new files assigned to `extra` archives. */
-function archiveMembers(deps: Dependencies, extra: string[]): Map<string, number> {
+/** How many media files each archive will hold: those of `deps`, plus new files joining the `joining` archives. */
+function archiveMembers(deps: Dependencies, joining: string[]): Map<string, number> {
   const counts = new Map<string, number>();
   const { archive, type } = deps.columns;
   for (let i = 0; i < archive.length; i++) {
     if (type[i] === DependencyType.media) counts.set(archive[i]!, (counts.get(archive[i]!) ?? 0) + 1);
   }
-  for (const a of extra) counts.set(a, (counts.get(a) ?? 0) + 1);
+  for (const a of joining) counts.set(a, (counts.get(a) ?? 0) + 1);
   return counts;
 }
