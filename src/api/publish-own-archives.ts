@@ -3,14 +3,14 @@ import type { ChecksumAlgorithm } from "../core/checksum.js";
 import type { DependencyRow } from "../core/dependencies.js";
 import { PublishError } from "../core/errors.js";
 import { mediaKey } from "../core/layout.js";
-import { WorkerPool, workerScript } from "../core/worker-pool.js";
 import { mediaRow } from "./media-row.js";
 import { packFiles, type PackResult, type PackTask } from "./publish-pack.js";
 import type { UploadContext } from "./publish-upload.js";
+import { PublishWorkers } from "./publish-workers.js";
 
 /** Below this many files, worker start-up costs more than it saves: pack on this thread. */
-const MIN_FILES_FOR_WORKERS = 256;
-/** Files per message to a worker. */
+export const MIN_FILES_FOR_WORKERS = 256;
+/** Files per message to a worker, at most. */
 const BATCH_FILES = 32;
 /** Files (and archives) up to this size are built in memory; larger ones stream through a temp file. */
 export const IN_MEMORY_ZIP_BYTES = 32 * 1024 * 1024;
@@ -31,33 +31,36 @@ export type PublishedFile = { row?: DependencyRow; bytes: number };
  * checksum, audio header and archive; a known file whose checksum still matches is left
  * as it is. With many files the work runs on worker threads (`ctx.numWorkers`), which
  * write archives straight into a local repository or hand the bytes back for `putBytes`;
- * files over 32 MiB go to `streamLarge`.
+ * files over 32 MiB go to `streamLarge`. `workers` already started for this publish are
+ * used whatever the number of files (and grown to `ctx.numWorkers` for many).
  */
 export async function publishOwnArchives(
   items: OwnArchiveFile[],
   ctx: UploadContext,
   streamLarge: (item: OwnArchiveFile) => Promise<PublishedFile>,
   onFile: (published: PublishedFile) => void,
-  { packHereWhileWorkersStart = true }: { packHereWhileWorkersStart?: boolean } = {},
+  { packHereWhileWorkersStart = true, workers }: { packHereWhileWorkersStart?: boolean; workers?: PublishWorkers } = {},
 ): Promise<void> {
   if (items.length === 0) return;
   const byFile = new Map(items.map((item) => [item.file, item]));
   const keyOf = (file: string) => mediaKey(ctx.db.name, ctx.version, byFile.get(file)!.archive);
-  const pool = items.length >= MIN_FILES_FOR_WORKERS && ctx.numWorkers > 0
-    ? new WorkerPool<PackTask, PackResult>(workerScript("publish-worker", import.meta.url), ctx.numWorkers, 2)
-    : undefined;
+  const many = items.length >= MIN_FILES_FOR_WORKERS && ctx.numWorkers > 0;
+  const own = many && !workers ? new PublishWorkers(ctx.numWorkers) : undefined;
+  const pool = workers ?? own;
+  if (workers && many) workers.grow(ctx.numWorkers);
   const putLimit = pLimit(Math.max(4, ctx.numWorkers * 2));
   let workersAnswered = false;
   const onWorker = async (task: PackTask) => {
-    const result = await pool!.run(task);
+    const result = await pool!.pack(task);
     workersAnswered = true;
     return result;
   };
 
-  // On this thread, archives come back as bytes and are written asynchronously, so writes
-  // overlap with packing the next files; workers write them with blocking calls.
+  // Into a local repository, archives are written with blocking calls (on this thread too:
+  // for small files they cost a third of asynchronous ones); for other backends they come
+  // back as bytes for `putBytes`.
   const publishBatch = async (batch: OwnArchiveFile[], pack: (task: PackTask) => Promise<PackResult>): Promise<void> => {
-    const local = pack === onWorker ? ctx.backend.localPath?.bind(ctx.backend) : undefined;
+    const local = ctx.backend.localPath?.bind(ctx.backend);
     const task: PackTask = {
       root: ctx.dbRoot, algorithm: ctx.algorithm, maxFileBytes: IN_MEMORY_ZIP_BYTES, maxReturnBytes: MAX_RETURN_BYTES,
       files: batch.map(({ file, previous, algorithm }) => ({ file, previous, algorithm, dest: local?.(keyOf(file)) })),
@@ -78,14 +81,17 @@ export async function publishOwnArchives(
   };
 
   let next = 0;
-  const take = () => (next < items.length ? items.slice(next, (next += BATCH_FILES)) : undefined);
+  const batchFiles = Math.min(BATCH_FILES, Math.max(4, Math.ceil(items.length / 16)));
+  const take = () => (next < items.length ? items.slice(next, (next += batchFiles)) : undefined);
   const workerLane = async () => {
     for (let batch = take(); batch; batch = take()) await publishBatch(batch, onWorker);
   };
-  // This thread packs too until the workers have started (under tsx that takes ~0.7 s).
+  // This thread packs too until the workers have started (under tsx that takes ~0.7 s), and
+  // all along while there are fewer workers than cores.
+  const packHere = () => !pool || !workersAnswered || pool.size < ctx.numWorkers;
   const ownLane = async () => {
     if (pool && !packHereWhileWorkersStart) return;
-    for (let batch = !workersAnswered && take(); batch; batch = !workersAnswered && take()) {
+    for (let batch = packHere() && take(); batch; batch = packHere() && take()) {
       await publishBatch(batch, packFiles);
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -93,6 +99,6 @@ export async function publishOwnArchives(
   try {
     await Promise.all([ownLane(), ...(pool ? Array.from({ length: pool.size * 2 }, workerLane) : [])]);
   } finally {
-    await pool?.close();
+    await own?.close();
   }
 }

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomicallySync } from "../../backends/filesystem.js";
 import { audioInfoFromBytes, type AudioInfo } from "../audio/info.js";
-import { compressionFor } from "../core/archive.js";
+import { compressionFor } from "../core/entry-compression.js";
 import { createHasher, type ChecksumAlgorithm } from "../core/checksum.js";
 import { fingerprintOf, type Fingerprint } from "../core/stat-index.js";
 import { zipBytesSync } from "../core/zip-bytes.js";

@@ -4,7 +4,8 @@ import { dirname, join } from "node:path";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
 import { audioInfo } from "../audio/info.js";
-import { compressionFor, createArchive, extractArchive } from "../core/archive.js";
+import { createArchive, extractArchive } from "../core/archive.js";
+import { compressionFor } from "../core/entry-compression.js";
 import { checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
 import type { Dependencies, DependencyRow } from "../core/dependencies.js";
 import { mediaKey } from "../core/layout.js";
@@ -14,6 +15,7 @@ import type { StatIndex } from "../core/stat-index.js";
 import { zipBytes } from "../core/zip-bytes.js";
 import type { Publishable } from "./database-view.js";
 import { mediaRow } from "./media-row.js";
+import type { PublishWorkers } from "./publish-workers.js";
 import { IN_MEMORY_ZIP_BYTES, publishOwnArchives, type OwnArchiveFile, type PublishedFile } from "./publish-own-archives.js";
 
 /** One object to upload: a table or attachment archive, a media archive, or a file as it is (`single`). */
@@ -36,7 +38,10 @@ async function streamOwnArchive(item: OwnArchiveFile, tempZip: string, ctx: Uplo
 
 export interface UploadContext {
   db: Publishable; dbRoot: string; version: string; deps: Dependencies; backend: Backend;
-  workDir: string; numWorkers: number; algorithm: ChecksumAlgorithm; index: StatIndex; onProgress?: ProgressListener;
+  workDir: string; numWorkers: number; algorithm: ChecksumAlgorithm; index: StatIndex;
+  /** Workers already started for this publish, to pack media files on. */
+  workers?: PublishWorkers;
+  onProgress?: ProgressListener;
 }
 
 /**
@@ -71,7 +76,7 @@ export async function uploadAll(uploads: Upload[], archives: Set<string>, direct
     emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
   };
   let large = 0;
-  const directUploads = publishOwnArchives(direct, ctx, (item) => limit(() => streamOwnArchive(item, join(ctx.workDir, `own-${large++}.zip`), ctx)), onFile);
+  const directUploads = publishOwnArchives(direct, ctx, (item) => limit(() => streamOwnArchive(item, join(ctx.workDir, `own-${large++}.zip`), ctx)), onFile, { workers: ctx.workers });
   await Promise.all([directUploads, ...all.map((u, i) => limit(async () => {
     if (u.kind === "media") await restoreMissingMembers(u, ctx);
     if (u.single) await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { lstat, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,14 +19,16 @@ import { CHECKSUM_LENGTH, algorithmFor, hashFiles } from "../core/hash-files.js"
 import {
   attachmentKey, headerKey, listVersions, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
+import { FileState, FileStats } from "../core/file-stats.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchStoredDependencies, parseStoredDependencies } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
-import { StatIndex } from "../core/stat-index.js";
+import { STAT_INDEX_FILE, StatIndex } from "../core/stat-index.js";
 import { readPublishable, type Publishable } from "./database-view.js";
 import { extensionOf, mediaRow } from "./media-row.js";
-import type { OwnArchiveFile } from "./publish-own-archives.js";
+import { MIN_FILES_FOR_WORKERS, type OwnArchiveFile } from "./publish-own-archives.js";
 import { uploadAll, uploadDependencies, type Upload } from "./publish-upload.js";
+import { PublishWorkers } from "./publish-workers.js";
 import { lookupVersion } from "./resolve.js";
 
 /** Options of {@link publish}. */
@@ -44,6 +46,11 @@ export interface PublishOptions {
 }
 
 const LOCAL_DEPENDENCY_FILES = ["db.parquet", "db.csv"];
+/**
+ * A stat index this large (~5,000 files) means a republish of a big folder: a worker
+ * starts right away, ready to share the `lstat` of every file once the tables are read.
+ */
+const EARLY_WORKER_INDEX_BYTES = 512 * 1024;
 
 /**
  * Publishes the database in `dbRoot` as `version` of it in `repository`, uploading only
@@ -58,14 +65,28 @@ export async function publish(
   options: PublishOptions = {},
 ): Promise<Dependencies> {
   const numWorkers = options.numWorkers ?? availableParallelism();
-  const algorithm = options.checksum ?? "xxh64";
   checkVersion(version, options.previousVersion);
+  const indexBytes = statSync(join(dbRoot, STAT_INDEX_FILE), { throwIfNoEntry: false })?.size ?? 0;
+  const workers = { started: numWorkers > 0 && indexBytes >= EARLY_WORKER_INDEX_BYTES ? new PublishWorkers(1) : undefined };
+  try {
+    return await publishWith(dbRoot, version, repository, options, numWorkers, workers);
+  } finally {
+    await workers.started?.close();
+  }
+}
 
-  // Listing the folder and loading the stat index overlap with reading the database.
-  const listing = listRootFiles(dbRoot);
-  listing.catch(() => undefined); // awaited below, after readPublishable's more telling errors
+async function publishWith(
+  dbRoot: string, version: string, repository: Repository, options: PublishOptions, numWorkers: number,
+  workers: { started?: PublishWorkers },
+): Promise<Dependencies> {
+  const algorithm = options.checksum ?? "xxh64";
+  // Loading the stat index overlaps with reading the database.
   const loadingIndex = StatIndex.load(dbRoot);
   const db = await readPublishable(dbRoot);
+  // The lstat of every file, shared with a worker (see FileStats), overlaps with the rest.
+  const stats = FileStats.create(dbRoot, [...db.files, ...db.tableFiles]);
+  if (!workers.started && numWorkers > 0 && db.files.length >= MIN_FILES_FOR_WORKERS) workers.started = new PublishWorkers(1);
+  workers.started?.helpStat(stats).catch(() => undefined);
   const backend = await repository.open();
   const published = await listVersions(backend, db.name);
   if (published.includes(version)) {
@@ -74,20 +95,22 @@ export async function publish(
   const previousVersion = await resolvePrevious(db.name, version, options.previousVersion === undefined ? "latest" : options.previousVersion, published, repository);
   const deps = await startingDependencies(dbRoot, db.name, previousVersion, backend);
 
-  const { files: rootFiles, symlinks } = await listing;
-  checkMissingMedia(db, rootFiles, deps);
-  checkAttachments(db);
-  checkNoSymlinks(dbRoot, [...db.files, ...db.tableFiles], symlinks);
-
   const index = await loadingIndex;
+  stats.complete();
+  checkMissingMedia(db, stats, deps);
+  checkAttachments(db);
+  checkNoSymlinks(dbRoot, stats);
+
   const uploads: Upload[] = [];
   await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
   await findTables(db, dbRoot, version, deps, algorithm, index, uploads, options.onProgress);
-  const { touched: archives, direct } = await findMedia(db, dbRoot, rootFiles, version, deps, algorithm, index, numWorkers, options);
+  const { touched: archives, direct } = await findMedia(db, dbRoot, stats, version, deps, algorithm, index, numWorkers, options);
 
   const workDir = await mkdtemp(join(tmpdir(), "audb-publish-"));
   try {
-    await uploadAll(uploads, archives, direct, { db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, onProgress: options.onProgress });
+    await uploadAll(uploads, archives, direct, {
+      db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers: workers.started, onProgress: options.onProgress,
+    });
     await Promise.all([index.save(), uploadDependencies(deps, dbRoot, db.name, version, backend)]);
     await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
     emit(options.onProgress, { phase: "done", done: 1, total: 1 });
@@ -160,21 +183,8 @@ async function parseLocalDependencies(path: string, data: Buffer): Promise<Depen
   return path.endsWith(".parquet") ? dependenciesFromParquet(data, path) : dependenciesFromCsv(data.toString("utf8"), path);
 }
 
-/** Files under `root` (relative POSIX paths) and which of them are symbolic links. */
-async function listRootFiles(root: string): Promise<{ files: Set<string>; symlinks: Set<string> }> {
-  const files = new Set<string>();
-  const symlinks = new Set<string>();
-  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (e.isDirectory()) continue;
-    const rel = join(e.parentPath, e.name).slice(root.length + 1).split("\\").join("/");
-    files.add(rel);
-    if (e.isSymbolicLink()) symlinks.add(rel);
-  }
-  return { files, symlinks };
-}
-
-function checkMissingMedia(db: Publishable, rootFiles: Set<string>, deps: Dependencies): void {
-  const missing = db.files.filter((f) => !rootFiles.has(f) && !(deps.has(f) && deps.type(f) === DependencyType.media)).sort();
+function checkMissingMedia(db: Publishable, stats: FileStats, deps: Dependencies): void {
+  const missing = db.files.filter((f, i) => !stats.onDisk(i) && !(deps.has(f) && deps.type(f) === DependencyType.media)).sort();
   if (missing.length === 0) return;
   const shown = missing.slice(0, 20).join(", ");
   throw new MissingMediaError(
@@ -190,8 +200,8 @@ function checkAttachments(db: Publishable): void {
   }
 }
 
-function checkNoSymlinks(root: string, files: string[], symlinks: Set<string>): void {
-  const link = files.find((f) => symlinks.has(f));
+function checkNoSymlinks(root: string, stats: FileStats): void {
+  const link = stats.files.find((_, i) => stats.state[i] === FileState.symlink);
   if (link) throw new PublishError(`'${link}' in '${root}' is a symbolic link: publish real files`);
 }
 
@@ -272,7 +282,7 @@ async function findTables(
 }
 
 async function findMedia(
-  db: Publishable, root: string, rootFiles: Set<string>, version: string, deps: Dependencies,
+  db: Publishable, root: string, stats: FileStats, version: string, deps: Dependencies,
   algorithm: ChecksumAlgorithm, index: StatIndex, numWorkers: number, options: PublishOptions,
 ): Promise<{ touched: Set<string>; direct: OwnArchiveFile[] }> {
   const touched = new Set<string>();
@@ -281,15 +291,16 @@ async function findMedia(
   for (const f of removed) touched.add(deps.archive(f));
   deps.drop(removed);
 
-  const onDisk = db.files.filter((f) => rootFiles.has(f) && !(deps.has(f) && deps.removed(f)));
   // Files alone in their archives (new ones, and known ones whose stat changed) are read
   // once, in the upload phase: hash, header, zip. The others are hashed here.
   const direct: OwnArchiveFile[] = [];
   const known: string[] = [];
-  const joining = onDisk.filter((f) => !deps.has(f) && options.archives?.[f] !== undefined).map((f) => options.archives![f]!);
+  const joining = db.files.filter((f) => !deps.has(f) && options.archives?.[f] !== undefined).map((f) => options.archives![f]!);
   const members = archiveMembers(deps, joining);
   let unchanged = 0;
-  for (const f of onDisk) {
+  for (let i = 0; i < db.files.length; i++) {
+    const f = db.files[i]!;
+    if (!stats.onDisk(i) || (deps.has(f) && deps.removed(f))) continue;
     if (!deps.has(f)) {
       const ext = f.slice(f.lastIndexOf(".") + 1);
       if (ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
@@ -304,7 +315,7 @@ async function findMedia(
     }
     const previous = deps.checksum(f);
     const alg = algorithmFor(previous, algorithm);
-    if (index.lookup(f, CHECKSUM_LENGTH[alg]) === previous) unchanged++;
+    if (index.lookup(f, CHECKSUM_LENGTH[alg], () => stats.fingerprintAt(i)) === previous) unchanged++;
     else direct.push({ file: f, archive, previous, algorithm: alg });
   }
   const sums = await hashFiles(

@@ -1,6 +1,5 @@
 import { open } from "node:fs/promises";
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
-import { FlacReader } from "./flac.js";
 import { parseFlacStreamInfo, looksLikeFlac } from "./flac-header.js";
 import { looksLikeWav, parseWavHeader, type ByteSource } from "./wav-header.js";
 
@@ -77,6 +76,7 @@ function info(format: "wav" | "flac", samplingRate: number, channels: number, bi
 
 /** Decodes a FLAC file whose header does not state its length, to count its frames. */
 async function countFlacFrames(file: string): Promise<number> {
+  const { FlacReader } = await import("./flac.js"); // the decoder: rarely needed here
   const reader = await FlacReader.open(file);
   let frames = 0;
   try {

@@ -8,12 +8,10 @@ import * as yazl from "yazl";
 import { tempPathFor, writeAtomically } from "../../backends/filesystem.js";
 import { AudbError } from "../errors.js";
 import { createHasher, type ChecksumAlgorithm } from "./checksum.js";
+import { isStored } from "./entry-compression.js";
 
 /** A zip archive cannot be written or read, or holds an entry we refuse to extract. */
 export class ArchiveError extends AudbError {}
-
-/** Extensions of already-compressed media, stored without deflate. */
-const STORED_EXTENSIONS = new Set(["flac", "mp3", "ogg", "opus"]);
 
 /** One entry of an archive, as listed by {@link listArchive}. */
 export interface ArchiveEntry {
@@ -47,28 +45,6 @@ export function unsafeEntryReason(name: string): string | null {
   if (segments.some((s) => s === "" || s === ".")) return "has empty or '.' segments";
   if (name.includes("\0")) return "contains a NUL character";
   return null;
-}
-
-/** Extensions of uncompressed PCM audio, deflated with Huffman coding only. */
-const PCM_EXTENSIONS = new Set(["wav", "wave", "aif", "aiff", "pcm", "raw"]);
-
-/**
- * How an archive entry is compressed: `store` as it is, `huffman` deflate without string
- * matching, `deflate` zlib's default. PCM audio has almost no repeated strings, so
- * Huffman coding alone gets within 1 % of level 6 (speech WAVs: 0.760 vs 0.752 of the
- * size) at 2.7x the speed; any zip reader inflates it.
- */
-export type EntryCompression = "store" | "huffman" | "deflate";
-
-/** True for already-compressed media, which archives store without deflate. */
-export function isStored(file: string): boolean {
-  return STORED_EXTENSIONS.has(path.posix.extname(file).slice(1).toLowerCase());
-}
-
-/** The compression an archive entry of `file` gets (see {@link EntryCompression}). */
-export function compressionFor(file: string): EntryCompression {
-  const ext = path.posix.extname(file).slice(1).toLowerCase();
-  return STORED_EXTENSIONS.has(ext) ? "store" : PCM_EXTENSIONS.has(ext) ? "huffman" : "deflate";
 }
 
 /**

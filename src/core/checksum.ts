@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import xxhash from "xxhash-wasm";
-import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet";
 import { AudbError } from "../errors.js";
 import { WorkerPool, workerScript } from "./worker-pool.js";
 
@@ -172,6 +171,7 @@ export function algorithmOf(checksum: string): ChecksumAlgorithm {
  * (next to `audformat-version`). Such checksums look like md5 to {@link algorithmOf}.
  */
 export async function parquetHash(path: string): Promise<string | undefined> {
+  const { asyncBufferFromFile, parquetMetadataAsync } = await import("hyparquet"); // large: only for parquet tables
   const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
   return metadata.key_value_metadata?.find((kv) => kv.key === "hash")?.value ?? undefined;
 }

@@ -40,15 +40,20 @@ export class StatIndex {
   /**
    * The remembered checksum of `file` (relative path) if it is unchanged and of
    * `algorithm`'s length. Blocking: one `stat` costs a few microseconds, far less than a
-   * promise round trip through libuv's pool, and a republish looks up every file.
+   * promise round trip through libuv's pool, and a republish looks up every file. `now`
+   * gives the file's current fingerprint when it is known already (undefined: missing).
    */
-  lookup(file: string, length: number): string | undefined {
+  lookup(file: string, length: number, now: () => Fingerprint | undefined = () => this.stat(file)): string | undefined {
     const e = this.entries[file];
     if (!e || e.checksum.length !== length) return undefined;
-    const stats = statSync(join(this.root, file), { bigint: true, throwIfNoEntry: false });
-    const now = stats && fingerprintOf(stats);
-    if (!now || now.size !== e.size || now.mtimeNs !== e.mtimeNs || now.ino !== e.ino) return undefined;
+    const current = now();
+    if (!current || current.size !== e.size || current.mtimeNs !== e.mtimeNs || current.ino !== e.ino) return undefined;
     return e.checksum;
+  }
+
+  private stat(file: string): Fingerprint | undefined {
+    const stats = statSync(join(this.root, file), { bigint: true, throwIfNoEntry: false });
+    return stats && fingerprintOf(stats);
   }
 
   /** Records the checksum of `file` as of its current stat. */

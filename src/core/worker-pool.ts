@@ -65,16 +65,22 @@ export class WorkerPool<T, R> {
   private closed = false;
 
   constructor(
-    script: WorkerScript,
+    private readonly script: WorkerScript,
     size: number,
     private readonly inFlight = 2,
   ) {
-    for (let i = 0; i < Math.max(1, size); i++) this.slots.push(this.spawn(script));
+    this.grow(Math.max(1, size));
   }
 
   /** Number of worker threads. */
   get size(): number {
     return this.slots.length;
+  }
+
+  /** Starts more workers, up to `size` in all. */
+  grow(size: number): void {
+    while (this.slots.length < size && !this.closed) this.slots.push(this.spawn(this.script));
+    this.dispatch();
   }
 
   private spawn(script: WorkerScript): Slot<T, R> {

@@ -1,6 +1,6 @@
 import { promisify } from "node:util";
 import { constants, crc32, deflateRaw, deflateRawSync, type ZlibOptions } from "node:zlib";
-import type { EntryCompression } from "./archive.js";
+import type { EntryCompression } from "./entry-compression.js";
 
 const deflate = promisify<Uint8Array, ZlibOptions, Buffer>(deflateRaw);
 const HUFFMAN_ONLY: ZlibOptions = { strategy: constants.Z_HUFFMAN_ONLY };

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { registerBackend, type Backend } from "../../backends/backend.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 import { publish } from "../../src/api/publish.js";
+import { PublishWorkers } from "../../src/api/publish-workers.js";
 import { publishOwnArchives, type PublishedFile } from "../../src/api/publish-own-archives.js";
 import { packFiles } from "../../src/api/publish-pack.js";
 import type { UploadContext } from "../../src/api/publish-upload.js";
@@ -168,6 +169,24 @@ describe("publishOwnArchives on worker threads alone", () => {
     await publishOwnArchives(items, await context(fsBackend), noLargeFiles, (p) => published.push(p), { packHereWhileWorkersStart: false });
     expect(published.filter((p) => !p.row)).toEqual([{ bytes: 0 }]);
     expect(existsSync(join(fsBackend.root, "fsdd", "media", "1.0.0", `${archiveName(files[3]!)}.zip`))).toBe(false);
+  });
+
+  test("workers started before (few files) pack alongside this thread and stay open for the caller", { timeout: 60_000 }, async () => {
+    const fsBackend = new FileSystemBackend(await temp("repo-"));
+    const few = files.slice(0, 40);
+    const workers = new PublishWorkers(1);
+    try {
+      const published: PublishedFile[] = [];
+      await publishOwnArchives(few.map((file) => ({ file, archive: archiveName(file) })), await context(fsBackend), noLargeFiles, (p) => published.push(p), { workers });
+      expect(published.map((p) => p.row!.file).sort()).toEqual(few);
+      const names = await readdir(join(fsBackend.root, "fsdd", "media", "1.0.0"));
+      expect(names.sort()).toEqual(few.map((f) => `${archiveName(f)}.zip`).sort());
+      expect(workers.size).toBe(1); // 40 files: not grown
+      const again = await workers.pack({ root, algorithm: "xxh64", maxFileBytes: 1 << 25, maxReturnBytes: 1 << 30, files: [{ file: few[0]! }] });
+      expect(again.packed[0]!.checksum).toBe(published.find((p) => p.row!.file === few[0])!.row!.checksum);
+    } finally {
+      await workers.close();
+    }
   });
 
   test("a file that vanished fails with a PublishError naming it", { timeout: 60_000 }, async () => {
