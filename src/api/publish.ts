@@ -15,11 +15,11 @@ import {
   DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError,
   RepositoryMismatchError, VersionExistsError,
 } from "../core/errors.js";
-import { CHECKSUM_LENGTH, algorithmFor, hashFiles } from "../core/hash-files.js";
+import { algorithmFor, hashFiles } from "../core/hash-files.js";
 import {
   attachmentKey, headerKey, listVersions, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
-import { FileState, FileStats } from "../core/file-stats.js";
+import { FileState, FileStats, StatsByFile } from "../core/file-stats.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchStoredDependencies, parseStoredDependencies } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
@@ -48,7 +48,7 @@ export interface PublishOptions {
 const LOCAL_DEPENDENCY_FILES = ["db.parquet", "db.csv"];
 /**
  * A stat index this large (~5,000 files) means a republish of a big folder: a worker
- * starts right away, ready to share the `lstat` of every file once the tables are read.
+ * starts right away to share the `lstat` of the files the index lists.
  */
 const EARLY_WORKER_INDEX_BYTES = 512 * 1024;
 
@@ -80,13 +80,22 @@ async function publishWith(
   workers: { started?: PublishWorkers },
 ): Promise<Dependencies> {
   const algorithm = options.checksum ?? "xxh64";
-  // Loading the stat index overlaps with reading the database.
+  // The lstat of every file, shared with a worker (see FileStats), overlaps with reading
+  // the database: for the files the stat index knows, it starts as soon as that is loaded.
   const loadingIndex = StatIndex.load(dbRoot);
+  const indexed = loadingIndex.then((index) => {
+    const stats = FileStats.create(dbRoot, index.files);
+    workers.started?.helpStat(stats).catch(() => undefined);
+    return stats;
+  });
   const db = await readPublishable(dbRoot);
-  // The lstat of every file, shared with a worker (see FileStats), overlaps with the rest.
-  const stats = FileStats.create(dbRoot, [...db.files, ...db.tableFiles]);
-  if (!workers.started && numWorkers > 0 && db.files.length >= MIN_FILES_FOR_WORKERS) workers.started = new PublishWorkers(1);
-  workers.started?.helpStat(stats).catch(() => undefined);
+  const known = await indexed;
+  const index = await loadingIndex;
+  const others = FileStats.create(dbRoot, [...db.files, ...db.tableFiles].filter((f) => index.rowOf(f) === undefined));
+  if (others.files.length >= MIN_FILES_FOR_WORKERS && numWorkers > 0) {
+    workers.started ??= new PublishWorkers(1);
+    workers.started.helpStat(others).catch(() => undefined);
+  }
   const backend = await repository.open();
   const published = await listVersions(backend, db.name);
   if (published.includes(version)) {
@@ -95,11 +104,12 @@ async function publishWith(
   const previousVersion = await resolvePrevious(db.name, version, options.previousVersion === undefined ? "latest" : options.previousVersion, published, repository);
   const deps = await startingDependencies(dbRoot, db.name, previousVersion, backend);
 
-  const index = await loadingIndex;
-  stats.complete();
+  others.complete();
+  known.complete();
+  const stats = new StatsByFile(known, (f) => index.rowOf(f), others);
   checkMissingMedia(db, stats, deps);
   checkAttachments(db);
-  checkNoSymlinks(dbRoot, stats);
+  checkNoSymlinks(dbRoot, [...db.files, ...db.tableFiles], stats);
 
   const uploads: Upload[] = [];
   await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
@@ -183,8 +193,8 @@ async function parseLocalDependencies(path: string, data: Buffer): Promise<Depen
   return path.endsWith(".parquet") ? dependenciesFromParquet(data, path) : dependenciesFromCsv(data.toString("utf8"), path);
 }
 
-function checkMissingMedia(db: Publishable, stats: FileStats, deps: Dependencies): void {
-  const missing = db.files.filter((f, i) => !stats.onDisk(i) && !(deps.has(f) && deps.type(f) === DependencyType.media)).sort();
+function checkMissingMedia(db: Publishable, stats: StatsByFile, deps: Dependencies): void {
+  const missing = db.files.filter((f) => !stats.onDisk(f) && !(deps.has(f) && deps.type(f) === DependencyType.media)).sort();
   if (missing.length === 0) return;
   const shown = missing.slice(0, 20).join(", ");
   throw new MissingMediaError(
@@ -200,8 +210,8 @@ function checkAttachments(db: Publishable): void {
   }
 }
 
-function checkNoSymlinks(root: string, stats: FileStats): void {
-  const link = stats.files.find((_, i) => stats.state[i] === FileState.symlink);
+function checkNoSymlinks(root: string, files: string[], stats: StatsByFile): void {
+  const link = files.find((f) => stats.state(f) === FileState.symlink);
   if (link) throw new PublishError(`'${link}' in '${root}' is a symbolic link: publish real files`);
 }
 
@@ -282,7 +292,7 @@ async function findTables(
 }
 
 async function findMedia(
-  db: Publishable, root: string, stats: FileStats, version: string, deps: Dependencies,
+  db: Publishable, root: string, stats: StatsByFile, version: string, deps: Dependencies,
   algorithm: ChecksumAlgorithm, index: StatIndex, numWorkers: number, options: PublishOptions,
 ): Promise<{ touched: Set<string>; direct: OwnArchiveFile[] }> {
   const touched = new Set<string>();
@@ -295,28 +305,30 @@ async function findMedia(
   // once, in the upload phase: hash, header, zip. The others are hashed here.
   const direct: OwnArchiveFile[] = [];
   const known: string[] = [];
-  const joining = db.files.filter((f) => !deps.has(f) && options.archives?.[f] !== undefined).map((f) => options.archives![f]!);
+  const joining = options.archives ? db.files.filter((f) => !deps.has(f) && options.archives![f] !== undefined).map((f) => options.archives![f]!) : [];
   const members = archiveMembers(deps, joining);
+  const { archive: archives, checksum: checksums, removed: removedColumn } = deps.columns;
   let unchanged = 0;
-  for (let i = 0; i < db.files.length; i++) {
-    const f = db.files[i]!;
-    if (!stats.onDisk(i) || (deps.has(f) && deps.removed(f))) continue;
-    if (!deps.has(f)) {
+  for (const f of db.files) {
+    if (!stats.onDisk(f)) continue;
+    const row = deps.rowOf(f);
+    if (row === undefined) {
       const ext = f.slice(f.lastIndexOf(".") + 1);
       if (ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
       if (options.archives?.[f] === undefined) direct.push({ file: f, archive: archiveName(f) });
       else known.push(f);
       continue;
     }
-    const archive = deps.archive(f);
+    if (removedColumn[row] === 1) continue;
+    const archive = archives[row]!;
     if (members.get(archive) !== 1 || touched.has(archive)) {
       known.push(f);
       continue;
     }
-    const previous = deps.checksum(f);
-    const alg = algorithmFor(previous, algorithm);
-    if (index.lookup(f, CHECKSUM_LENGTH[alg], () => stats.fingerprintAt(i)) === previous) unchanged++;
-    else direct.push({ file: f, archive, previous, algorithm: alg });
+    const previous = checksums[row]!;
+    // An index entry with the previous checksum has that algorithm's length too.
+    if (index.lookup(f, previous.length, () => stats.fingerprint(f)) === previous) unchanged++;
+    else direct.push({ file: f, archive, previous, algorithm: algorithmFor(previous, algorithm) });
   }
   const sums = await hashFiles(
     root,

@@ -131,6 +131,11 @@ export class Dependencies {
     return this.fileIndex ? this.fileIndex.find(file) : this.index.get(file);
   }
 
+  /** The position of `file`'s row (for reading {@link columns}), if the table has one. */
+  rowOf(file: string): number | undefined {
+    return this.find(file);
+  }
+
   /** True when the table has a row for `file`. */
   has(file: string): boolean {
     return this.find(file) !== undefined;

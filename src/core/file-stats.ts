@@ -30,8 +30,9 @@ export class FileStats {
   readonly ino: Float64Array;
   /** [0]: next unclaimed file; [1]: files done. */
   private readonly counters: Int32Array;
+  private rows: Map<string, number> | undefined;
 
-  private constructor(readonly root: string, readonly files: string[], private readonly buffer: SharedArrayBuffer) {
+  private constructor(readonly root: string, readonly files: readonly string[], private readonly buffer: SharedArrayBuffer) {
     const n = files.length;
     this.counters = new Int32Array(buffer, 0, 2);
     this.size = new Float64Array(buffer, 8, n);
@@ -40,9 +41,9 @@ export class FileStats {
     this.state = new Uint8Array(buffer, 8 + 24 * n, n);
   }
 
-  /** Empty stats of `files` (relative POSIX paths) under `root`, to be filled by {@link work}. */
-  static create(root: string, files: string[]): FileStats {
-    return new FileStats(root, files, new SharedArrayBuffer(8 + 25 * files.length));
+  /** Empty stats of `files` (relative POSIX paths, copied) under `root`, to be filled by {@link work}. */
+  static create(root: string, files: readonly string[]): FileStats {
+    return new FileStats(root, files.slice(), new SharedArrayBuffer(8 + 25 * files.length));
   }
 
   /** The same stats in another thread. */
@@ -104,6 +105,15 @@ export class FileStats {
     this.state[i] = stats.isFile() ? FileState.file : stats.isSymbolicLink() ? FileState.symlink : FileState.other;
   }
 
+  /** The row of `file`, if it is one of the files. */
+  rowOf(file: string): number | undefined {
+    if (!this.rows) {
+      this.rows = new Map();
+      for (let i = 0; i < this.files.length; i++) this.rows.set(this.files[i]!, i);
+    }
+    return this.rows.get(file);
+  }
+
   /** True when the `i`-th file is on disk as a file or a symbolic link. */
   onDisk(i: number): boolean {
     return this.state[i] === FileState.file || this.state[i] === FileState.symlink;
@@ -113,5 +123,42 @@ export class FileStats {
   fingerprintAt(i: number): Fingerprint | undefined {
     if (this.state[i] !== FileState.file) return undefined;
     return { size: this.size[i]!, mtimeNs: this.mtimeNs[i]!.toString(), ino: this.ino[i]! };
+  }
+}
+
+/**
+ * Looks up files in completed {@link FileStats}: `known`, taken of the files of the stat
+ * index (its row numbers are the index's, see `knownRow`), then `others`.
+ */
+export class StatsByFile {
+  constructor(
+    private readonly known: FileStats,
+    private readonly knownRow: (file: string) => number | undefined,
+    private readonly others: FileStats,
+  ) {}
+
+  private find(file: string): [FileStats, number] | undefined {
+    const row = this.knownRow(file);
+    if (row !== undefined && row < this.known.files.length) return [this.known, row];
+    const i = this.others.rowOf(file);
+    return i === undefined ? undefined : [this.others, i];
+  }
+
+  /** The state of `file` (`pending` when neither has it). */
+  state(file: string): FileState {
+    const found = this.find(file);
+    return found ? (found[0].state[found[1]] as FileState) : FileState.pending;
+  }
+
+  /** True when `file` is on disk as a file or a symbolic link. */
+  onDisk(file: string): boolean {
+    const found = this.find(file);
+    return found ? found[0].onDisk(found[1]) : false;
+  }
+
+  /** The fingerprint of `file` as the stat index records it, if it is a regular file. */
+  fingerprint(file: string): Fingerprint | undefined {
+    const found = this.find(file);
+    return found && found[0].fingerprintAt(found[1]);
   }
 }

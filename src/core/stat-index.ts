@@ -8,47 +8,98 @@ export const STAT_INDEX_FILE = ".audb-stat-index.json";
 /** What identifies a file's content without reading it: size, mtime (ns, as a string) and inode. */
 export interface Fingerprint { size: number; mtimeNs: string; ino: number }
 
-interface Entry extends Fingerprint { checksum: string }
-
 /** The fingerprint of a file from its (BigInt) stat. */
 export function fingerprintOf(stats: BigIntStats): Fingerprint {
   return { size: Number(stats.size), mtimeNs: stats.mtimeNs.toString(), ino: Number(stats.ino) };
 }
 
+/** The index as stored: one array per field, a row per file (v2; v1 held an object per file). */
+interface Columns {
+  files: string[];
+  size: number[];
+  mtimeNs: string[];
+  ino: number[];
+  checksum: string[];
+}
+
+function emptyColumns(): Columns {
+  return { files: [], size: [], mtimeNs: [], ino: [], checksum: [] };
+}
+
+/** Columns of a stored index of either version; throws when the content is not an index. */
+function columnsOf(data: unknown): Columns {
+  const stored = data as { version?: number; files?: unknown } & Partial<Columns>;
+  if (stored.version === 2) {
+    const { files, size, mtimeNs, ino, checksum } = stored;
+    const n = Array.isArray(files) ? files.length : -1;
+    if (n < 0 || [size, mtimeNs, ino, checksum].some((c) => !Array.isArray(c) || c.length !== n)) throw new Error("bad columns");
+    return { files: files!, size: size!, mtimeNs: mtimeNs!, ino: ino!, checksum: checksum! };
+  }
+  if (stored.version === 1 && stored.files && typeof stored.files === "object") {
+    const columns = emptyColumns();
+    for (const [file, e] of Object.entries(stored.files as unknown as Record<string, Fingerprint & { checksum: string }>)) {
+      columns.files.push(file);
+      columns.size.push(e.size);
+      columns.mtimeNs.push(e.mtimeNs);
+      columns.ino.push(e.ino);
+      columns.checksum.push(e.checksum);
+    }
+    return columns;
+  }
+  throw new Error("unknown version");
+}
+
 /**
  * Remembers the checksum of each file of a database folder by size, mtime and inode, so a
  * republish does not re-hash files that did not change (the trade-off git's index makes).
+ * Rows keep their numbers while the index is in memory (new files are appended), so stats
+ * taken of {@link files} line up with them.
  */
 export class StatIndex {
-  private entries: Record<string, Entry>;
+  private readonly rows = new Map<string, number>();
   private dirty = false;
 
-  private constructor(private readonly root: string, entries: Record<string, Entry>) {
-    this.entries = entries;
+  private constructor(private readonly root: string, private readonly columns: Columns) {
+    columns.files.forEach((file, i) => this.rows.set(file, i));
   }
 
   /** Loads the index of `root`; an absent or unreadable index is empty. */
   static async load(root: string): Promise<StatIndex> {
+    let columns: Columns;
     try {
-      const data = JSON.parse(await readFile(join(root, STAT_INDEX_FILE), "utf8")) as { version: number; files: Record<string, Entry> };
-      return new StatIndex(root, data.version === 1 && data.files ? data.files : {});
+      columns = columnsOf(JSON.parse(await readFile(join(root, STAT_INDEX_FILE), "utf8")));
     } catch {
-      return new StatIndex(root, {});
+      columns = emptyColumns();
     }
+    return new StatIndex(root, columns);
+  }
+
+  /** The files the index remembers, by row. */
+  get files(): readonly string[] {
+    return this.columns.files;
+  }
+
+  /** The row of `file`, if the index remembers it. */
+  rowOf(file: string): number | undefined {
+    return this.rows.get(file);
   }
 
   /**
    * The remembered checksum of `file` (relative path) if it is unchanged and of
    * `algorithm`'s length. Blocking: one `stat` costs a few microseconds, far less than a
    * promise round trip through libuv's pool, and a republish looks up every file. `now`
-   * gives the file's current fingerprint when it is known already (undefined: missing).
+   * gives the file's current fingerprint from the row when it is known already
+   * (undefined: missing or not a regular file).
    */
-  lookup(file: string, length: number, now: () => Fingerprint | undefined = () => this.stat(file)): string | undefined {
-    const e = this.entries[file];
-    if (!e || e.checksum.length !== length) return undefined;
-    const current = now();
-    if (!current || current.size !== e.size || current.mtimeNs !== e.mtimeNs || current.ino !== e.ino) return undefined;
-    return e.checksum;
+  lookup(file: string, length: number, now: (row: number) => Fingerprint | undefined = () => this.stat(file)): string | undefined {
+    const row = this.rows.get(file);
+    if (row === undefined) return undefined;
+    const c = this.columns;
+    const checksum = c.checksum[row]!;
+    if (checksum.length !== length) return undefined;
+    const current = now(row);
+    if (!current || current.size !== c.size[row] || current.mtimeNs !== c.mtimeNs[row] || current.ino !== c.ino[row]) return undefined;
+    return checksum;
   }
 
   private stat(file: string): Fingerprint | undefined {
@@ -63,7 +114,16 @@ export class StatIndex {
 
   /** Records the checksum of `file` as of the stat `fingerprint` taken before it was read. */
   rememberAs(file: string, fingerprint: Fingerprint, checksum: string): void {
-    this.entries[file] = { size: fingerprint.size, mtimeNs: fingerprint.mtimeNs, ino: fingerprint.ino, checksum };
+    const c = this.columns;
+    let row = this.rows.get(file);
+    if (row === undefined) {
+      row = c.files.push(file) - 1;
+      this.rows.set(file, row);
+    }
+    c.size[row] = fingerprint.size;
+    c.mtimeNs[row] = fingerprint.mtimeNs;
+    c.ino[row] = fingerprint.ino;
+    c.checksum[row] = checksum;
     this.dirty = true;
   }
 
@@ -72,7 +132,7 @@ export class StatIndex {
     if (!this.dirty) return;
     const target = join(this.root, STAT_INDEX_FILE);
     const temp = `${target}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify({ version: 1, files: this.entries }));
+    await writeFile(temp, JSON.stringify({ version: 2, ...this.columns }));
     await rename(temp, target);
     this.dirty = false;
   }
