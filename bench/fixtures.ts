@@ -8,9 +8,9 @@ import { existsSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { loadavg } from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { publish } from "../src/api/publish.js";
 import { Repository } from "../src/core/repository.js";
+import { PROJECT_ROOT } from "./compiled.js";
 
 export const SAMPLING_RATE = 16_000;
 export const DB_NAME = "benchdb";
@@ -20,8 +20,7 @@ export const FILE_COUNT = Number(process.env.AUDB_BENCH_FILES ?? 10_000);
 /** Runs per row (median reported) for rows whose single run is shorter than 30 s. */
 export const RUNS = Number(process.env.AUDB_BENCH_RUNS ?? 3);
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const BENCH_ROOT = path.join(here, "..", ".cache", "bench");
+export const BENCH_ROOT = path.join(PROJECT_ROOT, ".cache", "bench");
 
 /** A 16-bit PCM mono WAV of `n` samples at `rate` (44-byte header) and a view on its samples. */
 export function wavBuffer(rate: number, n: number): { buf: Buffer; pcm: Int16Array } {

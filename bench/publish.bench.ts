@@ -1,18 +1,24 @@
 // Publish (issue 3): first publish of N generated 1 s 16 kHz WAVs to a file-system
 // repository, republish with 1 % of the files changed, and hashing MB/s next to raw reads
 // of the same files. AUDB_BENCH_FILES (default 10000) scales it; AUDB_BENCH_RUNS (default 3).
+// Runs on the compiled library (bench/compiled.ts).
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { publish } from "../src/api/publish.js";
 import { checksumFiles } from "../src/core/checksum.js";
+import { measureIfMain, runCompiled } from "./compiled.js";
 import {
   BENCH_ROOT, FILE_COUNT, RUNS, benchDatabase, benchRepository, changeFiles, fmt, load1, median, medianOf, readAll, resetPublishState,
   runsText, sync, timed, totalMB,
 } from "./fixtures.js";
 
 export default async function bench(): Promise<void> {
+  runCompiled(import.meta.url);
+}
+
+async function measure(): Promise<void> {
   const cores = availableParallelism();
   const { root, files } = await benchDatabase(FILE_COUNT);
   const abs = files.map((f) => path.join(root, f));
@@ -82,3 +88,5 @@ function createFiles(dir: string, count: number, size: number): void {
     renameSync(`${target}.tmp`, target);
   }
 }
+
+await measureIfMain(import.meta.url, measure);

@@ -19,7 +19,7 @@ import { algorithmFor, hashFiles } from "../core/hash-files.js";
 import {
   attachmentKey, headerKey, listVersions, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
-import { FileState, FileStats, StatsByFile } from "../core/file-stats.js";
+import { FileState, FileStats, StatsOfFiles } from "../core/file-stats.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchStoredDependencies, parseStoredDependencies } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
@@ -47,8 +47,9 @@ export interface PublishOptions {
 
 const LOCAL_DEPENDENCY_FILES = ["db.parquet", "db.csv"];
 /**
- * A stat index this large (~5,000 files) means a republish of a big folder: a worker
- * starts right away to share the `lstat` of the files the index lists.
+ * A stat index this large (~6,000 files) means a republish of a big folder: a worker
+ * starts right away to share the `lstat` of the files the index lists (when workers start
+ * fast, see {@link PublishWorkers.startFast}).
  */
 const EARLY_WORKER_INDEX_BYTES = 512 * 1024;
 
@@ -67,7 +68,8 @@ export async function publish(
   const numWorkers = options.numWorkers ?? availableParallelism();
   checkVersion(version, options.previousVersion);
   const indexBytes = statSync(join(dbRoot, STAT_INDEX_FILE), { throwIfNoEntry: false })?.size ?? 0;
-  const workers = { started: numWorkers > 0 && indexBytes >= EARLY_WORKER_INDEX_BYTES ? new PublishWorkers(1) : undefined };
+  const early = numWorkers > 0 && indexBytes >= EARLY_WORKER_INDEX_BYTES && PublishWorkers.startFast;
+  const workers = { started: early ? new PublishWorkers(1) : undefined };
   try {
     return await publishWith(dbRoot, version, repository, options, numWorkers, workers);
   } finally {
@@ -106,10 +108,11 @@ async function publishWith(
 
   others.complete();
   known.complete();
-  const stats = new StatsByFile(known, (f) => index.rowOf(f), others);
+  const dbFiles = [...db.files, ...db.tableFiles];
+  const stats = new StatsOfFiles(dbFiles, known, (f) => index.rowOf(f), others);
   checkMissingMedia(db, stats, deps);
   checkAttachments(db);
-  checkNoSymlinks(dbRoot, [...db.files, ...db.tableFiles], stats);
+  checkNoSymlinks(dbRoot, dbFiles, stats);
 
   const uploads: Upload[] = [];
   await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
@@ -193,8 +196,8 @@ async function parseLocalDependencies(path: string, data: Buffer): Promise<Depen
   return path.endsWith(".parquet") ? dependenciesFromParquet(data, path) : dependenciesFromCsv(data.toString("utf8"), path);
 }
 
-function checkMissingMedia(db: Publishable, stats: StatsByFile, deps: Dependencies): void {
-  const missing = db.files.filter((f) => !stats.onDisk(f) && !(deps.has(f) && deps.type(f) === DependencyType.media)).sort();
+function checkMissingMedia(db: Publishable, stats: StatsOfFiles, deps: Dependencies): void {
+  const missing = db.files.filter((f, i) => !stats.onDisk(i) && !(deps.has(f) && deps.type(f) === DependencyType.media)).sort();
   if (missing.length === 0) return;
   const shown = missing.slice(0, 20).join(", ");
   throw new MissingMediaError(
@@ -210,8 +213,8 @@ function checkAttachments(db: Publishable): void {
   }
 }
 
-function checkNoSymlinks(root: string, files: string[], stats: StatsByFile): void {
-  const link = files.find((f) => stats.state(f) === FileState.symlink);
+function checkNoSymlinks(root: string, files: string[], stats: StatsOfFiles): void {
+  const link = files.find((_, i) => stats.state(i) === FileState.symlink);
   if (link) throw new PublishError(`'${link}' in '${root}' is a symbolic link: publish real files`);
 }
 
@@ -292,7 +295,7 @@ async function findTables(
 }
 
 async function findMedia(
-  db: Publishable, root: string, stats: StatsByFile, version: string, deps: Dependencies,
+  db: Publishable, root: string, stats: StatsOfFiles, version: string, deps: Dependencies,
   algorithm: ChecksumAlgorithm, index: StatIndex, numWorkers: number, options: PublishOptions,
 ): Promise<{ touched: Set<string>; direct: OwnArchiveFile[] }> {
   const touched = new Set<string>();
@@ -309,8 +312,9 @@ async function findMedia(
   const members = archiveMembers(deps, joining);
   const { archive: archives, checksum: checksums, removed: removedColumn } = deps.columns;
   let unchanged = 0;
-  for (const f of db.files) {
-    if (!stats.onDisk(f)) continue;
+  for (let i = 0; i < db.files.length; i++) {
+    const f = db.files[i]!;
+    if (!stats.onDisk(i)) continue;
     const row = deps.rowOf(f);
     if (row === undefined) {
       const ext = f.slice(f.lastIndexOf(".") + 1);
@@ -327,7 +331,7 @@ async function findMedia(
     }
     const previous = checksums[row]!;
     // An index entry with the previous checksum has that algorithm's length too.
-    if (index.lookup(f, previous.length, () => stats.fingerprint(f)) === previous) unchanged++;
+    if (index.lookup(f, previous.length, () => stats.fingerprint(i)) === previous) unchanged++;
     else direct.push({ file: f, archive, previous, algorithm: algorithmFor(previous, algorithm) });
   }
   const sums = await hashFiles(

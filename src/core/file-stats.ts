@@ -127,38 +127,45 @@ export class FileStats {
 }
 
 /**
- * Looks up files in completed {@link FileStats}: `known`, taken of the files of the stat
- * index (its row numbers are the index's, see `knownRow`), then `others`.
+ * The stats of a list of files (by position), gathered from completed {@link FileStats}:
+ * `known`, taken of the files of the stat index (its rows are the index's, see
+ * `knownRow`), and `others`.
  */
-export class StatsByFile {
-  constructor(
-    private readonly known: FileStats,
-    private readonly knownRow: (file: string) => number | undefined,
-    private readonly others: FileStats,
-  ) {}
+export class StatsOfFiles {
+  private readonly part: FileStats[] = [];
+  private readonly row: Int32Array;
 
-  private find(file: string): [FileStats, number] | undefined {
-    const row = this.knownRow(file);
-    if (row !== undefined && row < this.known.files.length) return [this.known, row];
-    const i = this.others.rowOf(file);
-    return i === undefined ? undefined : [this.others, i];
+  constructor(files: readonly string[], known: FileStats, knownRow: (file: string) => number | undefined, others: FileStats) {
+    this.row = new Int32Array(files.length).fill(-1);
+    files.forEach((file, i) => {
+      const k = knownRow(file);
+      if (k !== undefined && k < known.files.length) {
+        this.part[i] = known;
+        this.row[i] = k;
+        return;
+      }
+      const o = others.rowOf(file);
+      if (o !== undefined) {
+        this.part[i] = others;
+        this.row[i] = o;
+      }
+    });
   }
 
-  /** The state of `file` (`pending` when neither has it). */
-  state(file: string): FileState {
-    const found = this.find(file);
-    return found ? (found[0].state[found[1]] as FileState) : FileState.pending;
+  /** The state of the `i`-th file (`pending` when neither has it). */
+  state(i: number): FileState {
+    const part = this.part[i];
+    return part ? (part.state[this.row[i]!] as FileState) : FileState.pending;
   }
 
-  /** True when `file` is on disk as a file or a symbolic link. */
-  onDisk(file: string): boolean {
-    const found = this.find(file);
-    return found ? found[0].onDisk(found[1]) : false;
+  /** True when the `i`-th file is on disk as a file or a symbolic link. */
+  onDisk(i: number): boolean {
+    const part = this.part[i];
+    return part ? part.onDisk(this.row[i]!) : false;
   }
 
-  /** The fingerprint of `file` as the stat index records it, if it is a regular file. */
-  fingerprint(file: string): Fingerprint | undefined {
-    const found = this.find(file);
-    return found && found[0].fingerprintAt(found[1]);
+  /** The fingerprint of the `i`-th file as the stat index records it, if it is a regular file. */
+  fingerprint(i: number): Fingerprint | undefined {
+    return this.part[i]?.fingerprintAt(this.row[i]!);
   }
 }
