@@ -24,8 +24,9 @@ import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchStoredDependencies, parseStoredDependencies } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
 import { STAT_INDEX_FILE, StatIndex } from "../core/stat-index.js";
-import { readPublishable, type Publishable } from "./database-view.js";
+import type { Publishable } from "./database-view.js";
 import { extensionOf, mediaRow } from "./media-row.js";
+import { readPublishableCached } from "./publishable-cache.js";
 import { MIN_FILES_FOR_WORKERS, type OwnArchiveFile } from "./publish-own-archives.js";
 import { uploadAll, uploadDependencies, type Upload } from "./publish-upload.js";
 import { PublishWorkers } from "./publish-workers.js";
@@ -84,15 +85,10 @@ async function publishWith(
   const algorithm = options.checksum ?? "xxh64";
   // The lstat of every file, shared with a worker (see FileStats), overlaps with reading
   // the database: for the files the stat index knows, it starts as soon as that is loaded.
-  const loadingIndex = StatIndex.load(dbRoot);
-  const indexed = loadingIndex.then((index) => {
-    const stats = FileStats.create(dbRoot, index.files);
-    workers.started?.helpStat(stats).catch(() => undefined);
-    return stats;
-  });
-  const db = await readPublishable(dbRoot);
-  const known = await indexed;
-  const index = await loadingIndex;
+  const index = await StatIndex.load(dbRoot);
+  const known = FileStats.create(dbRoot, index.files);
+  workers.started?.helpStat(known).catch(() => undefined);
+  const db = await readPublishableCached(dbRoot, index);
   const others = FileStats.create(dbRoot, [...db.files, ...db.tableFiles].filter((f) => index.rowOf(f) === undefined));
   if (others.files.length >= MIN_FILES_FOR_WORKERS && numWorkers > 0) {
     workers.started ??= new PublishWorkers(1);

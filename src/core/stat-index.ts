@@ -13,13 +13,17 @@ export function fingerprintOf(stats: BigIntStats): Fingerprint {
   return { size: Number(stats.size), mtimeNs: stats.mtimeNs.toString(), ino: Number(stats.ino) };
 }
 
-/** The index as stored: one array per field, a row per file (v2; v1 held an object per file). */
+/**
+ * The index as stored: one array per field, a row per file (v2; v1 held an object per
+ * file), and records other code keeps about the folder (see {@link StatIndex.recall}).
+ */
 interface Columns {
   files: string[];
   size: number[];
   mtimeNs: string[];
   ino: number[];
   checksum: string[];
+  records?: Record<string, unknown>;
 }
 
 function emptyColumns(): Columns {
@@ -30,10 +34,11 @@ function emptyColumns(): Columns {
 function columnsOf(data: unknown): Columns {
   const stored = data as { version?: number; files?: unknown } & Partial<Columns>;
   if (stored.version === 2) {
-    const { files, size, mtimeNs, ino, checksum } = stored;
+    const { files, size, mtimeNs, ino, checksum, records } = stored;
     const n = Array.isArray(files) ? files.length : -1;
     if (n < 0 || [size, mtimeNs, ino, checksum].some((c) => !Array.isArray(c) || c.length !== n)) throw new Error("bad columns");
-    return { files: files!, size: size!, mtimeNs: mtimeNs!, ino: ino!, checksum: checksum! };
+    const plain = records !== null && typeof records === "object" && !Array.isArray(records);
+    return { files: files!, size: size!, mtimeNs: mtimeNs!, ino: ino!, checksum: checksum!, records: plain ? records : {} };
   }
   if (stored.version === 1 && stored.files && typeof stored.files === "object") {
     const columns = emptyColumns();
@@ -124,6 +129,17 @@ export class StatIndex {
     c.mtimeNs[row] = fingerprint.mtimeNs;
     c.ino[row] = fingerprint.ino;
     c.checksum[row] = checksum;
+    this.dirty = true;
+  }
+
+  /** What was kept under `key` with {@link keep} (by this or an earlier publish), if anything. */
+  recall(key: string): unknown {
+    return this.columns.records?.[key];
+  }
+
+  /** Keeps `value` (JSON) under `key` with the index, for the next publish. */
+  keep(key: string, value: unknown): void {
+    (this.columns.records ??= {})[key] = value;
     this.dirty = true;
   }
 

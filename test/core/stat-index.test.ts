@@ -68,6 +68,14 @@ describe("StatIndex", () => {
     expect(stored).toEqual({ version: 2, files: ["a.wav", "b.wav"], size: [4, 8], mtimeNs: [fp.mtimeNs, expect.any(String)], ino: [fp.ino, expect.any(Number)], checksum: [A, B] });
   });
 
+  it("keeps records for other code with the index", async () => {
+    const index = await StatIndex.load(root);
+    expect(index.recall("view")).toBeUndefined();
+    index.keep("view", { files: ["a.wav"], n: 1 });
+    await index.save();
+    expect((await StatIndex.load(root)).recall("view")).toEqual({ files: ["a.wav"], n: 1 });
+  });
+
   it("treats a broken or unknown index as empty", async () => {
     for (const content of ["{", JSON.stringify({ version: 3, files: [] }), JSON.stringify({ version: 2, files: ["a.wav"], size: [], mtimeNs: [], ino: [], checksum: [] })]) {
       writeFileSync(join(root, STAT_INDEX_FILE), content);
