@@ -7,7 +7,7 @@ import { audioInfo } from "../audio/info.js";
 import { createArchive, extractArchive } from "../core/archive.js";
 import { compressionFor } from "../core/entry-compression.js";
 import { checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
-import type { Dependencies, DependencyRow } from "../core/dependencies.js";
+import { DependencyType, type Dependencies, type DependencyRow } from "../core/dependencies.js";
 import { mediaKey } from "../core/layout.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { uploadDependencyTable } from "../core/remote-dependencies.js";
@@ -52,13 +52,12 @@ export interface UploadContext {
 export async function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnArchiveFile[], ctx: UploadContext): Promise<void> {
   const { deps, db, version } = ctx;
   const members = new Map<string, string[]>();
-  for (const f of deps.media) {
-    if (deps.removed(f)) continue;
-    const a = deps.archive(f);
-    if (!archives.has(a)) continue;
-    const list = members.get(a);
-    if (list) list.push(f);
-    else members.set(a, [f]);
+  const { file: files, archive: archiveOf, type, removed } = deps.columns;
+  for (let i = 0; archives.size > 0 && i < files.length; i++) {
+    if (type[i] !== DependencyType.media || removed[i] === 1 || !archives.has(archiveOf[i]!)) continue;
+    const list = members.get(archiveOf[i]!);
+    if (list) list.push(files[i]!);
+    else members.set(archiveOf[i]!, [files[i]!]);
   }
   const mediaUploads: Upload[] = [...members].map(([archive, files]) => ({
     kind: "media", id: archive, key: mediaKey(db.name, version, archive), files,

@@ -57,7 +57,7 @@ export async function fetchDependencies(backend: Backend, name: string, version:
  */
 export async function uploadDependencyTable(backend: Backend, name: string, version: string, deps: Dependencies): Promise<string> {
   const csv = dependenciesToCsv(deps);
-  await backend.putBytes(depsZipKey(name, version), await zipBytes([{ name: "db.csv", data: Buffer.from(csv, "utf8") }]));
+  await backend.putBytes(depsZipKey(name, version), await zipBytes([{ name: "db.csv", data: Buffer.from(csv, "utf8"), compression: "fast" }]));
   if (await backend.exists(depsParquetKey(name, version))) await backend.remove(depsParquetKey(name, version));
   return csv;
 }

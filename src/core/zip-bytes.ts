@@ -4,6 +4,7 @@ import type { EntryCompression } from "./entry-compression.js";
 
 const deflate = promisify<Uint8Array, ZlibOptions, Buffer>(deflateRaw);
 const HUFFMAN_ONLY: ZlibOptions = { strategy: constants.Z_HUFFMAN_ONLY };
+const FAST: ZlibOptions = { level: 1 };
 const DEFAULT: ZlibOptions = {};
 
 /** One file of an in-memory zip: its db-relative POSIX path and bytes. */
@@ -27,7 +28,7 @@ function dosTime(date: Date): { time: number; date: number } {
 function deflateOptions(entry: ZipEntry): ZlibOptions | undefined {
   const compression = entry.compression ?? "deflate";
   if (compression === "store" || entry.data.length === 0) return undefined;
-  return compression === "huffman" ? HUFFMAN_ONLY : DEFAULT;
+  return compression === "huffman" ? HUFFMAN_ONLY : compression === "fast" ? FAST : DEFAULT;
 }
 
 /**

@@ -12,6 +12,7 @@ describe("zipBytes", () => {
   const entries: ZipEntry[] = [
     { name: "wav/a.wav", data: speechLike, compression: "huffman" },
     { name: "txt/a.txt", data: speechLike },
+    { name: "txt/fast.csv", data: speechLike, compression: "fast" },
     { name: "wav/ü b.wav", data: randomBytes(5000) },
     { name: "flac/c.flac", data: speechLike, compression: "store" },
     { name: "empty.txt", data: new Uint8Array(0) },
@@ -23,6 +24,7 @@ describe("zipBytes", () => {
     expect(listed.map((e) => [e.path, e.size, e.compressed])).toEqual([
       ["wav/a.wav", 40_000, true],
       ["txt/a.txt", 40_000, true],
+      ["txt/fast.csv", 40_000, true],
       ["wav/ü b.wav", 5000, false], // random bytes do not shrink: stored
       ["flac/c.flac", 40_000, false],
       ["empty.txt", 0, false],
@@ -42,7 +44,7 @@ describe("zipBytes", () => {
       if ((e as NodeJS.ErrnoException).code === "ENOENT" && !process.env.CI) return; // no python here
       throw e;
     }
-    expect(out.trim()).toBe("None ['empty.txt', 'flac/c.flac', 'txt/a.txt', 'wav/a.wav', 'wav/ü b.wav']");
+    expect(out.trim()).toBe("None ['empty.txt', 'flac/c.flac', 'txt/a.txt', 'txt/fast.csv', 'wav/a.wav', 'wav/ü b.wav']");
   });
 
   test("the blocking variant writes the same bytes", async () => {
