@@ -2,7 +2,7 @@
 // repository, republish with 1 % of the files changed, and hashing MB/s next to raw reads
 // of the same files. AUDB_BENCH_FILES (default 10000) scales it; AUDB_BENCH_RUNS (default 3).
 // Runs on the compiled library (bench/compiled.ts).
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
@@ -35,6 +35,7 @@ async function measure(): Promise<void> {
   await fs.rm(floorRoot, { recursive: true, force: true });
   const archiveBytes = Math.round((mb * 1e6 * 0.94) / FILE_COUNT);
   const again: number[] = [];
+  const statFloor: number[] = [];
   let changed = 0;
   let loadFirst = "";
   let loadAgain = "";
@@ -53,6 +54,10 @@ async function measure(): Promise<void> {
     sync();
     loadAgain = load1();
     again.push(await timed(() => publish(root, "1.0.1", repository, { previousVersion: "1.0.0", numWorkers: cores })));
+    // What the change check alone costs in the same state: 1 % rewritten, then sync.
+    await changeFiles(root, files, 0.01, r + 101);
+    sync();
+    statFloor.push(await timed(async () => abs.forEach((f) => lstatSync(f, { bigint: true }))));
     if (first[0]! >= 30) break;
   }
   await resetPublishState(root);
@@ -65,6 +70,11 @@ async function measure(): Promise<void> {
     seconds: median(floor), all: floor, extra: "what creating the archives alone costs on this disk at that moment", load: loadFirst,
   });
   rows.push({ task: `republish, ${changed} files (1 %) changed`, seconds: t2, all: again, extra: `${fmt((100 * t2) / t1, 1)} % of first; target <= 5 %`, load: loadAgain });
+  const floorS = median(statFloor);
+  rows.push({
+    task: `stat floor: lstat of the ${FILE_COUNT} files (1 thread), after rewriting 1 % and sync as before the republish`, seconds: floorS, all: statFloor,
+    extra: `${fmt((100 * floorS) / t1, 1)} % of first publish: the change check every republish must make`, load: loadAgain,
+  });
 
   // Hashing vs raw read of the same files.
   const raw = await medianOf(() => timed(() => readAll(abs)));

@@ -7,20 +7,12 @@ export type PublishWorkerTask = { kind: "stat"; stats: SharedFileStats } | { kin
 /** What a publish worker answers. */
 export type PublishWorkerResult = { kind: "stat"; files: number } | { kind: "pack"; result: PackResult };
 
-const SCRIPT = workerScript("publish-worker", import.meta.url);
-
 /** The worker threads of one publish (`publish-worker.ts`): they help stat the database's files and pack media files. */
 export class PublishWorkers {
   private readonly pool: WorkerPool<PublishWorkerTask, PublishWorkerResult>;
 
-  /**
-   * True when the workers run compiled JavaScript and answer within ~30 ms; run from the
-   * TypeScript sources (tsx, vitest) each first loads tsx and esbuild, for 0.2-0.7 s.
-   */
-  static readonly startFast = SCRIPT.bootstrap === undefined;
-
   constructor(size: number) {
-    this.pool = new WorkerPool(SCRIPT, size, 2);
+    this.pool = new WorkerPool(workerScript("publish-worker", import.meta.url), size, 2);
   }
 
   /** Number of worker threads. */

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { lstat, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +23,7 @@ import { FileState, FileStats, StatsOfFiles } from "../core/file-stats.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchStoredDependencies, parseStoredDependencies } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
-import { STAT_INDEX_FILE, StatIndex } from "../core/stat-index.js";
+import { StatIndex } from "../core/stat-index.js";
 import type { Publishable } from "./database-view.js";
 import { extensionOf, mediaRow } from "./media-row.js";
 import { readPublishableCached } from "./publishable-cache.js";
@@ -47,12 +47,6 @@ export interface PublishOptions {
 }
 
 const LOCAL_DEPENDENCY_FILES = ["db.parquet", "db.csv"];
-/**
- * A stat index this large (~6,000 files) means a republish of a big folder: a worker
- * starts right away to share the `lstat` of the files the index lists (when workers start
- * fast, see {@link PublishWorkers.startFast}).
- */
-const EARLY_WORKER_INDEX_BYTES = 512 * 1024;
 
 /**
  * Publishes the database in `dbRoot` as `version` of it in `repository`, uploading only
@@ -68,9 +62,7 @@ export async function publish(
 ): Promise<Dependencies> {
   const numWorkers = options.numWorkers ?? availableParallelism();
   checkVersion(version, options.previousVersion);
-  const indexBytes = statSync(join(dbRoot, STAT_INDEX_FILE), { throwIfNoEntry: false })?.size ?? 0;
-  const early = numWorkers > 0 && indexBytes >= EARLY_WORKER_INDEX_BYTES && PublishWorkers.startFast;
-  const workers = { started: early ? new PublishWorkers(1) : undefined };
+  const workers: { started?: PublishWorkers } = {};
   try {
     return await publishWith(dbRoot, version, repository, options, numWorkers, workers);
   } finally {
@@ -83,15 +75,15 @@ async function publishWith(
   workers: { started?: PublishWorkers },
 ): Promise<Dependencies> {
   const algorithm = options.checksum ?? "xxh64";
-  // The lstat of every file, shared with a worker (see FileStats), overlaps with reading
-  // the database: for the files the stat index knows, it starts as soon as that is loaded.
+  // Every file is lstat'ed once (FileStats): those the stat index knows by this thread
+  // (a worker sharing it lost more to contention than it won on this 2-core machine); many
+  // new ones (a first publish) with a worker's help, which then packs them.
   const index = await StatIndex.load(dbRoot);
   const known = FileStats.create(dbRoot, index.files);
-  workers.started?.helpStat(known).catch(() => undefined);
   const db = await readPublishableCached(dbRoot, index);
   const others = FileStats.create(dbRoot, [...db.files, ...db.tableFiles].filter((f) => index.rowOf(f) === undefined));
   if (others.files.length >= MIN_FILES_FOR_WORKERS && numWorkers > 0) {
-    workers.started ??= new PublishWorkers(1);
+    workers.started = new PublishWorkers(1);
     workers.started.helpStat(others).catch(() => undefined);
   }
   const backend = await repository.open();
