@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Command, Option } from "commander";
 import { backendKinds } from "../backends/index.js";
 import { availableCommand } from "./commands/available.js";
@@ -12,6 +10,7 @@ import { publishCommand } from "./commands/publish.js";
 import { removeMediaCommand } from "./commands/remove-media.js";
 import { versionsCommand } from "./commands/versions.js";
 import { httpIndexCommand } from "./commands/http-index.js";
+import { packageVersion } from "../src/core/package-version.js";
 
 /**
  * Adds the options every command takes. They are defined on the program (before the
@@ -27,18 +26,6 @@ function addGlobalOptions(command: Command): Command {
     .option("--host <host>", "host of the --repo repository (a folder for file-system)")
     .addOption(new Option("--backend <kind>", "backend of the --repo repository").choices(backendKinds()))
     .option("--cache-root <dir>", "cache folder (default: $AUDB_CACHE_ROOT or the configuration's cache_root)");
-}
-
-/** audb-ts's version, from its package.json (one folder up from cli/, two from dist/cli/). */
-function packageVersion(): string {
-  for (const up of ["..", "../.."]) {
-    const file = join(import.meta.dirname, up, "package.json");
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "audb-ts" && pkg.version) return pkg.version;
-    }
-  }
-  return "unknown";
 }
 
 /** Errors from commander as one line (its suggestions otherwise go on a second). */

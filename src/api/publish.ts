@@ -19,7 +19,7 @@ import { algorithmFor, hashFiles } from "../core/hash-files.js";
 import {
   attachmentKey, headerKey, listVersions, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
-import { FileState, FileStats, StatsOfFiles } from "../core/file-stats.js";
+import { FileState, FileStats } from "../core/file-stats.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchStoredDependencies, parseStoredDependencies } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
@@ -75,16 +75,16 @@ async function publishWith(
   workers: { started?: PublishWorkers },
 ): Promise<Dependencies> {
   const algorithm = options.checksum ?? "xxh64";
-  // Every file is lstat'ed once (FileStats): those the stat index knows by this thread
-  // (a worker sharing it lost more to contention than it won on this 2-core machine); many
-  // new ones (a first publish) with a worker's help, which then packs them.
+  // Every media and table file is lstat'ed once (FileStats); when many are new (a first
+  // publish), a worker helps while this thread reads the previous version, then packs.
   const index = await StatIndex.load(dbRoot);
-  const known = FileStats.create(dbRoot, index.files);
   const db = await readPublishableCached(dbRoot, index);
-  const others = FileStats.create(dbRoot, [...db.files, ...db.tableFiles].filter((f) => index.rowOf(f) === undefined));
-  if (others.files.length >= MIN_FILES_FOR_WORKERS && numWorkers > 0) {
+  const dbFiles = [...db.files, ...db.tableFiles];
+  const stats = FileStats.create(dbRoot, dbFiles);
+  const newFiles = dbFiles.reduce((n, f) => (index.rowOf(f) === undefined ? n + 1 : n), 0);
+  if (newFiles >= MIN_FILES_FOR_WORKERS && numWorkers > 0) {
     workers.started = new PublishWorkers(1);
-    workers.started.helpStat(others).catch(() => undefined);
+    workers.started.helpStat(stats).catch(() => undefined);
   }
   const backend = await repository.open();
   const published = await listVersions(backend, db.name);
@@ -94,13 +94,10 @@ async function publishWith(
   const previousVersion = await resolvePrevious(db.name, version, options.previousVersion === undefined ? "latest" : options.previousVersion, published, repository);
   const deps = await startingDependencies(dbRoot, db.name, previousVersion, backend);
 
-  others.complete();
-  known.complete();
-  const dbFiles = [...db.files, ...db.tableFiles];
-  const stats = new StatsOfFiles(dbFiles, known, (f) => index.rowOf(f), others);
+  stats.complete();
   checkMissingMedia(db, stats, deps);
   checkAttachments(db);
-  checkNoSymlinks(dbRoot, dbFiles, stats);
+  checkNoSymlinks(dbRoot, stats);
 
   const uploads: Upload[] = [];
   await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
@@ -112,6 +109,7 @@ async function publishWith(
     await uploadAll(uploads, archives, direct, {
       db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers: workers.started, onProgress: options.onProgress,
     });
+    index.retain(new Set([...dbFiles, ...Object.values(db.attachments)]));
     await Promise.all([index.save(), uploadDependencies(deps, dbRoot, db.name, version, backend)]);
     await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
     emit(options.onProgress, { phase: "done", done: 1, total: 1 });
@@ -184,7 +182,7 @@ async function parseLocalDependencies(path: string, data: Buffer): Promise<Depen
   return path.endsWith(".parquet") ? dependenciesFromParquet(data, path) : dependenciesFromCsv(data.toString("utf8"), path);
 }
 
-function checkMissingMedia(db: Publishable, stats: StatsOfFiles, deps: Dependencies): void {
+function checkMissingMedia(db: Publishable, stats: FileStats, deps: Dependencies): void {
   const missing = db.files.filter((f, i) => !stats.onDisk(i) && !(deps.has(f) && deps.type(f) === DependencyType.media)).sort();
   if (missing.length === 0) return;
   const shown = missing.slice(0, 20).join(", ");
@@ -201,9 +199,9 @@ function checkAttachments(db: Publishable): void {
   }
 }
 
-function checkNoSymlinks(root: string, files: string[], stats: StatsOfFiles): void {
-  const link = files.find((_, i) => stats.state(i) === FileState.symlink);
-  if (link) throw new PublishError(`'${link}' in '${root}' is a symbolic link: publish real files`);
+function checkNoSymlinks(root: string, stats: FileStats): void {
+  const link = stats.files.find((_, i) => stats.state[i] === FileState.symlink);
+  if (link) throw new PublishError(`'${link}' in '${root}' is a symbolic link or in a linked folder: publish real files`);
 }
 
 
@@ -283,7 +281,7 @@ async function findTables(
 }
 
 async function findMedia(
-  db: Publishable, root: string, stats: StatsOfFiles, version: string, deps: Dependencies,
+  db: Publishable, root: string, stats: FileStats, version: string, deps: Dependencies,
   algorithm: ChecksumAlgorithm, index: StatIndex, numWorkers: number, options: PublishOptions,
 ): Promise<{ touched: Set<string>; direct: OwnArchiveFile[] }> {
   const touched = new Set<string>();
@@ -319,7 +317,7 @@ async function findMedia(
     }
     const previous = checksums[row]!;
     // An index entry with the previous checksum has that algorithm's length too.
-    if (index.lookup(f, previous.length, () => stats.fingerprint(i)) === previous) unchanged++;
+    if (index.lookup(f, previous.length, () => stats.fingerprintAt(i)) === previous) unchanged++;
     else direct.push({ file: f, archive, previous, algorithm: algorithmFor(previous, algorithm) });
   }
   const sums = await hashFiles(

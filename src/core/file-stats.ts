@@ -1,8 +1,8 @@
-import { lstatSync } from "node:fs";
+import { lstatSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
 import type { Fingerprint } from "./stat-index.js";
 
-/** What `lstat` found at a path. */
+/** What `lstat` found at a path (`symlink`: the path or a folder on the way to it is one). */
 export const FileState = { pending: 0, file: 1, symlink: 2, missing: 3, other: 4 } as const;
 export type FileState = (typeof FileState)[keyof typeof FileState];
 
@@ -30,7 +30,8 @@ export class FileStats {
   readonly ino: Float64Array;
   /** [0]: next unclaimed file; [1]: files done. */
   private readonly counters: Int32Array;
-  private rows: Map<string, number> | undefined;
+  /** Folders this thread has checked: is it a symbolic link? */
+  private readonly linkedFolders = new Map<string, boolean>();
 
   private constructor(readonly root: string, readonly files: readonly string[], private readonly buffer: SharedArrayBuffer) {
     const n = files.length;
@@ -94,7 +95,8 @@ export class FileStats {
   }
 
   private statAt(i: number): void {
-    const stats = lstatSync(join(this.root, this.files[i]!), { bigint: true, throwIfNoEntry: false });
+    const file = this.files[i]!;
+    const stats = lstatOrMissing(join(this.root, file));
     if (!stats) {
       this.state[i] = FileState.missing;
       return;
@@ -102,16 +104,22 @@ export class FileStats {
     this.size[i] = Number(stats.size);
     this.mtimeNs[i] = stats.mtimeNs;
     this.ino[i] = Number(stats.ino);
-    this.state[i] = stats.isFile() ? FileState.file : stats.isSymbolicLink() ? FileState.symlink : FileState.other;
+    const linked = stats.isSymbolicLink() || this.inLinkedFolder(file);
+    this.state[i] = linked ? FileState.symlink : stats.isFile() ? FileState.file : FileState.other;
   }
 
-  /** The row of `file`, if it is one of the files. */
-  rowOf(file: string): number | undefined {
-    if (!this.rows) {
-      this.rows = new Map();
-      for (let i = 0; i < this.files.length; i++) this.rows.set(this.files[i]!, i);
+  /** True when a folder on the way to `file` (below the root) is a symbolic link: `lstat` follows those. */
+  private inLinkedFolder(file: string): boolean {
+    for (let slash = file.indexOf("/"); slash > 0; slash = file.indexOf("/", slash + 1)) {
+      const folder = file.slice(0, slash);
+      let linked = this.linkedFolders.get(folder);
+      if (linked === undefined) {
+        linked = lstatOrMissing(join(this.root, folder))?.isSymbolicLink() ?? false;
+        this.linkedFolders.set(folder, linked);
+      }
+      if (linked) return true;
     }
-    return this.rows.get(file);
+    return false;
   }
 
   /** True when the `i`-th file is on disk as a file or a symbolic link. */
@@ -126,46 +134,13 @@ export class FileStats {
   }
 }
 
-/**
- * The stats of a list of files (by position), gathered from completed {@link FileStats}:
- * `known`, taken of the files of the stat index (its rows are the index's, see
- * `knownRow`), and `others`.
- */
-export class StatsOfFiles {
-  private readonly part: FileStats[] = [];
-  private readonly row: Int32Array;
-
-  constructor(files: readonly string[], known: FileStats, knownRow: (file: string) => number | undefined, others: FileStats) {
-    this.row = new Int32Array(files.length).fill(-1);
-    files.forEach((file, i) => {
-      const k = knownRow(file);
-      if (k !== undefined && k < known.files.length) {
-        this.part[i] = known;
-        this.row[i] = k;
-        return;
-      }
-      const o = others.rowOf(file);
-      if (o !== undefined) {
-        this.part[i] = others;
-        this.row[i] = o;
-      }
-    });
-  }
-
-  /** The state of the `i`-th file (`pending` when neither has it). */
-  state(i: number): FileState {
-    const part = this.part[i];
-    return part ? (part.state[this.row[i]!] as FileState) : FileState.pending;
-  }
-
-  /** True when the `i`-th file is on disk as a file or a symbolic link. */
-  onDisk(i: number): boolean {
-    const part = this.part[i];
-    return part ? part.onDisk(this.row[i]!) : false;
-  }
-
-  /** The fingerprint of the `i`-th file as the stat index records it, if it is a regular file. */
-  fingerprint(i: number): Fingerprint | undefined {
-    return this.part[i]?.fingerprintAt(this.row[i]!);
+/** `lstat` of `path`, or undefined when nothing is there (also when a parent is a file, or the name is too long). */
+function lstatOrMissing(path: string): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR" || code === "ENAMETOOLONG") return undefined;
+    throw err;
   }
 }

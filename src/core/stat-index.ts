@@ -37,6 +37,10 @@ function columnsOf(data: unknown): Columns {
     const { files, size, mtimeNs, ino, checksum, records } = stored;
     const n = Array.isArray(files) ? files.length : -1;
     if (n < 0 || [size, mtimeNs, ino, checksum].some((c) => !Array.isArray(c) || c.length !== n)) throw new Error("bad columns");
+    const typed = (c: unknown[], type: "string" | "number") => c.every((v) => typeof v === type);
+    if (!typed(files!, "string") || !typed(mtimeNs!, "string") || !typed(checksum!, "string") || !typed(size!, "number") || !typed(ino!, "number")) {
+      throw new Error("bad values");
+    }
     const plain = records !== null && typeof records === "object" && !Array.isArray(records);
     return { files: files!, size: size!, mtimeNs: mtimeNs!, ino: ino!, checksum: checksum!, records: plain ? records : {} };
   }
@@ -57,8 +61,6 @@ function columnsOf(data: unknown): Columns {
 /**
  * Remembers the checksum of each file of a database folder by size, mtime and inode, so a
  * republish does not re-hash files that did not change (the trade-off git's index makes).
- * Rows keep their numbers while the index is in memory (new files are appended), so stats
- * taken of {@link files} line up with them.
  */
 export class StatIndex {
   private readonly rows = new Map<string, number>();
@@ -93,16 +95,16 @@ export class StatIndex {
    * The remembered checksum of `file` (relative path) if it is unchanged and of
    * `algorithm`'s length. Blocking: one `stat` costs a few microseconds, far less than a
    * promise round trip through libuv's pool, and a republish looks up every file. `now`
-   * gives the file's current fingerprint from the row when it is known already
-   * (undefined: missing or not a regular file).
+   * gives the file's current fingerprint when it is known already (undefined: missing or
+   * not a regular file).
    */
-  lookup(file: string, length: number, now: (row: number) => Fingerprint | undefined = () => this.stat(file)): string | undefined {
+  lookup(file: string, length: number, now: () => Fingerprint | undefined = () => this.stat(file)): string | undefined {
     const row = this.rows.get(file);
     if (row === undefined) return undefined;
     const c = this.columns;
     const checksum = c.checksum[row]!;
     if (checksum.length !== length) return undefined;
-    const current = now(row);
+    const current = now();
     if (!current || current.size !== c.size[row] || current.mtimeNs !== c.mtimeNs[row] || current.ino !== c.ino[row]) return undefined;
     return checksum;
   }
@@ -129,6 +131,25 @@ export class StatIndex {
     c.mtimeNs[row] = fingerprint.mtimeNs;
     c.ino[row] = fingerprint.ino;
     c.checksum[row] = checksum;
+    this.dirty = true;
+  }
+
+  /** Forgets every file not in `files` (those of the database as now published). */
+  retain(files: ReadonlySet<string>): void {
+    const c = this.columns;
+    const kept = emptyColumns();
+    for (let row = 0; row < c.files.length; row++) {
+      if (!files.has(c.files[row]!)) continue;
+      kept.files.push(c.files[row]!);
+      kept.size.push(c.size[row]!);
+      kept.mtimeNs.push(c.mtimeNs[row]!);
+      kept.ino.push(c.ino[row]!);
+      kept.checksum.push(c.checksum[row]!);
+    }
+    if (kept.files.length === c.files.length) return;
+    Object.assign(c, { files: kept.files, size: kept.size, mtimeNs: kept.mtimeNs, ino: kept.ino, checksum: kept.checksum });
+    this.rows.clear();
+    c.files.forEach((file, row) => this.rows.set(file, row));
     this.dirty = true;
   }
 

@@ -111,9 +111,11 @@ export class WorkerPool<T, R> {
     return slot;
   }
 
-  /** Runs `task` on a worker. */
+  /** Runs `task` on a worker; rejects at once when every worker has failed. */
   run(task: T): Promise<R> {
     if (this.closed) return Promise.reject(new Error("worker pool is closed"));
+    const failed = this.slots.length > 0 && this.slots.every((s) => s.failed) ? this.slots[0]!.failed : undefined;
+    if (failed) return Promise.reject(failed);
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, task, pending: { resolve, reject } });
       this.dispatch();

@@ -277,4 +277,25 @@ describe("publish", () => {
     await symlink(join(root, "recordings/1_theo_1.wav"), join(root, "recordings/1_theo_0.wav"));
     await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/symbolic link/);
   });
+
+  test("media in a folder that is a symbolic link are refused, naming a file", async () => {
+    const { root, repo } = await fresh();
+    const { rename, symlink } = await import("node:fs/promises");
+    const outside = await mkdtemp(join(tmpdir(), "audb-outside-"));
+    await rename(join(root, "recordings"), join(outside, "recordings"));
+    await symlink(join(outside, "recordings"), join(root, "recordings"));
+    const err = await publish(root, "1.0.0", repo).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect((err as Error).message).toMatch(/'recordings\/[^']+\.wav' .* symbolic link/);
+    expect(await (await repo.open()).list("")).toEqual({ dirs: [], files: [] });
+  });
+
+  test("a media path that runs through a file counts as missing", async () => {
+    const { root, repo } = await fresh();
+    const csv = await readFile(join(root, "db.files.csv"), "utf8");
+    await writeFile(join(root, "db.files.csv"), csv + "recordings/0_jackson_0.wav/x.wav,0,jackson,test\n");
+    const err = await publish(root, "1.0.0", repo).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(MissingMediaError);
+    expect((err as Error).message).toContain("recordings/0_jackson_0.wav/x.wav");
+  });
 });

@@ -41,25 +41,46 @@ describe("FileStats", () => {
     expect([0, 1, 2, 3, 4].map((i) => stats.onDisk(i))).toEqual([true, true, false, false, true]);
   });
 
+  it("takes a file in a folder that is a symbolic link for a link, and a path through a file for missing", () => {
+    const [a] = makeFiles(1);
+    mkdirSync(join(root, "elsewhere"));
+    writeFileSync(join(root, "elsewhere", "x.wav"), "x");
+    symlinkSync(join(root, "elsewhere"), join(root, "linked"));
+    const stats = FileStats.create(root, ["linked/x.wav", `${a!}/inside.wav`, "elsewhere/x.wav"]);
+    stats.complete();
+    expect(Array.from(stats.state)).toEqual([FileState.symlink, FileState.missing, FileState.file]);
+  });
+
   it("handles an empty list", () => {
     const stats = FileStats.create(root, []);
     stats.complete();
     expect(stats.state.length).toBe(0);
   });
 
-  it("is filled by this thread and a worker together, each file exactly once", async () => {
+  it("is filled by a worker, by this thread, or by both, each file exactly once", async () => {
     const files = makeFiles(3000);
     const workers = new PublishWorkers(1);
-    try {
-      await workers.helpStat(FileStats.create(root, ["warm-up"])); // the worker is running
-      const stats = FileStats.create(root, files);
-      const helping = workers.helpStat(stats);
-      const here = stats.work();
-      stats.complete();
-      const there = await helping;
-      expect(here + there).toBe(files.length);
+    const check = (stats: FileStats) => {
       expect(Array.from(stats.state).every((s) => s === FileState.file)).toBe(true);
       files.forEach((f, i) => expect(stats.size[i]).toBe(statSync(join(root, f)).size));
+    };
+    try {
+      const byWorker = FileStats.create(root, files);
+      expect(await workers.helpStat(byWorker)).toBe(files.length); // this thread does not work on it
+      byWorker.complete(); // nothing left: returns at once
+      check(byWorker);
+
+      const byThis = FileStats.create(root, files);
+      expect(byThis.work()).toBe(files.length);
+      expect(await workers.helpStat(byThis)).toBe(0); // all claimed before the worker saw it
+      check(byThis);
+
+      const shared = FileStats.create(root, files);
+      const helping = workers.helpStat(shared);
+      const here = shared.work();
+      shared.complete();
+      expect(here + (await helping)).toBe(files.length);
+      check(shared);
     } finally {
       await workers.close();
     }

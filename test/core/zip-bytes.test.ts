@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deflateRawSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { extractArchive, listArchive } from "../../src/core/archive.js";
 import { zipBytes, zipBytesSync, type ZipEntry } from "../../src/core/zip-bytes.js";
@@ -51,6 +52,17 @@ describe("zipBytes", () => {
     const mtime = new Date(2024, 4, 17, 12, 30, 10);
     const dated = entries.map((e) => ({ ...e, mtime }));
     expect(zipBytesSync(dated).equals(await zipBytes(dated))).toBe(true);
+  });
+
+  test("'fast' is zlib's level 1: what it writes for a dependency table", () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `audio/${i % 10}/${i}.wav,${(i * 7919).toString(36)},16,1,${(i * 104729).toString(16).padStart(16, "0")},1.0,wav,0,16000,1,1.0.${i % 5}`);
+    const data = Buffer.from(rows.join("\n"));
+    const fast = zipBytesSync([{ name: "db.csv", data, compression: "fast" }]);
+    // The local file header: name and extra field lengths at 26 and 28, compressed size at 18.
+    const start = 30 + fast.readUInt16LE(26) + fast.readUInt16LE(28);
+    const deflated = fast.subarray(start, start + fast.readUInt32LE(18));
+    expect(deflated.equals(deflateRawSync(data, { level: 1 }))).toBe(true);
+    expect(deflated.equals(deflateRawSync(data))).toBe(false);
   });
 
   test("huffman-only deflate of speech WAVs stays within 2 % of zlib's default in total", () => {

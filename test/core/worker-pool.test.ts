@@ -1,0 +1,41 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { WorkerPool } from "../../src/core/worker-pool.js";
+
+/** A worker script (plain JavaScript) with `body` as its code. */
+function script(body: string): { url: URL } {
+  const file = join(mkdtempSync(join(tmpdir(), "audb-pool-")), "worker.mjs");
+  writeFileSync(file, body);
+  return { url: pathToFileURL(file) };
+}
+
+const tooLate = (ms: number) => new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms));
+
+describe("WorkerPool", () => {
+  it("answers tasks, also on workers added with grow", async () => {
+    const pool = new WorkerPool<number, number>(
+      script(`import { parentPort } from "node:worker_threads"; parentPort.on("message", ({ id, task }) => parentPort.postMessage({ id, result: task * 2 }));`),
+      1,
+    );
+    try {
+      pool.grow(3);
+      expect(pool.size).toBe(3);
+      expect(await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => pool.run(n)))).toEqual([2, 4, 6, 8, 10, 12, 14]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("rejects tasks at once when every worker has died, instead of waiting forever", async () => {
+    const pool = new WorkerPool<number, number>(script(`process.exit(3);`), 1);
+    try {
+      await expect(Promise.race([pool.run(1), tooLate(10_000)])).rejects.toThrow(/exited with code 3/);
+      await expect(Promise.race([pool.run(2), tooLate(2_000)])).rejects.toThrow(/exited with code 3/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
