@@ -23,16 +23,19 @@ const BUILD = path.join(PROJECT_ROOT, ".cache", "bench-build");
 const MEASURE_FLAG = "--measure";
 let built = false;
 
-/** Runs the bench module `benchUrl` (its `import.meta.url`) compiled, in a node process of its own. */
-export function runCompiled(benchUrl: string): void {
+/** The compiled counterpart of the module `sourceUrl` (its `import.meta.url`), built once per run. */
+export function compiledPath(sourceUrl: string): string {
   if (!built) {
     const tsc = path.join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc");
     execFileSync(process.execPath, [tsc, "-p", path.join(PROJECT_ROOT, "tsconfig.bench.json")], { stdio: "inherit" });
     built = true;
   }
-  const source = fileURLToPath(benchUrl);
-  const compiled = path.join(BUILD, path.relative(PROJECT_ROOT, source)).replace(/\.ts$/, ".js");
-  execFileSync(process.execPath, [compiled, MEASURE_FLAG], { stdio: "inherit", cwd: PROJECT_ROOT });
+  return path.join(BUILD, path.relative(PROJECT_ROOT, fileURLToPath(sourceUrl))).replace(/\.ts$/, ".js");
+}
+
+/** Runs the bench module `benchUrl` (its `import.meta.url`) compiled, in a node process of its own. */
+export function runCompiled(benchUrl: string): void {
+  execFileSync(process.execPath, [compiledPath(benchUrl), MEASURE_FLAG], { stdio: "inherit", cwd: PROJECT_ROOT });
 }
 
 /** Calls `measure` when the module `moduleUrl` is the process's entry, started by {@link runCompiled}. */

@@ -12,7 +12,8 @@
 // median is printed below the table). Median of AUDB_BENCH_RUNS (default 3) runs; a side
 // whose first run of a row takes >= 60 s runs that row once.
 //
-// This file is also the audb-ts child: `tsx bench/side-by-side.bench.ts --child <json>`.
+// This file is also the audb-ts child, compiled (bench/compiled.ts) as users run audb-ts:
+// `node .cache/bench-build/bench/side-by-side.bench.js --child <json>`.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as fs from "node:fs/promises";
@@ -25,6 +26,7 @@ import { configure } from "../src/api/settings.js";
 import type { ChecksumAlgorithm } from "../src/core/checksum.js";
 import { Repository } from "../src/core/repository.js";
 import { ensureAudbVenv } from "../test/interop/python.js";
+import { compiledPath } from "./compiled.js";
 import { BENCH_ROOT, DB_NAME, FILE_COUNT, benchDatabase, changeFiles, fmt, median, mediaPath, sync } from "./fixtures.js";
 
 const REPO_NAME = "sbs-repo"; // same name in bench/python/side_by_side.py
@@ -33,7 +35,6 @@ const RUNS = Number(process.env.AUDB_BENCH_RUNS ?? 3);
 const LONG = 60; // seconds: a side whose first run takes this long runs the row once
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PY_SCRIPT = path.join(here, "python", "side_by_side.py");
-const SELF = fileURLToPath(import.meta.url);
 
 type ChildJob =
   | { op: "publish"; root: string; host: string; version: string; previous: string | null; checksum: ChecksumAlgorithm; cacheRoot: string }
@@ -96,7 +97,7 @@ function spawnTimed(command: string, args: string[]): Promise<Timing> {
 }
 
 let python = "";
-const runTs = (job: ChildJob) => spawnTimed(process.execPath, ["--import", "tsx", SELF, "--child", JSON.stringify(job)]);
+const runTs = (job: ChildJob) => spawnTimed(process.execPath, [compiledPath(import.meta.url), "--child", JSON.stringify(job)]);
 function runPy(args: string[]): Promise<Timing> {
   return spawnTimed(python, [PY_SCRIPT, ...args, "--workers", String(WORKERS)]);
 }
@@ -254,7 +255,7 @@ export default async function bench(): Promise<void> {
     const all = [...results.entries()].filter(([k]) => k.split("|")[1]!.startsWith(side)).flatMap(([, v]) => v.map((t) => t.wall - t.inner));
     return median(all);
   };
-  console.log(`\nProcess start + imports (not in the times above), median: audb-python ${fmt(startup("py"))} s, audb-ts (node + tsx) ${fmt(startup("ts"))} s.`);
+  console.log(`\nProcess start + imports (not in the times above), median: audb-python ${fmt(startup("py"))} s, audb-ts (node, compiled) ${fmt(startup("ts"))} s.`);
   console.log(`1-min load average at the start of each row run: ${loads.join(", ")} (min ${Math.min(...loads.map(Number))}, max ${Math.max(...loads.map(Number))}).`);
 }
 
