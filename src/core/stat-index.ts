@@ -30,6 +30,14 @@ function emptyColumns(): Columns {
   return { files: [], size: [], mtimeNs: [], ino: [], checksum: [] };
 }
 
+function pushRow(columns: Columns, file: string, fingerprint: Fingerprint, checksum: string): void {
+  columns.files.push(file);
+  columns.size.push(fingerprint.size);
+  columns.mtimeNs.push(fingerprint.mtimeNs);
+  columns.ino.push(fingerprint.ino);
+  columns.checksum.push(checksum);
+}
+
 /** Columns of a stored index of either version; throws when the content is not an index. */
 function columnsOf(data: unknown): Columns {
   const stored = data as { version?: number; files?: unknown } & Partial<Columns>;
@@ -47,11 +55,7 @@ function columnsOf(data: unknown): Columns {
   if (stored.version === 1 && stored.files && typeof stored.files === "object") {
     const columns = emptyColumns();
     for (const [file, e] of Object.entries(stored.files as unknown as Record<string, Fingerprint & { checksum: string }>)) {
-      columns.files.push(file);
-      columns.size.push(e.size);
-      columns.mtimeNs.push(e.mtimeNs);
-      columns.ino.push(e.ino);
-      columns.checksum.push(e.checksum);
+      pushRow(columns, file, e, e.checksum);
     }
     return columns;
   }
@@ -67,7 +71,12 @@ export class StatIndex {
   private dirty = false;
 
   private constructor(private readonly root: string, private readonly columns: Columns) {
-    columns.files.forEach((file, i) => this.rows.set(file, i));
+    this.reindex();
+  }
+
+  private reindex(): void {
+    this.rows.clear();
+    this.columns.files.forEach((file, row) => this.rows.set(file, row));
   }
 
   /** Loads the index of `root`; an absent or unreadable index is empty. */
@@ -138,18 +147,12 @@ export class StatIndex {
   retain(files: ReadonlySet<string>): void {
     const c = this.columns;
     const kept = emptyColumns();
-    for (let row = 0; row < c.files.length; row++) {
-      if (!files.has(c.files[row]!)) continue;
-      kept.files.push(c.files[row]!);
-      kept.size.push(c.size[row]!);
-      kept.mtimeNs.push(c.mtimeNs[row]!);
-      kept.ino.push(c.ino[row]!);
-      kept.checksum.push(c.checksum[row]!);
-    }
+    c.files.forEach((file, row) => {
+      if (files.has(file)) pushRow(kept, file, { size: c.size[row]!, mtimeNs: c.mtimeNs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
+    });
     if (kept.files.length === c.files.length) return;
-    Object.assign(c, { files: kept.files, size: kept.size, mtimeNs: kept.mtimeNs, ino: kept.ino, checksum: kept.checksum });
-    this.rows.clear();
-    c.files.forEach((file, row) => this.rows.set(file, row));
+    Object.assign(c, kept); // the records stay
+    this.reindex();
     this.dirty = true;
   }
 

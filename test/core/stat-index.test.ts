@@ -16,14 +16,18 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 const A = "0123456789abcdef";
 const B = "fedcba9876543210";
 
+/** The index of `root` after remembering a.wav and b.wav, saved and loaded again. */
+async function savedIndex(): Promise<StatIndex> {
+  const index = await StatIndex.load(root);
+  index.remember("a.wav", A);
+  index.remember("b.wav", B);
+  await index.save();
+  return StatIndex.load(root);
+}
+
 describe("StatIndex", () => {
   it("remembers checksums across save and load while files keep their stat", async () => {
-    const index = await StatIndex.load(root);
-    index.remember("a.wav", A);
-    index.remember("b.wav", B);
-    await index.save();
-
-    const again = await StatIndex.load(root);
+    const again = await savedIndex();
     expect(again.files).toEqual(["a.wav", "b.wav"]);
     expect(again.lookup("a.wav", 16)).toBe(A);
     expect(again.lookup("b.wav", 16)).toBe(B);
@@ -56,11 +60,7 @@ describe("StatIndex", () => {
   });
 
   it("forgets files no longer in the database", async () => {
-    const index = await StatIndex.load(root);
-    index.remember("a.wav", A);
-    index.remember("b.wav", B);
-    await index.save();
-    const again = await StatIndex.load(root);
+    const again = await savedIndex();
     again.retain(new Set(["b.wav", "c.wav"]));
     expect(again.files).toEqual(["b.wav"]);
     expect(again.lookup("b.wav", 16)).toBe(B);
