@@ -15,7 +15,7 @@ import {
   DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError,
   RepositoryMismatchError, VersionExistsError,
 } from "../core/errors.js";
-import { algorithmFor, hashFiles } from "../core/hash-files.js";
+import { algorithmFor, hashFiles, type FileToHash } from "../core/hash-files.js";
 import {
   attachmentKey, headerKey, listVersions, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
@@ -101,7 +101,7 @@ async function publishWith(
 
   const uploads: Upload[] = [];
   await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
-  await findTables(db, dbRoot, version, deps, algorithm, index, uploads, options.onProgress);
+  await findTables(db, dbRoot, stats, version, deps, algorithm, index, uploads, options.onProgress);
   const { touched: archives, direct } = await findMedia(db, dbRoot, stats, version, deps, algorithm, index, numWorkers, options);
 
   const workDir = await mkdtemp(join(tmpdir(), "audb-publish-"));
@@ -255,13 +255,17 @@ async function findAttachments(
 
 
 async function findTables(
-  db: Publishable, root: string, version: string, deps: Dependencies,
+  db: Publishable, root: string, stats: FileStats, version: string, deps: Dependencies,
   algorithm: ChecksumAlgorithm, index: StatIndex, uploads: Upload[], onProgress?: ProgressListener,
 ): Promise<void> {
   deps.drop(deps.tables.filter((f) => !db.tableFiles.includes(f)));
   const sums = await hashFiles(
     root,
-    db.tableFiles.map((file) => ({ file, algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm) })),
+    db.tableFiles.map((file, t) => ({
+      file,
+      algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm),
+      fingerprint: () => stats.fingerprintAt(db.files.length + t), // stats hold media, then tables
+    })),
     { index },
   );
   db.allTableIds.forEach((id, i) => {
@@ -293,7 +297,10 @@ async function findMedia(
   // Files alone in their archives (new ones, and known ones whose stat changed) are read
   // once, in the upload phase: hash, header, zip. The others are hashed here.
   const direct: OwnArchiveFile[] = [];
-  const known: string[] = [];
+  const known: FileToHash[] = [];
+  const hashHere = (i: number, f: string) => known.push({
+    file: f, algorithm: algorithmFor(deps.has(f) ? deps.checksum(f) : undefined, algorithm), fingerprint: () => stats.fingerprintAt(i),
+  });
   const joining = options.archives ? db.files.filter((f) => !deps.has(f) && options.archives![f] !== undefined).map((f) => options.archives![f]!) : [];
   const members = archiveMembers(deps, joining);
   const { archive: archives, checksum: checksums, removed: removedColumn } = deps.columns;
@@ -306,13 +313,13 @@ async function findMedia(
       const ext = f.slice(f.lastIndexOf(".") + 1);
       if (ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
       if (options.archives?.[f] === undefined) direct.push({ file: f, archive: archiveName(f) });
-      else known.push(f);
+      else hashHere(i, f);
       continue;
     }
     if (removedColumn[row] === 1) continue;
     const archive = archives[row]!;
     if (members.get(archive) !== 1 || touched.has(archive)) {
-      known.push(f);
+      hashHere(i, f);
       continue;
     }
     const previous = checksums[row]!;
@@ -322,13 +329,13 @@ async function findMedia(
   }
   const sums = await hashFiles(
     root,
-    known.map((file) => ({ file, algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm) })),
+    known,
     {
       index, numWorkers,
       onProgress: (done, total) => emit(options.onProgress, { phase: "hash", done: unchanged + done, total: unchanged + total }),
     },
   );
-  const changed = known.filter((f) => !deps.has(f) || deps.checksum(f) !== sums.get(f)).sort();
+  const changed = known.map(({ file }) => file).filter((f) => !deps.has(f) || deps.checksum(f) !== sums.get(f)).sort();
   const limit = pLimit(32);
   const rows = await Promise.all(changed.map((file) => limit(async () => {
     const info = await audioInfo(join(root, file)).catch(() => undefined);

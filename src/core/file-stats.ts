@@ -11,10 +11,10 @@ const CHUNK = 128;
 /** Without progress for this long, the other threads are taken to be gone and their files are done here. */
 const STALL_MS = 2000;
 
-/** What another thread needs to help fill the same {@link FileStats}: the files as one NUL-separated string, which posts ~50x faster than an array. */
+/** What another thread needs to help fill the same {@link FileStats}. */
 export interface SharedFileStats {
   root: string;
-  files: string;
+  files: readonly string[];
   buffer: SharedArrayBuffer;
 }
 
@@ -49,12 +49,12 @@ export class FileStats {
 
   /** The same stats in another thread. */
   static attach({ root, files, buffer }: SharedFileStats): FileStats {
-    return new FileStats(root, files === "" ? [] : files.split("\0"), buffer);
+    return new FileStats(root, files, buffer);
   }
 
   /** What to post to a worker that should help. */
   get shared(): SharedFileStats {
-    return { root: this.root, files: this.files.join("\0"), buffer: this.buffer };
+    return { root: this.root, files: this.files, buffer: this.buffer };
   }
 
   /** Claims chunks of files and `lstat`s them until none are left; returns how many this thread did. */

@@ -1,9 +1,12 @@
 import { join } from "node:path";
 import { algorithmOf, checksumFiles, dependencyChecksum, type ChecksumAlgorithm } from "./checksum.js";
-import type { StatIndex } from "./stat-index.js";
+import type { Fingerprint, StatIndex } from "./stat-index.js";
 
 /** Length in hex characters of a checksum of each algorithm. */
 export const CHECKSUM_LENGTH: Record<ChecksumAlgorithm, number> = { xxh64: 16, md5: 32 };
+
+/** A file to checksum; `fingerprint` gives its stat when already taken (see `StatIndex.lookup`). */
+export type FileToHash = { file: string; algorithm: ChecksumAlgorithm; fingerprint?: () => Fingerprint | undefined };
 
 /**
  * Checksums db-relative `files` under `root`, each with its own algorithm, reusing the
@@ -11,13 +14,13 @@ export const CHECKSUM_LENGTH: Record<ChecksumAlgorithm, number> = { xxh64: 16, m
  */
 export async function hashFiles(
   root: string,
-  files: { file: string; algorithm: ChecksumAlgorithm }[],
+  files: FileToHash[],
   options: { index?: StatIndex; numWorkers?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Map<string, string>> {
   const result = new Map<string, string>();
-  const todo: { file: string; algorithm: ChecksumAlgorithm }[] = [];
+  const todo: FileToHash[] = [];
   for (const f of files) {
-    const known = options.index?.lookup(f.file, CHECKSUM_LENGTH[f.algorithm]);
+    const known = options.index?.lookup(f.file, CHECKSUM_LENGTH[f.algorithm], f.fingerprint);
     if (known) result.set(f.file, known);
     else todo.push(f);
   }
