@@ -62,61 +62,54 @@ export async function publish(
 ): Promise<Dependencies> {
   const numWorkers = options.numWorkers ?? availableParallelism();
   checkVersion(version, options.previousVersion);
-  const workers: { started?: PublishWorkers } = {};
+  let workers: PublishWorkers | undefined;
   try {
-    return await publishWith(dbRoot, version, repository, options, numWorkers, workers);
+    const algorithm = options.checksum ?? "xxh64";
+    // Every media and table file is lstat'ed once (FileStats); when many are new (a first
+    // publish), a worker helps while this thread reads the previous version, then packs.
+    const index = await StatIndex.load(dbRoot);
+    const db = await readPublishableCached(dbRoot, index);
+    const dbFiles = [...db.files, ...db.tableFiles];
+    const stats = FileStats.create(dbRoot, dbFiles);
+    const newFiles = dbFiles.reduce((n, f) => (index.rowOf(f) === undefined ? n + 1 : n), 0);
+    if (newFiles >= MIN_FILES_FOR_WORKERS && numWorkers > 0) {
+      workers = new PublishWorkers(1);
+      workers.helpStat(stats).catch(() => undefined);
+    }
+    const backend = await repository.open();
+    const published = await listVersions(backend, db.name);
+    if (published.includes(version)) {
+      throw new VersionExistsError(`version '${version}' of database '${db.name}' already exists in repository '${repository.name}'`);
+    }
+    const previousVersion = await resolvePrevious(db.name, version, options.previousVersion === undefined ? "latest" : options.previousVersion, published, repository);
+    const deps = await startingDependencies(dbRoot, db.name, previousVersion, backend);
+
+    stats.complete();
+    checkMissingMedia(db, stats, deps);
+    checkAttachments(db, dbFiles);
+    checkNoSymlinks(dbRoot, stats);
+
+    const uploads: Upload[] = [];
+    await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
+    await findTables(db, dbRoot, stats, version, deps, algorithm, index, uploads, options.onProgress);
+    const { touched: archives, direct } = await findMedia(db, dbRoot, stats, version, deps, algorithm, index, numWorkers, options);
+
+    const workDir = await mkdtemp(join(tmpdir(), "audb-publish-"));
+    try {
+      await uploadAll(uploads, archives, direct, {
+        db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers, onProgress: options.onProgress,
+      });
+      index.retain(new Set([...dbFiles, ...Object.values(db.attachments)]));
+      await Promise.all([index.save(), uploadDependencies(deps, dbRoot, db.name, version, backend)]);
+      await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
+      emit(options.onProgress, { phase: "done", done: 1, total: 1 });
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+    return deps;
   } finally {
-    await workers.started?.close();
+    await workers?.close();
   }
-}
-
-async function publishWith(
-  dbRoot: string, version: string, repository: Repository, options: PublishOptions, numWorkers: number,
-  workers: { started?: PublishWorkers },
-): Promise<Dependencies> {
-  const algorithm = options.checksum ?? "xxh64";
-  // Every media and table file is lstat'ed once (FileStats); when many are new (a first
-  // publish), a worker helps while this thread reads the previous version, then packs.
-  const index = await StatIndex.load(dbRoot);
-  const db = await readPublishableCached(dbRoot, index);
-  const dbFiles = [...db.files, ...db.tableFiles];
-  const stats = FileStats.create(dbRoot, dbFiles);
-  const newFiles = dbFiles.reduce((n, f) => (index.rowOf(f) === undefined ? n + 1 : n), 0);
-  if (newFiles >= MIN_FILES_FOR_WORKERS && numWorkers > 0) {
-    workers.started = new PublishWorkers(1);
-    workers.started.helpStat(stats).catch(() => undefined);
-  }
-  const backend = await repository.open();
-  const published = await listVersions(backend, db.name);
-  if (published.includes(version)) {
-    throw new VersionExistsError(`version '${version}' of database '${db.name}' already exists in repository '${repository.name}'`);
-  }
-  const previousVersion = await resolvePrevious(db.name, version, options.previousVersion === undefined ? "latest" : options.previousVersion, published, repository);
-  const deps = await startingDependencies(dbRoot, db.name, previousVersion, backend);
-
-  stats.complete();
-  checkMissingMedia(db, stats, deps);
-  checkAttachments(db);
-  checkNoSymlinks(dbRoot, stats);
-
-  const uploads: Upload[] = [];
-  await findAttachments(db, dbRoot, version, deps, algorithm, index, uploads);
-  await findTables(db, dbRoot, stats, version, deps, algorithm, index, uploads, options.onProgress);
-  const { touched: archives, direct } = await findMedia(db, dbRoot, stats, version, deps, algorithm, index, numWorkers, options);
-
-  const workDir = await mkdtemp(join(tmpdir(), "audb-publish-"));
-  try {
-    await uploadAll(uploads, archives, direct, {
-      db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers: workers.started, onProgress: options.onProgress,
-    });
-    index.retain(new Set([...dbFiles, ...Object.values(db.attachments)]));
-    await Promise.all([index.save(), uploadDependencies(deps, dbRoot, db.name, version, backend)]);
-    await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
-    emit(options.onProgress, { phase: "done", done: 1, total: 1 });
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-  return deps;
 }
 
 function checkVersion(version: string, previous: string | null | "latest" | undefined): void {
@@ -191,8 +184,7 @@ function checkMissingMedia(db: Publishable, stats: FileStats, deps: Dependencies
   );
 }
 
-function checkAttachments(db: Publishable): void {
-  const owned = [...db.files, ...db.tableFiles];
+function checkAttachments(db: Publishable, owned: string[]): void {
   for (const [id, path] of Object.entries(db.attachments)) {
     const clash = owned.find((f) => f === path || f.startsWith(path.endsWith("/") ? path : `${path}/`));
     if (clash) throw new PublishError(`attachment '${id}' (${path}) overlaps with media or table file '${clash}'`);
@@ -203,7 +195,6 @@ function checkNoSymlinks(root: string, stats: FileStats): void {
   const link = stats.files.find((_, i) => stats.state[i] === FileState.symlink);
   if (link) throw new PublishError(`'${link}' in '${root}' is a symbolic link or in a linked folder: publish real files`);
 }
-
 
 async function listAttachmentFiles(root: string, path: string): Promise<string[]> {
   const full = join(root, path);
@@ -251,8 +242,6 @@ async function findAttachments(
     uploads.push({ kind: "attachment", id, key: attachmentKey(db.name, version, id), files });
   }
 }
-
-
 
 async function findTables(
   db: Publishable, root: string, stats: FileStats, version: string, deps: Dependencies,
