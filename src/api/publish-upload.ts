@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import { copyFile, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
+import { writeAtomically } from "../../backends/filesystem.js";
 import { audioInfo } from "../audio/info.js";
 import { createArchive, extractArchive } from "../core/archive.js";
 import { compressionFor } from "../core/entry-compression.js";
@@ -10,7 +11,6 @@ import { checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
 import { DependencyType, type Dependencies, type DependencyRow } from "../core/dependencies.js";
 import { mediaKey } from "../core/layout.js";
 import { emit, type ProgressListener } from "../core/progress.js";
-import { uploadDependencyTable } from "../core/remote-dependencies.js";
 import type { StatIndex } from "../core/stat-index.js";
 import { zipBytes } from "../core/zip-bytes.js";
 import type { Publishable } from "./database-view.js";
@@ -123,11 +123,8 @@ async function restoreMissingMembers(u: Upload, ctx: UploadContext): Promise<voi
   }
 }
 
-/** The new dependency table: to the repository, and as `db.csv` into the database folder. */
-export async function uploadDependencies(deps: Dependencies, dbRoot: string, name: string, version: string, backend: Backend): Promise<void> {
-  const csv = await uploadDependencyTable(backend, name, version, deps);
-  const local = join(dbRoot, "db.csv");
-  await writeFile(`${local}.tmp`, csv);
-  await rename(`${local}.tmp`, local);
+/** The new version's dependency table, as uploaded, into the database folder as `db.csv` (replacing a `db.parquet`). */
+export async function writeLocalDependencies(dbRoot: string, csv: Buffer): Promise<void> {
+  await writeAtomically(join(dbRoot, "db.csv"), (temp) => writeFile(temp, csv));
   if (existsSync(join(dbRoot, "db.parquet"))) await rm(join(dbRoot, "db.parquet"));
 }

@@ -21,14 +21,14 @@ import {
 } from "../core/layout.js";
 import { FileState, FileStats } from "../core/file-stats.js";
 import { emit, type ProgressListener } from "../core/progress.js";
-import { fetchStoredDependencies, parseStoredDependencies } from "../core/remote-dependencies.js";
+import { csvOfZip, fetchStoredDependencies, parseStoredDependencies, uploadDependencyTable } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
 import { StatIndex } from "../core/stat-index.js";
 import type { Publishable } from "./database-view.js";
 import { extensionOf, mediaRow } from "./media-row.js";
 import { readPublishableCached } from "./publishable-cache.js";
 import { MIN_FILES_FOR_WORKERS, type OwnArchiveFile } from "./publish-own-archives.js";
-import { uploadAll, uploadDependencies, type Upload } from "./publish-upload.js";
+import { uploadAll, writeLocalDependencies, type Upload } from "./publish-upload.js";
 import { PublishWorkers } from "./publish-workers.js";
 import { lookupVersion } from "./resolve.js";
 
@@ -99,9 +99,14 @@ export async function publish(
       await uploadAll(uploads, archives, direct, {
         db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers, onProgress: options.onProgress,
       });
+      // The dependency table is zipped on libuv's pool while this thread saves the index.
+      const dependencies = uploadDependencyTable(backend, db.name, version, deps);
       index.retain(new Set([...dbFiles, ...Object.values(db.attachments)]));
-      await Promise.all([index.save(), uploadDependencies(deps, dbRoot, db.name, version, backend)]);
+      const [uploaded] = await Promise.all([dependencies, index.save()]);
       await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
+      // The folder's db.csv changes only once the version exists: a publish that fails
+      // before can run again on the same previous version.
+      await writeLocalDependencies(dbRoot, uploaded.csv);
       emit(options.onProgress, { phase: "done", done: 1, total: 1 });
     } finally {
       await rm(workDir, { recursive: true, force: true });
@@ -160,9 +165,10 @@ async function startingDependencies(dbRoot: string, name: string, previous: stri
     return new Dependencies();
   }
   const stored = await fetchStoredDependencies(backend, name, previous);
-  const remote = await parseStoredDependencies(stored);
+  const text = stored.format === "zip" ? await csvOfZip(stored.data, stored.key) : undefined;
+  const remote = text === undefined ? await parseStoredDependencies(stored) : dependenciesFromCsv(text, stored.key);
   // The db.csv of our own last publish or loadTo matches byte for byte: no need to parse it.
-  const sameText = localFile === "db.csv" && stored.format === "csv" && localBytes!.equals(Buffer.from(stored.text, "utf8"));
+  const sameText = localFile === "db.csv" && text !== undefined && localBytes!.equals(Buffer.from(text, "utf8"));
   if (localBytes && !sameText && !(await parseLocalDependencies(localPath!, localBytes)).equals(remote)) {
     throw new DependencyMismatchError(
       `'${localPath}' does not match the dependency table of '${name}' ${previous}: load that version with loadTo() first, and do not edit the file`,

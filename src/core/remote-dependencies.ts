@@ -11,8 +11,12 @@ import { depsParquetKey, depsZipKey } from "./layout.js";
 import { unzipBytes } from "./unzip-bytes.js";
 import { zipBytes } from "./zip-bytes.js";
 
-/** A dependency table as stored: parquet bytes, or the CSV text out of `db.zip`. */
-export type StoredDependencies = { key: string } & ({ format: "parquet"; data: Uint8Array } | { format: "csv"; text: string });
+/** A dependency table as stored: the bytes of `db.parquet`, or of `db.zip` holding `db.csv`. */
+export interface StoredDependencies {
+  key: string;
+  format: "parquet" | "zip";
+  data: Uint8Array;
+}
 
 /**
  * Downloads the dependency table of `name` `version` as stored: `db.parquet` (audb >= 1.7)
@@ -25,17 +29,21 @@ export async function fetchStoredDependencies(backend: Backend, name: string, ve
   if (!(await backend.exists(zipKey))) {
     throw new MissingVersionError(`no dependency table for '${name}' ${version}: neither '${parquetKey}' nor '${zipKey}' exists`);
   }
-  const zip = await backend.getBytes(zipKey);
-  const entries = await unzipBytes(zip, zipKey);
+  return { key: zipKey, format: "zip", data: await backend.getBytes(zipKey) };
+}
+
+/** The text of the `db.csv` in a stored `db.zip` (`key` names it in errors). */
+export async function csvOfZip(zip: Uint8Array, key: string): Promise<string> {
+  const entries = await unzipBytes(zip, key);
   if (entries) {
     const csv = entries.find((e) => e.name === "db.csv");
-    if (!csv) throw new MissingVersionError(`'${zipKey}' holds no db.csv`);
-    return { key: zipKey, format: "csv", text: csv.data.toString("utf8") };
+    if (!csv) throw new MissingVersionError(`'${key}' holds no db.csv`);
+    return csv.data.toString("utf8");
   }
   const dir = await mkdtemp(join(tmpdir(), "audb-deps-"));
   try {
     await extractArchive(zip, join(dir, "x"));
-    return { key: zipKey, format: "csv", text: await readFile(join(dir, "x", "db.csv"), "utf8") };
+    return await readFile(join(dir, "x", "db.csv"), "utf8");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -43,7 +51,9 @@ export async function fetchStoredDependencies(backend: Backend, name: string, ve
 
 /** Parses a dependency table as stored. */
 export async function parseStoredDependencies(stored: StoredDependencies): Promise<Dependencies> {
-  return stored.format === "parquet" ? dependenciesFromParquet(stored.data, stored.key) : dependenciesFromCsv(stored.text, stored.key);
+  return stored.format === "parquet"
+    ? dependenciesFromParquet(stored.data, stored.key)
+    : dependenciesFromCsv(await csvOfZip(stored.data, stored.key), stored.key);
 }
 
 /** Downloads and parses the dependency table of `name` `version` (see {@link fetchStoredDependencies}). */
@@ -53,11 +63,14 @@ export async function fetchDependencies(backend: Backend, name: string, version:
 
 /**
  * Uploads `deps` as `N/V/db.zip` (holding `db.csv`) and deletes `N/V/db.parquet`, which
- * readers would otherwise prefer. Returns the CSV text, for a local copy.
+ * readers would otherwise prefer. Returns the CSV, for a local copy, and the zip uploaded.
  */
-export async function uploadDependencyTable(backend: Backend, name: string, version: string, deps: Dependencies): Promise<string> {
-  const csv = dependenciesToCsv(deps);
-  await backend.putBytes(depsZipKey(name, version), await zipBytes([{ name: "db.csv", data: Buffer.from(csv, "utf8"), compression: "fast" }]));
+export async function uploadDependencyTable(
+  backend: Backend, name: string, version: string, deps: Dependencies,
+): Promise<{ csv: Buffer; zip: Buffer }> {
+  const csv = Buffer.from(dependenciesToCsv(deps), "utf8");
+  const zip = await zipBytes([{ name: "db.csv", data: csv, compression: "fast" }]);
+  await backend.putBytes(depsZipKey(name, version), zip);
   if (await backend.exists(depsParquetKey(name, version))) await backend.remove(depsParquetKey(name, version));
-  return csv;
+  return { csv, zip };
 }

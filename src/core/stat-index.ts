@@ -146,11 +146,11 @@ export class StatIndex {
   /** Forgets every file not in `files` (those of the database as now published). */
   retain(files: ReadonlySet<string>): void {
     const c = this.columns;
+    if (c.files.every((file) => files.has(file))) return;
     const kept = emptyColumns();
     c.files.forEach((file, row) => {
       if (files.has(file)) pushRow(kept, file, { size: c.size[row]!, mtimeNs: c.mtimeNs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
     });
-    if (kept.files.length === c.files.length) return;
     Object.assign(c, kept); // the records stay
     this.reindex();
     this.dirty = true;

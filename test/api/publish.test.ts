@@ -7,6 +7,8 @@ import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { FSDD_TAGS, MINI_FSDD, FULL_FSDD, hasFullFsdd, historyDiff, materialize } from "../helpers/fsdd-history.js";
+import { registerBackend } from "../../backends/backend.js";
+import { FileSystemBackend } from "../../backends/filesystem.js";
 import { publish } from "../../src/api/publish.js";
 import { configure } from "../../src/api/settings.js";
 import { Repository } from "../../src/core/repository.js";
@@ -17,6 +19,18 @@ import { DuplicateIndexError } from "../../src/format/errors.js";
 import {
   DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError, VersionExistsError,
 } from "../../src/core/errors.js";
+
+/** While true, `header-fails` backends refuse to store headers (`<name>/<version>/db.yaml`). */
+let failHeader = false;
+registerBackend("header-fails", (host, name) => {
+  const inner = new FileSystemBackend(join(host, name));
+  const putFile = inner.putFile.bind(inner);
+  inner.putFile = async (key, src) => {
+    if (failHeader && key.endsWith("/db.yaml")) throw new Error(`header upload refused: ${key}`);
+    return putFile(key, src);
+  };
+  return inner;
+});
 
 async function tempDir(prefix: string) {
   return mkdtemp(join(tmpdir(), prefix));
@@ -148,6 +162,25 @@ describe("publish", () => {
     expect(mediaPuts()).toEqual([`fsdd/media/1.0.1/${archiveName("recordings/1_theo_2.wav")}.zip`]);
     expect(deps.version("recordings/1_theo_2.wav")).toBe("1.0.1");
     expect(deps.version("recordings/1_theo_1.wav")).toBe("1.0.0");
+  });
+
+  test("a publish that fails before the header leaves the folder's db.csv as it was; running it again completes it", async () => {
+    const { root } = await fresh();
+    const repo = new Repository("data", await tempDir("repo-"), "header-fails");
+    await publish(root, "1.0.0", repo);
+    const before = await readFile(join(root, "db.csv"));
+    const file = join(root, "recordings/1_theo_2.wav");
+    const bytes = await readFile(file);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(file, bytes);
+    failHeader = true;
+    await expect(publish(root, "1.0.1", repo)).rejects.toThrow(/header upload refused/);
+    failHeader = false;
+    expect((await readFile(join(root, "db.csv"))).equals(before)).toBe(true);
+    expect(await listVersions(await repo.open(), "fsdd")).toEqual(["1.0.0"]);
+    const deps = await publish(root, "1.0.1", repo);
+    expect(deps.version("recordings/1_theo_2.wav")).toBe("1.0.1");
+    expect(await listVersions(await repo.open(), "fsdd")).toEqual(["1.0.0", "1.0.1"]);
   });
 
   test("a file touched but not changed is read again, not uploaded, and its new stat remembered", async () => {

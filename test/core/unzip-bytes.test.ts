@@ -29,4 +29,13 @@ describe("unzipBytes", () => {
     await expect(unzipBytes(flipped, "media/y.zip")).rejects.toThrow(/media\/y\.zip/);
     await expect(unzipBytes(Buffer.from("not a zip at all, really not a zip"), "z.zip")).rejects.toThrow(/'z\.zip' is not a zip archive/);
   });
+
+  test("an entry that inflates to more than its header says fails with a typed error naming it", async () => {
+    const zip = Buffer.from(await zipBytes([{ name: "big.wav", data: wav }]));
+    const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip.writeUInt32LE(100, central + 24); // uncompressed size in the central directory
+    zip.writeUInt32LE(100, 22); // and in the local header
+    await expect(unzipBytes(zip, "media/bomb.zip")).rejects.toThrow(ArchiveError);
+    await expect(unzipBytes(zip, "media/bomb.zip")).rejects.toThrow(/'media\/bomb\.zip'.*'big\.wav'/);
+  });
 });
