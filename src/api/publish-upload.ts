@@ -6,6 +6,7 @@ import type { Backend } from "../../backends/backend.js";
 import { writeAtomically } from "../../backends/filesystem.js";
 import { audioInfo } from "../audio/info.js";
 import { createArchive, extractArchive } from "../core/archive.js";
+import { saveDependencySnapshot } from "../core/dependency-snapshot.js";
 import { compressionFor } from "../core/entry-compression.js";
 import { checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
 import { DependencyType, type Dependencies, type DependencyRow } from "../core/dependencies.js";
@@ -123,8 +124,16 @@ async function restoreMissingMembers(u: Upload, ctx: UploadContext): Promise<voi
   }
 }
 
-/** The new version's dependency table, as uploaded, into the database folder as `db.csv` (replacing a `db.parquet`). */
-export async function writeLocalDependencies(dbRoot: string, csv: Buffer): Promise<void> {
-  await writeAtomically(join(dbRoot, "db.csv"), (temp) => writeFile(temp, csv));
+/**
+ * The new version's dependency table, as uploaded, into the database folder: `db.csv`
+ * (replacing a `db.parquet`), and its snapshot (`body`, see `snapshotBody`) for the next publish.
+ */
+export async function writeLocalDependencies(
+  dbRoot: string, name: string, version: string, uploaded: { csv: Buffer; zip: Buffer }, body: Buffer,
+): Promise<void> {
+  await Promise.all([
+    writeAtomically(join(dbRoot, "db.csv"), (temp) => writeFile(temp, uploaded.csv)),
+    saveDependencySnapshot(dbRoot, { name, version, ...uploaded }, body),
+  ]);
   if (existsSync(join(dbRoot, "db.parquet"))) await rm(join(dbRoot, "db.parquet"));
 }

@@ -21,6 +21,7 @@ import {
 } from "../core/layout.js";
 import { FileState, FileStats } from "../core/file-stats.js";
 import { emit, type ProgressListener } from "../core/progress.js";
+import { loadDependencySnapshot, snapshotBody } from "../core/dependency-snapshot.js";
 import { csvOfZip, fetchStoredDependencies, parseStoredDependencies, uploadDependencyTable } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
 import { StatIndex } from "../core/stat-index.js";
@@ -99,14 +100,16 @@ export async function publish(
       await uploadAll(uploads, archives, direct, {
         db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers, onProgress: options.onProgress,
       });
-      // The dependency table is zipped on libuv's pool while this thread saves the index.
+      // The dependency table is zipped on libuv's pool while this thread encodes its
+      // snapshot and saves the index.
       const dependencies = uploadDependencyTable(backend, db.name, version, deps);
+      const snapshot = snapshotBody(deps);
       index.retain(new Set([...dbFiles, ...Object.values(db.attachments)]));
       const [uploaded] = await Promise.all([dependencies, index.save()]);
       await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
       // The folder's db.csv changes only once the version exists: a publish that fails
       // before can run again on the same previous version.
-      await writeLocalDependencies(dbRoot, uploaded.csv);
+      await writeLocalDependencies(dbRoot, db.name, version, uploaded, snapshot);
       emit(options.onProgress, { phase: "done", done: 1, total: 1 });
     } finally {
       await rm(workDir, { recursive: true, force: true });
@@ -165,6 +168,11 @@ async function startingDependencies(dbRoot: string, name: string, previous: stri
     return new Dependencies();
   }
   const stored = await fetchStoredDependencies(backend, name, previous);
+  if (localFile === "db.csv" && stored.format === "zip") {
+    // Our own last publish from this folder kept the table it uploaded.
+    const kept = await loadDependencySnapshot(dbRoot, { name, version: previous, zip: stored.data, csv: localBytes! });
+    if (kept) return kept;
+  }
   const text = stored.format === "zip" ? await csvOfZip(stored.data, stored.key) : undefined;
   const remote = text === undefined ? await parseStoredDependencies(stored) : dependenciesFromCsv(text, stored.key);
   // The db.csv of our own last publish or loadTo matches byte for byte: no need to parse it.

@@ -79,8 +79,11 @@ function aligned(bytes: Buffer): Buffer {
   return bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
 }
 
-/** Encodes a dependency table in our compact cache format. */
-export function dependenciesToCompact(deps: Dependencies): Buffer {
+/**
+ * Encodes a dependency table in our compact cache format, with a file index for lookups
+ * straight on the bytes unless `fileIndex` is false (for readers that change the table).
+ */
+export function dependenciesToCompact(deps: Dependencies, { fileIndex = true }: { fileIndex?: boolean } = {}): Buffer {
   const c = deps.columns;
   const rows = deps.length;
   const blobs: Buffer[] = [];
@@ -99,7 +102,7 @@ export function dependenciesToCompact(deps: Dependencies): Buffer {
     if (values.some((v) => v.includes(SEP))) throw new DependencyTableError(`dependency column '${name}' holds a NUL character`);
     const blob = Buffer.from(values.join(SEP), "utf8");
     header.text[name] = add(blob);
-    if (name === "file" && rows > 0) {
+    if (name === "file" && rows > 0 && fileIndex) {
       const { offsets, table } = buildFileIndex(blob, rows);
       header.fileIndex = {
         offsets: add(Buffer.from(offsets.buffer, offsets.byteOffset, offsets.byteLength)),

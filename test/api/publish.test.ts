@@ -14,6 +14,7 @@ import { configure } from "../../src/api/settings.js";
 import { Repository } from "../../src/core/repository.js";
 import { archiveName, listArchive } from "../../src/core/archive.js";
 import { fetchDependencies } from "../../src/core/remote-dependencies.js";
+import { DEPENDENCY_SNAPSHOT_FILE } from "../../src/core/dependency-snapshot.js";
 import { listVersions } from "../../src/core/layout.js";
 import { DuplicateIndexError } from "../../src/format/errors.js";
 import {
@@ -162,6 +163,9 @@ describe("publish", () => {
     expect(mediaPuts()).toEqual([`fsdd/media/1.0.1/${archiveName("recordings/1_theo_2.wav")}.zip`]);
     expect(deps.version("recordings/1_theo_2.wav")).toBe("1.0.1");
     expect(deps.version("recordings/1_theo_1.wav")).toBe("1.0.0");
+    // 1.0.1 started from the snapshot 1.0.0 left in the folder: what it stored is what it returned.
+    expect(existsSync(join(root, DEPENDENCY_SNAPSHOT_FILE))).toBe(true);
+    expect((await fetchDependencies(await repo.open(), "fsdd", "1.0.1")).equals(deps)).toBe(true);
   });
 
   test("a publish that fails before the header leaves the folder's db.csv as it was; running it again completes it", async () => {

@@ -1,0 +1,82 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { writeAtomically } from "../../backends/filesystem.js";
+import { checksumBytes } from "./checksum.js";
+import type { Dependencies } from "./dependencies.js";
+import { dependenciesFromCompact, dependenciesToCompact } from "./dependencies-compact.js";
+
+/**
+ * File name, in a database folder, of the dependency table of the version the folder was
+ * last published as, in our compact format: the next publish starts from it instead of
+ * inflating and parsing that version's `db.zip` (15 - 20 ms of 10,000 rows).
+ */
+export const DEPENDENCY_SNAPSHOT_FILE = ".audb-dependencies.bin";
+
+const MAGIC = "AUDBSNP1";
+
+/**
+ * What a snapshot stands for: a version, and the xxh64 of the `db.zip` it was uploaded
+ * as, of the `db.csv` written beside it and of the compact table that follows.
+ */
+interface SnapshotMeta {
+  name: string;
+  version: string;
+  zip: string;
+  csv: string;
+  body: string;
+}
+
+const align = (n: number) => (n + 7) & ~7;
+
+/** The table part of a snapshot of `deps`, encoded while the caller still waits for other work (a few ms for 10,000 rows). */
+export function snapshotBody(deps: Dependencies): Buffer {
+  return dependenciesToCompact(deps, { fileIndex: false });
+}
+
+/**
+ * Keeps the table encoded as `body` ({@link snapshotBody}), uploaded as `zip` for `name`
+ * `version` and written to the folder as `csv`, in `dbRoot` for the next publish (see
+ * {@link DEPENDENCY_SNAPSHOT_FILE}).
+ */
+export async function saveDependencySnapshot(
+  dbRoot: string,
+  { name, version, zip, csv }: { name: string; version: string; zip: Uint8Array; csv: Uint8Array },
+  body: Buffer,
+): Promise<void> {
+  const meta: SnapshotMeta = { name, version, zip: await checksumBytes(zip), csv: await checksumBytes(csv), body: await checksumBytes(body) };
+  const json = Buffer.from(JSON.stringify(meta), "utf8");
+  const prefix = Buffer.alloc(align(MAGIC.length + 4 + json.length));
+  prefix.write(MAGIC, 0, "latin1");
+  prefix.writeUInt32LE(json.length, MAGIC.length);
+  json.copy(prefix, MAGIC.length + 4);
+  await writeAtomically(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE), (temp) => writeFile(temp, Buffer.concat([prefix, body])));
+}
+
+/**
+ * The dependency table of `name` `version` kept by the last publish from `dbRoot`, when
+ * that version's stored `db.zip` and the folder's `db.csv` are byte for byte the ones it
+ * was kept with (their xxh64 match); otherwise (also when missing or unreadable) undefined.
+ */
+export async function loadDependencySnapshot(
+  dbRoot: string,
+  { name, version, zip, csv }: { name: string; version: string; zip: Uint8Array; csv: Uint8Array },
+): Promise<Dependencies | undefined> {
+  const data = await readFile(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE)).catch(() => undefined);
+  if (!data || data.length < MAGIC.length + 4 || data.toString("latin1", 0, MAGIC.length) !== MAGIC) return undefined;
+  const jsonEnd = MAGIC.length + 4 + data.readUInt32LE(MAGIC.length);
+  if (jsonEnd > data.length) return undefined;
+  let meta: Partial<SnapshotMeta>;
+  try {
+    meta = JSON.parse(data.toString("utf8", MAGIC.length + 4, jsonEnd)) as Partial<SnapshotMeta>;
+  } catch {
+    return undefined;
+  }
+  if (meta.name !== name || meta.version !== version) return undefined;
+  const body = data.subarray(align(jsonEnd));
+  if (meta.zip !== (await checksumBytes(zip)) || meta.csv !== (await checksumBytes(csv)) || meta.body !== (await checksumBytes(body))) return undefined;
+  try {
+    return dependenciesFromCompact(body, DEPENDENCY_SNAPSHOT_FILE);
+  } catch {
+    return undefined;
+  }
+}
