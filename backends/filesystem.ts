@@ -8,9 +8,13 @@ import { MissingKeyError, validateKey, validatePrefix, type Backend, type Listin
 /** Suffix of temp files written next to their target; never listed. */
 const TEMP_SUFFIX = ".audb-tmp";
 
-/** A temp path in the same folder as `target`, so a rename onto it is atomic. */
+/** Random per thread, so temp names of processes and threads writing into one folder differ. */
+const TEMP_PREFIX = randomBytes(6).toString("hex");
+let tempCount = 0;
+
+/** A temp path in the same folder as `target`, so a rename onto it is atomic; unique without asking for random bytes each time. */
 export function tempPathFor(target: string): string {
-  return `${target}.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`;
+  return `${target}.${TEMP_PREFIX}${(tempCount++).toString(36)}${TEMP_SUFFIX}`;
 }
 
 /** True for names of temp files created by {@link tempPathFor}. */

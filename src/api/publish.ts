@@ -104,7 +104,7 @@ export async function publish(
       // snapshot and saves the index.
       const dependencies = uploadDependencyTable(backend, db.name, version, deps);
       const snapshot = snapshotBody(deps);
-      index.retain(new Set([...dbFiles, ...Object.values(db.attachments)]));
+      index.retain([...dbFiles, ...Object.values(db.attachments)]);
       const [uploaded] = await Promise.all([dependencies, index.save()]);
       await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
       // The folder's db.csv changes only once the version exists: a publish that fails
@@ -292,8 +292,7 @@ async function findMedia(
   algorithm: ChecksumAlgorithm, index: StatIndex, numWorkers: number, options: PublishOptions,
 ): Promise<{ touched: Set<string>; direct: OwnArchiveFile[] }> {
   const touched = new Set<string>();
-  const wanted = new Set(db.files);
-  const removed = deps.media.filter((f) => !wanted.has(f));
+  const removed = removedMedia(deps, db.files);
   for (const f of removed) touched.add(deps.archive(f));
   deps.drop(removed);
 
@@ -304,9 +303,10 @@ async function findMedia(
   const hashHere = (i: number, f: string) => known.push({
     file: f, algorithm: algorithmFor(deps.has(f) ? deps.checksum(f) : undefined, algorithm), fingerprint: () => stats.fingerprintAt(i),
   });
-  const joining = options.archives ? db.files.filter((f) => !deps.has(f) && options.archives![f] !== undefined).map((f) => options.archives![f]!) : [];
-  const members = archiveMembers(deps, joining);
   const { archive: archives, checksum: checksums, removed: removedColumn } = deps.columns;
+  // Known files whose stat no longer matches the index; a file whose stat does is
+  // unchanged whatever archive it is in.
+  const stale: Array<{ i: number; row: number }> = [];
   let unchanged = 0;
   for (let i = 0; i < db.files.length; i++) {
     const f = db.files[i]!;
@@ -320,14 +320,18 @@ async function findMedia(
       continue;
     }
     if (removedColumn[row] === 1) continue;
-    const archive = archives[row]!;
-    if (members.get(archive) !== 1 || touched.has(archive)) {
-      hashHere(i, f);
-      continue;
-    }
     const previous = checksums[row]!;
     // An index entry with the previous checksum has that algorithm's length too.
     if (index.lookup(f, previous.length, () => stats.fingerprintAt(i)) === previous) unchanged++;
+    else stale.push({ i, row });
+  }
+  const joining = options.archives ? db.files.filter((f) => !deps.has(f) && options.archives![f] !== undefined).map((f) => options.archives![f]!) : [];
+  const members = archiveMembers(deps, new Set(stale.map(({ row }) => archives[row]!)), joining);
+  for (const { i, row } of stale) {
+    const f = db.files[i]!;
+    const archive = archives[row]!;
+    const previous = checksums[row]!;
+    if (members.get(archive) !== 1 || touched.has(archive)) hashHere(i, f);
     else direct.push({ file: f, archive, previous, algorithm: algorithmFor(previous, algorithm) });
   }
   const sums = await hashFiles(
@@ -352,13 +356,29 @@ async function findMedia(
   return { touched, direct };
 }
 
-/** How many media files each archive will hold: those of `deps`, plus new files joining the `joining` archives. */
-function archiveMembers(deps: Dependencies, joining: string[]): Map<string, number> {
+/** Media of `deps` that are not among `files` (unique): counted first, as usually there are none. */
+function removedMedia(deps: Dependencies, files: readonly string[]): string[] {
+  const { type } = deps.columns;
+  let media = 0;
+  for (let i = 0; i < deps.length; i++) if (type[i] === DependencyType.media) media++;
+  let kept = 0;
+  for (const f of files) {
+    const row = deps.rowOf(f);
+    if (row !== undefined && type[row] === DependencyType.media) kept++;
+  }
+  if (kept === media) return [];
+  const wanted = new Set(files);
+  return deps.media.filter((f) => !wanted.has(f));
+}
+
+/** How many media files each of `asked` archives will hold: those of `deps`, plus new files joining the `joining` archives. */
+function archiveMembers(deps: Dependencies, asked: ReadonlySet<string>, joining: string[]): Map<string, number> {
   const counts = new Map<string, number>();
+  if (asked.size === 0) return counts;
   const { archive, type } = deps.columns;
   for (let i = 0; i < archive.length; i++) {
-    if (type[i] === DependencyType.media) counts.set(archive[i]!, (counts.get(archive[i]!) ?? 0) + 1);
+    if (type[i] === DependencyType.media && asked.has(archive[i]!)) counts.set(archive[i]!, (counts.get(archive[i]!) ?? 0) + 1);
   }
-  for (const a of joining) counts.set(a, (counts.get(a) ?? 0) + 1);
+  for (const a of joining) if (asked.has(a)) counts.set(a, (counts.get(a) ?? 0) + 1);
   return counts;
 }

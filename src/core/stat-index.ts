@@ -143,13 +143,16 @@ export class StatIndex {
     this.dirty = true;
   }
 
-  /** Forgets every file not in `files` (those of the database as now published). */
-  retain(files: ReadonlySet<string>): void {
+  /** Forgets every file not in `files` (those of the database as now published, each once). */
+  retain(files: readonly string[]): void {
     const c = this.columns;
-    if (c.files.every((file) => files.has(file))) return;
+    let known = 0;
+    for (const file of files) if (this.rows.has(file)) known++;
+    if (known === c.files.length) return;
+    const wanted = new Set(files);
     const kept = emptyColumns();
     c.files.forEach((file, row) => {
-      if (files.has(file)) pushRow(kept, file, { size: c.size[row]!, mtimeNs: c.mtimeNs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
+      if (wanted.has(file)) pushRow(kept, file, { size: c.size[row]!, mtimeNs: c.mtimeNs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
     });
     Object.assign(c, kept); // the records stay
     this.reindex();

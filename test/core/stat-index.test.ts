@@ -61,7 +61,9 @@ describe("StatIndex", () => {
 
   it("forgets files no longer in the database", async () => {
     const again = await savedIndex();
-    again.retain(new Set(["b.wav", "c.wav"]));
+    again.retain(["a.wav", "b.wav", "c.wav"]);
+    expect(again.files).toEqual(["a.wav", "b.wav"]);
+    again.retain(["b.wav", "c.wav"]);
     expect(again.files).toEqual(["b.wav"]);
     expect(again.lookup("b.wav", 16)).toBe(B);
     expect(again.lookup("a.wav", 16)).toBeUndefined();
