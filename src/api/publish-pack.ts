@@ -90,8 +90,8 @@ export async function packFiles(task: PackTask): Promise<PackResult> {
 function readWhole(path: string, maxBytes: number): { data: Buffer; fingerprint: Fingerprint } | undefined {
   const fd = openSync(path, "r");
   try {
-    const st = fstatSync(fd, { bigint: true });
-    const size = Number(st.size);
+    const st = fstatSync(fd);
+    const size = st.size;
     if (size > maxBytes) return undefined;
     const data = Buffer.allocUnsafe(size);
     let filled = 0;

@@ -7,7 +7,7 @@ import { readPublishable, type Publishable } from "./database-view.js";
 /** Key of the record in the stat index. */
 const KEY = "publishable";
 /** Bump when readPublishable's result changes shape; records of another audb-ts release are not used either. */
-const RECORD_VERSION = 1;
+const RECORD_VERSION = 2;
 
 interface PublishableRecord {
   version: number;
@@ -26,12 +26,12 @@ interface PublishableRecord {
  */
 function headerAndTables(root: string): Record<string, Fingerprint> | undefined {
   const found: Record<string, Fingerprint> = {};
-  const recent = BigInt(Date.now() - 2000) * 1_000_000n;
+  const recent = Date.now() - 2000;
   for (const e of readdirSync(root, { withFileTypes: true })) {
     if (!(e.name === "db.yaml" || /^db\..+\.(csv|parquet)$/.test(e.name))) continue;
     if (!e.isFile()) return undefined;
-    const stats = statSync(join(root, e.name), { bigint: true });
-    if (stats.mtimeNs > recent) return undefined;
+    const stats = statSync(join(root, e.name));
+    if (stats.mtimeMs > recent) return undefined;
     found[e.name] = fingerprintOf(stats);
   }
   return found["db.yaml"] ? found : undefined;
@@ -43,7 +43,7 @@ function sameFiles(a: Record<string, Fingerprint>, b: Record<string, Fingerprint
   return names.every((n) => {
     const x = a[n]!;
     const y = b[n];
-    return y !== undefined && x.size === y.size && x.mtimeNs === y.mtimeNs && x.ino === y.ino;
+    return y !== undefined && x.size === y.size && x.mtimeMs === y.mtimeMs && x.ino === y.ino;
   });
 }
 

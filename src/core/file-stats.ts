@@ -1,4 +1,4 @@
-import { lstatSync, type BigIntStats } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import { sep } from "node:path";
 import type { Fingerprint } from "./stat-index.js";
 
@@ -26,7 +26,7 @@ export interface SharedFileStats {
 export class FileStats {
   readonly state: Uint8Array;
   readonly size: Float64Array;
-  readonly mtimeNs: BigInt64Array;
+  readonly mtimeMs: Float64Array;
   readonly ino: Float64Array;
   /** [0]: next unclaimed file; [1]: files done. */
   private readonly counters: Int32Array;
@@ -41,7 +41,7 @@ export class FileStats {
     const n = files.length;
     this.counters = new Int32Array(buffer, 0, 2);
     this.size = new Float64Array(buffer, 8, n);
-    this.mtimeNs = new BigInt64Array(buffer, 8 + 8 * n, n);
+    this.mtimeMs = new Float64Array(buffer, 8 + 8 * n, n);
     this.ino = new Float64Array(buffer, 8 + 16 * n, n);
     this.state = new Uint8Array(buffer, 8 + 24 * n, n);
   }
@@ -107,9 +107,9 @@ export class FileStats {
       this.state[i] = FileState.missing;
       return;
     }
-    this.size[i] = Number(stats.size);
-    this.mtimeNs[i] = stats.mtimeNs;
-    this.ino[i] = Number(stats.ino);
+    this.size[i] = stats.size;
+    this.mtimeMs[i] = stats.mtimeMs;
+    this.ino[i] = stats.ino;
     const linked = stats.isSymbolicLink() || this.inLinkedFolder(file);
     this.state[i] = linked ? FileState.symlink : stats.isFile() ? FileState.file : FileState.other;
   }
@@ -139,14 +139,14 @@ export class FileStats {
   /** The fingerprint of the `i`-th file as the stat index records it, if it is a regular file. */
   fingerprintAt(i: number): Fingerprint | undefined {
     if (this.state[i] !== FileState.file) return undefined;
-    return { size: this.size[i]!, mtimeNs: this.mtimeNs[i]!.toString(), ino: this.ino[i]! };
+    return { size: this.size[i]!, mtimeMs: this.mtimeMs[i]!, ino: this.ino[i]! };
   }
 }
 
 /** `lstat` of `path`, or undefined when nothing is there (also when a parent is a file, or the name is too long). */
-function lstatOrMissing(path: string): BigIntStats | undefined {
+function lstatOrMissing(path: string): Stats | undefined {
   try {
-    return lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOTDIR" || code === "ENAMETOOLONG") return undefined;

@@ -1,61 +1,75 @@
-import { statSync, type BigIntStats } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** File name of the stat index kept in a database folder. */
 export const STAT_INDEX_FILE = ".audb-stat-index.json";
 
-/** What identifies a file's content without reading it: size, mtime (ns, as a string) and inode. */
-export interface Fingerprint { size: number; mtimeNs: string; ino: number }
+/**
+ * What identifies a file's content without reading it: size, mtime and inode. The mtime
+ * is `fs.Stats.mtimeMs` (sub-microsecond for today's dates): BigInt stats would give
+ * nanoseconds, but allocate 1.4 KB a file, a young-generation GC per 10,000 files.
+ */
+export interface Fingerprint { size: number; mtimeMs: number; ino: number }
 
-/** The fingerprint of a file from its (BigInt) stat. */
-export function fingerprintOf(stats: BigIntStats): Fingerprint {
-  return { size: Number(stats.size), mtimeNs: stats.mtimeNs.toString(), ino: Number(stats.ino) };
+/** The fingerprint of a file from its stat. */
+export function fingerprintOf(stats: Stats): Fingerprint {
+  return { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino };
+}
+
+/** `mtimeMs` as `fs.Stats` computes it (seconds * 1e3 + nanoseconds / 1e6) from a stored nanosecond count (v1, v2). */
+function msOfNs(ns: string): number {
+  const total = BigInt(ns);
+  return Number(total / 1_000_000_000n) * 1e3 + Number(total % 1_000_000_000n) / 1e6;
 }
 
 /**
- * The index as stored: one array per field, a row per file (v2; v1 held an object per
- * file), and records other code keeps about the folder (see {@link StatIndex.recall}).
+ * The index as stored: one array per field, a row per file (v3; v2 kept nanosecond
+ * mtimes as strings, v1 an object per file), and records other code keeps about the
+ * folder (see {@link StatIndex.recall}).
  */
 interface Columns {
   files: string[];
   size: number[];
-  mtimeNs: string[];
+  mtimeMs: number[];
   ino: number[];
   checksum: string[];
   records?: Record<string, unknown>;
 }
 
 function emptyColumns(): Columns {
-  return { files: [], size: [], mtimeNs: [], ino: [], checksum: [] };
+  return { files: [], size: [], mtimeMs: [], ino: [], checksum: [] };
 }
 
 function pushRow(columns: Columns, file: string, fingerprint: Fingerprint, checksum: string): void {
   columns.files.push(file);
   columns.size.push(fingerprint.size);
-  columns.mtimeNs.push(fingerprint.mtimeNs);
+  columns.mtimeMs.push(fingerprint.mtimeMs);
   columns.ino.push(fingerprint.ino);
   columns.checksum.push(checksum);
 }
 
-/** Columns of a stored index of either version; throws when the content is not an index. */
+/** Columns of a stored index of any version; throws when the content is not an index. */
 function columnsOf(data: unknown): Columns {
-  const stored = data as { version?: number; files?: unknown } & Partial<Columns>;
-  if (stored.version === 2) {
-    const { files, size, mtimeNs, ino, checksum, records } = stored;
+  const stored = data as { version?: number; files?: unknown; mtimeNs?: unknown } & Partial<Columns>;
+  if (stored.version === 3 || stored.version === 2) {
+    const { files, size, ino, checksum, records } = stored;
+    const mtime = stored.version === 3 ? stored.mtimeMs : stored.mtimeNs;
     const n = Array.isArray(files) ? files.length : -1;
-    if (n < 0 || [size, mtimeNs, ino, checksum].some((c) => !Array.isArray(c) || c.length !== n)) throw new Error("bad columns");
-    const typed = (c: unknown[], type: "string" | "number") => c.every((v) => typeof v === type);
-    if (!typed(files!, "string") || !typed(mtimeNs!, "string") || !typed(checksum!, "string") || !typed(size!, "number") || !typed(ino!, "number")) {
+    if (n < 0 || [size, mtime, ino, checksum].some((c) => !Array.isArray(c) || c.length !== n)) throw new Error("bad columns");
+    const typed = (c: unknown, type: "string" | "number") => (c as unknown[]).every((v) => typeof v === type);
+    if (!typed(files, "string") || !typed(mtime, stored.version === 3 ? "number" : "string") || !typed(checksum, "string") || !typed(size, "number") || !typed(ino, "number")) {
       throw new Error("bad values");
     }
+    const mtimeMs = stored.version === 3 ? (mtime as number[]) : (mtime as string[]).map(msOfNs);
     const plain = records !== null && typeof records === "object" && !Array.isArray(records);
-    return { files: files!, size: size!, mtimeNs: mtimeNs!, ino: ino!, checksum: checksum!, records: plain ? records : {} };
+    return { files: files as string[], size: size!, mtimeMs, ino: ino!, checksum: checksum!, records: plain ? records : {} };
   }
   if (stored.version === 1 && stored.files && typeof stored.files === "object") {
     const columns = emptyColumns();
-    for (const [file, e] of Object.entries(stored.files as unknown as Record<string, Fingerprint & { checksum: string }>)) {
-      pushRow(columns, file, e, e.checksum);
+    type V1Entry = { size: number; mtimeNs: string; ino: number; checksum: string };
+    for (const [file, e] of Object.entries(stored.files as unknown as Record<string, V1Entry>)) {
+      pushRow(columns, file, { size: e.size, mtimeMs: msOfNs(e.mtimeNs), ino: e.ino }, e.checksum);
     }
     return columns;
   }
@@ -114,18 +128,18 @@ export class StatIndex {
     const checksum = c.checksum[row]!;
     if (checksum.length !== length) return undefined;
     const current = now();
-    if (!current || current.size !== c.size[row] || current.mtimeNs !== c.mtimeNs[row] || current.ino !== c.ino[row]) return undefined;
+    if (!current || current.size !== c.size[row] || current.mtimeMs !== c.mtimeMs[row] || current.ino !== c.ino[row]) return undefined;
     return checksum;
   }
 
   private stat(file: string): Fingerprint | undefined {
-    const stats = statSync(join(this.root, file), { bigint: true, throwIfNoEntry: false });
+    const stats = statSync(join(this.root, file), { throwIfNoEntry: false });
     return stats && fingerprintOf(stats);
   }
 
   /** Records the checksum of `file` as of its current stat. */
   remember(file: string, checksum: string): void {
-    this.rememberAs(file, fingerprintOf(statSync(join(this.root, file), { bigint: true })), checksum);
+    this.rememberAs(file, fingerprintOf(statSync(join(this.root, file))), checksum);
   }
 
   /** Records the checksum of `file` as of the stat `fingerprint` taken before it was read. */
@@ -137,7 +151,7 @@ export class StatIndex {
       this.rows.set(file, row);
     }
     c.size[row] = fingerprint.size;
-    c.mtimeNs[row] = fingerprint.mtimeNs;
+    c.mtimeMs[row] = fingerprint.mtimeMs;
     c.ino[row] = fingerprint.ino;
     c.checksum[row] = checksum;
     this.dirty = true;
@@ -152,7 +166,7 @@ export class StatIndex {
     const wanted = new Set(files);
     const kept = emptyColumns();
     c.files.forEach((file, row) => {
-      if (wanted.has(file)) pushRow(kept, file, { size: c.size[row]!, mtimeNs: c.mtimeNs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
+      if (wanted.has(file)) pushRow(kept, file, { size: c.size[row]!, mtimeMs: c.mtimeMs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
     });
     Object.assign(c, kept); // the records stay
     this.reindex();
@@ -175,7 +189,7 @@ export class StatIndex {
     if (!this.dirty) return;
     const target = join(this.root, STAT_INDEX_FILE);
     const temp = `${target}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify({ version: 2, ...this.columns }));
+    await writeFile(temp, JSON.stringify({ version: 3, ...this.columns }));
     await rename(temp, target);
     this.dirty = false;
   }

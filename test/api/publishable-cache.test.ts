@@ -44,7 +44,7 @@ describe("readPublishableCached", () => {
   test("reads and checks the database the first time and keeps what it found", async () => {
     const { index, db } = await readThroughIndex();
     expect(db).toEqual(await readPublishable(root));
-    expect(index.recall("publishable")).toMatchObject({ version: 1, library: expect.any(String), view: { name: "fsdd", files: db.files } });
+    expect(index.recall("publishable")).toMatchObject({ version: 2, library: expect.any(String), view: { name: "fsdd", files: db.files } });
   });
 
   test("answers from the kept record while header and tables are unchanged", async () => {

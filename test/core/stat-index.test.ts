@@ -50,9 +50,9 @@ describe("StatIndex", () => {
 
   it("compares with a fingerprint taken earlier instead of calling stat", async () => {
     const index = await StatIndex.load(root);
-    const before = fingerprintOf(statSync(join(root, "a.wav"), { bigint: true }));
+    const before = fingerprintOf(statSync(join(root, "a.wav")));
     index.rememberAs("a.wav", before, A);
-    index.rememberAs("b.wav", fingerprintOf(statSync(join(root, "b.wav"), { bigint: true })), B);
+    index.rememberAs("b.wav", fingerprintOf(statSync(join(root, "b.wav"))), B);
     writeFileSync(join(root, "a.wav"), "changed since");
     expect(index.lookup("a.wav", 16, () => before)).toBe(A);
     expect(index.lookup("b.wav", 16, () => undefined)).toBeUndefined(); // gone
@@ -71,15 +71,20 @@ describe("StatIndex", () => {
     expect((await StatIndex.load(root)).files).toEqual(["b.wav"]);
   });
 
-  it("reads an index of the first format (an object per file) and writes the columns", async () => {
-    const fp = fingerprintOf(statSync(join(root, "a.wav"), { bigint: true }));
-    writeFileSync(join(root, STAT_INDEX_FILE), JSON.stringify({ version: 1, files: { "a.wav": { ...fp, checksum: A } } }));
-    const index = await StatIndex.load(root);
-    expect(index.lookup("a.wav", 16)).toBe(A);
-    index.remember("b.wav", B);
-    await index.save();
-    const stored = JSON.parse(readFileSync(join(root, STAT_INDEX_FILE), "utf8")) as Record<string, unknown>;
-    expect(stored).toEqual({ version: 2, files: ["a.wav", "b.wav"], size: [4, 8], mtimeNs: [fp.mtimeNs, expect.any(String)], ino: [fp.ino, expect.any(Number)], checksum: [A, B] });
+  it("reads indexes of the earlier formats (nanosecond mtimes; v1: an object per file) and writes v3", async () => {
+    const a = statSync(join(root, "a.wav"), { bigint: true });
+    const old = { size: Number(a.size), mtimeNs: a.mtimeNs.toString(), ino: Number(a.ino) };
+    const v2 = { version: 2, files: ["a.wav"], size: [old.size], mtimeNs: [old.mtimeNs], ino: [old.ino], checksum: [A] };
+    for (const content of [{ version: 1, files: { "a.wav": { ...old, checksum: A } } }, v2]) {
+      writeFileSync(join(root, STAT_INDEX_FILE), JSON.stringify(content));
+      const index = await StatIndex.load(root);
+      expect(index.lookup("a.wav", 16)).toBe(A); // the stored nanoseconds give the mtimeMs lstat gives
+      index.remember("b.wav", B);
+      await index.save();
+      const stored = JSON.parse(readFileSync(join(root, STAT_INDEX_FILE), "utf8")) as Record<string, unknown>;
+      const now = fingerprintOf(statSync(join(root, "a.wav")));
+      expect(stored).toMatchObject({ version: 3, files: ["a.wav", "b.wav"], size: [4, 8], mtimeMs: [now.mtimeMs, expect.any(Number)], ino: [now.ino, expect.any(Number)], checksum: [A, B] });
+    }
   });
 
   it("keeps records for other code with the index", async () => {
@@ -91,8 +96,14 @@ describe("StatIndex", () => {
   });
 
   it("treats a broken or unknown index as empty", async () => {
-    const badRow = { version: 2, files: [null], size: [1], mtimeNs: ["1"], ino: [1], checksum: [A] };
-    for (const content of ["{", JSON.stringify({ version: 3, files: [] }), JSON.stringify({ version: 2, files: ["a.wav"], size: [], mtimeNs: [], ino: [], checksum: [] }), JSON.stringify(badRow)]) {
+    const badRow = { version: 3, files: [null], size: [1], mtimeMs: [1], ino: [1], checksum: [A] };
+    const badNs = { version: 2, files: ["a.wav"], size: [1], mtimeNs: ["1.5"], ino: [1], checksum: [A] };
+    const stringMs = { version: 3, files: ["a.wav"], size: [1], mtimeMs: ["1"], ino: [1], checksum: [A] };
+    const broken = [
+      "{", { version: 4, files: [] }, { version: 3, files: [] }, { version: 2, files: ["a.wav"], size: [], mtimeNs: [], ino: [], checksum: [] },
+      badRow, badNs, stringMs,
+    ];
+    for (const content of broken.map((c) => (typeof c === "string" ? c : JSON.stringify(c)))) {
       writeFileSync(join(root, STAT_INDEX_FILE), content);
       const index = await StatIndex.load(root);
       expect(index.files).toEqual([]);
