@@ -13,6 +13,7 @@ import { DependencyType, type Dependencies, type DependencyRow } from "../core/d
 import { mediaKey } from "../core/layout.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import type { StatIndex } from "../core/stat-index.js";
+import type { WorkDir } from "../core/work-dir.js";
 import { zipBytes } from "../core/zip-bytes.js";
 import type { Publishable } from "./database-view.js";
 import { mediaRow } from "./media-row.js";
@@ -23,7 +24,7 @@ import { IN_MEMORY_ZIP_BYTES, publishOwnArchives, type OwnArchiveFile, type Publ
 export type Upload = { kind: "table" | "attachment" | "media"; id: string; key: string; files: string[]; single?: string };
 
 /** Publishes a media file too large for memory: checksum and header streamed, archive through a temp file. */
-async function streamOwnArchive(item: OwnArchiveFile, tempZip: string, ctx: UploadContext): Promise<PublishedFile> {
+async function streamOwnArchive(item: OwnArchiveFile, tempName: string, ctx: UploadContext): Promise<PublishedFile> {
   const { file, archive } = item;
   const path = join(ctx.dbRoot, file);
   const checksum = await checksumFile(path, item.algorithm ?? ctx.algorithm);
@@ -32,14 +33,14 @@ async function streamOwnArchive(item: OwnArchiveFile, tempZip: string, ctx: Uplo
     return { bytes: 0 };
   }
   const info = await audioInfo(path).catch(() => undefined);
-  const bytes = await uploadArchive({ kind: "media", id: archive, key: mediaKey(ctx.db.name, ctx.version, archive), files: [file] }, tempZip, ctx);
+  const bytes = await uploadArchive({ kind: "media", id: archive, key: mediaKey(ctx.db.name, ctx.version, archive), files: [file] }, tempName, ctx);
   ctx.index.remember(file, checksum);
   return { row: mediaRow(file, archive, checksum, info, ctx.version), bytes };
 }
 
 export interface UploadContext {
   db: Publishable; dbRoot: string; version: string; deps: Dependencies; backend: Backend;
-  workDir: string; numWorkers: number; algorithm: ChecksumAlgorithm; index: StatIndex;
+  workDir: WorkDir; numWorkers: number; algorithm: ChecksumAlgorithm; index: StatIndex;
   /** Workers already started for this publish, to pack media files on. */
   workers?: PublishWorkers;
   onProgress?: ProgressListener;
@@ -76,19 +77,19 @@ export async function uploadAll(uploads: Upload[], archives: Set<string>, direct
     emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
   };
   let large = 0;
-  const directUploads = publishOwnArchives(direct, ctx, (item) => limit(() => streamOwnArchive(item, join(ctx.workDir, `own-${large++}.zip`), ctx)), onFile, { workers: ctx.workers });
+  const directUploads = publishOwnArchives(direct, ctx, (item) => limit(() => streamOwnArchive(item, `own-${large++}.zip`, ctx)), onFile, { workers: ctx.workers });
   await Promise.all([directUploads, ...all.map((u, i) => limit(async () => {
     if (u.kind === "media") await restoreMissingMembers(u, ctx);
     if (u.single) await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
-    else bytes += await uploadArchive(u, join(ctx.workDir, `${i}.zip`), ctx);
+    else bytes += await uploadArchive(u, `${i}.zip`, ctx);
     emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
   }))]);
   deps.setVersion(mediaUploads.flatMap((u) => u.files), version);
   for (const row of newRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) deps.set(row);
 }
 
-/** Zips the files of an upload and puts the archive under its key; returns its size. */
-async function uploadArchive(u: Upload, tempZip: string, ctx: UploadContext): Promise<number> {
+/** Zips the files of an upload and puts the archive under its key (large ones through the temp file `tempName`); returns its size. */
+async function uploadArchive(u: Upload, tempName: string, ctx: UploadContext): Promise<number> {
   const paths = u.files.map((f) => join(ctx.dbRoot, f));
   const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
   if (sizes.reduce((a, b) => a + b, 0) <= IN_MEMORY_ZIP_BYTES) {
@@ -97,6 +98,7 @@ async function uploadArchive(u: Upload, tempZip: string, ctx: UploadContext): Pr
     await ctx.backend.putBytes(u.key, zip);
     return zip.length;
   }
+  const tempZip = await ctx.workDir.path(tempName);
   await createArchive(tempZip, ctx.dbRoot, u.files);
   await ctx.backend.putFile(u.key, tempZip);
   const size = (await lstat(tempZip)).size;
@@ -109,7 +111,7 @@ async function restoreMissingMembers(u: Upload, ctx: UploadContext): Promise<voi
   const missing = u.files.filter((f) => !existsSync(join(ctx.dbRoot, f)));
   if (missing.length === 0) return;
   const oldVersion = ctx.deps.version(missing[0]!);
-  const tmp = await mkdtemp(join(ctx.workDir, "old-"));
+  const tmp = await mkdtemp(await ctx.workDir.path("old-"));
   try {
     const zip = join(tmp, "archive.zip");
     await ctx.backend.getFile(mediaKey(ctx.db.name, oldVersion, u.id), zip);

@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
-import { lstat, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import semver from "semver";
 import pLimit from "p-limit";
@@ -25,6 +25,7 @@ import { loadDependencySnapshot, snapshotBody } from "../core/dependency-snapsho
 import { csvOfZip, fetchStoredDependencies, parseStoredDependencies, uploadDependencyTable } from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
 import { StatIndex } from "../core/stat-index.js";
+import { WorkDir } from "../core/work-dir.js";
 import type { Publishable } from "./database-view.js";
 import { extensionOf, mediaRow } from "./media-row.js";
 import { readPublishableCached } from "./publishable-cache.js";
@@ -95,7 +96,7 @@ export async function publish(
     await findTables(db, dbRoot, stats, version, deps, algorithm, index, uploads, options.onProgress);
     const { touched: archives, direct } = await findMedia(db, dbRoot, stats, version, deps, algorithm, index, numWorkers, options);
 
-    const workDir = await mkdtemp(join(tmpdir(), "audb-publish-"));
+    const workDir = new WorkDir("audb-publish-");
     try {
       await uploadAll(uploads, archives, direct, {
         db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers, onProgress: options.onProgress,
@@ -112,7 +113,7 @@ export async function publish(
       await writeLocalDependencies(dbRoot, db.name, version, uploaded, snapshot);
       emit(options.onProgress, { phase: "done", done: 1, total: 1 });
     } finally {
-      await rm(workDir, { recursive: true, force: true });
+      await workDir.remove();
     }
     return deps;
   } finally {
@@ -160,7 +161,7 @@ async function resolvePrevious(
 async function startingDependencies(dbRoot: string, name: string, previous: string | null, backend: Backend): Promise<Dependencies> {
   const localFile = LOCAL_DEPENDENCY_FILES.find((f) => existsSync(join(dbRoot, f)));
   const localPath = localFile ? join(dbRoot, localFile) : undefined;
-  const localBytes = localPath ? await readFile(localPath) : undefined;
+  const localBytes = localPath ? readFileSync(localPath) : undefined;
   if (previous === null) {
     if (localBytes && (await parseLocalDependencies(localPath!, localBytes)).length > 0) {
       throw new DependencyMismatchError(`'${localPath}' holds a dependency table, but no previousVersion was given: set previousVersion or remove the file`);

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeAtomically } from "../../backends/filesystem.js";
 import { checksumBytes } from "./checksum.js";
@@ -61,8 +62,13 @@ export async function loadDependencySnapshot(
   dbRoot: string,
   { name, version, zip, csv }: { name: string; version: string; zip: Uint8Array; csv: Uint8Array },
 ): Promise<Dependencies | undefined> {
-  const data = await readFile(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE)).catch(() => undefined);
-  if (!data || data.length < MAGIC.length + 4 || data.toString("latin1", 0, MAGIC.length) !== MAGIC) return undefined;
+  let data: Buffer;
+  try {
+    data = readFileSync(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE)); // blocking: the publish waits for it anyway
+  } catch {
+    return undefined;
+  }
+  if (data.length < MAGIC.length + 4 || data.toString("latin1", 0, MAGIC.length) !== MAGIC) return undefined;
   const jsonEnd = MAGIC.length + 4 + data.readUInt32LE(MAGIC.length);
   if (jsonEnd > data.length) return undefined;
   let meta: Partial<SnapshotMeta>;
