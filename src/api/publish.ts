@@ -9,7 +9,7 @@ import { audioInfo } from "../audio/info.js";
 import { archiveName } from "../core/archive.js";
 import { checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
 import { Dependencies, DependencyType } from "../core/dependencies.js";
-import { dependenciesFromCsv } from "../core/dependencies-csv.js";
+import { csvLineStarts, dependenciesFromCsv } from "../core/dependencies-csv.js";
 import { dependenciesFromParquet } from "../core/dependencies-parquet.js";
 import {
   DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError,
@@ -172,7 +172,10 @@ async function startingDependencies(dbRoot: string, name: string, previous: stri
   if (localFile === "db.csv" && stored.format === "zip") {
     // Our own last publish from this folder kept the table it uploaded.
     const kept = await loadDependencySnapshot(dbRoot, { name, version: previous, zip: stored.data, csv: localBytes! });
-    if (kept) return kept;
+    if (kept) {
+      kept.attachCsv({ bytes: localBytes!, lineStarts: csvLineStarts(localBytes!) }); // it was written from this table
+      return kept;
+    }
   }
   const text = stored.format === "zip" ? await csvOfZip(stored.data, stored.key) : undefined;
   const remote = text === undefined ? await parseStoredDependencies(stored) : dependenciesFromCsv(text, stored.key);

@@ -63,6 +63,15 @@ export interface DependencyColumns {
 
 const NUMBER_COLUMNS = ["bitDepth", "channels", "duration", "removed", "samplingRate", "type"] as const;
 
+/**
+ * The `db.csv` a table was written as: its bytes, and where each row's line starts (one
+ * more entry: the end). Rows not changed since can be written again by copying their line.
+ */
+export interface CsvSource {
+  bytes: Uint8Array;
+  lineStarts: Uint32Array;
+}
+
 function emptyColumns(): DependencyColumns {
   return {
     file: [], archive: [], bitDepth: [], channels: [], checksum: [], duration: [],
@@ -80,6 +89,8 @@ export class Dependencies {
   private indexCache: Map<string, number> | undefined;
   /** A prebuilt index (from our cache file), valid until rows are added or dropped. */
   private fileIndex: FileIndex | undefined;
+  /** The CSV the rows were written as, and which of them changed since (rows past its end are new); dropped with any row. */
+  private csv: { source: CsvSource; changed: Uint8Array } | undefined;
 
   /**
    * `columns` must have equal lengths; `trusted` skips that check for columns a decoder
@@ -99,8 +110,31 @@ export class Dependencies {
   private thaw(): void {
     for (const key of NUMBER_COLUMNS) {
       const col = this.cols[key];
-      if (!Array.isArray(col)) this.cols[key] = Array.from(col);
+      if (Array.isArray(col)) continue;
+      // A loop, not Array.from: that goes through the iterator protocol, an object per value.
+      const plain: number[] = [];
+      for (let i = 0; i < col.length; i++) plain.push(col[i]!);
+      this.cols[key] = plain;
     }
+  }
+
+  /**
+   * Ties the table to the `db.csv` it was written as (same rows, same order), so that
+   * `dependenciesToCsvBytes` copies the lines of rows that do not change. Ignored when
+   * the number of lines does not match.
+   */
+  attachCsv(source: CsvSource): void {
+    if (source.lineStarts.length !== this.length + 1) return;
+    this.csv = { source, changed: new Uint8Array(this.length) };
+  }
+
+  /** The CSV attached with {@link attachCsv}, and which rows changed since, while it still applies. */
+  get csvSource(): { source: CsvSource; changed: Uint8Array } | undefined {
+    return this.csv;
+  }
+
+  private touch(row: number): void {
+    if (this.csv && row < this.csv.changed.length) this.csv.changed[row] = 1;
   }
 
   /** The raw columns (read-only use). */
@@ -223,17 +257,24 @@ export class Dependencies {
     c.checksum[i] = row.checksum; c.duration[i] = row.duration; c.format[i] = row.format;
     c.removed[i] = row.removed ? 1 : 0; c.samplingRate[i] = row.samplingRate; c.type[i] = row.type;
     c.version[i] = row.version;
+    this.touch(i);
   }
 
   /** Sets the version of the given files. */
   setVersion(files: Iterable<string>, version: string): void {
-    for (const f of files) this.cols.version[this.row(f)] = version;
+    for (const f of files) {
+      const i = this.row(f);
+      this.cols.version[i] = version;
+      this.touch(i);
+    }
   }
 
   /** Marks a media file as removed. */
   markRemoved(file: string): void {
     this.thaw();
-    this.cols.removed[this.row(file)] = 1;
+    const i = this.row(file);
+    this.cols.removed[i] = 1;
+    this.touch(i);
   }
 
   /** Drops the rows of the given files (missing ones are ignored). */
@@ -251,6 +292,7 @@ export class Dependencies {
     this.cols = next;
     this.indexCache = undefined;
     this.fileIndex = undefined;
+    this.csv = undefined;
   }
 
   /** A deep copy. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Backend } from "../../backends/backend.js";
 import { extractArchive } from "./archive.js";
 import type { Dependencies } from "./dependencies.js";
-import { dependenciesFromCsv, dependenciesToCsv } from "./dependencies-csv.js";
+import { dependenciesFromCsv, dependenciesToCsvBytes } from "./dependencies-csv.js";
 import { dependenciesFromParquet } from "./dependencies-parquet.js";
 import { MissingVersionError } from "./errors.js";
 import { depsParquetKey, depsZipKey } from "./layout.js";
@@ -68,7 +68,7 @@ export async function fetchDependencies(backend: Backend, name: string, version:
 export async function uploadDependencyTable(
   backend: Backend, name: string, version: string, deps: Dependencies,
 ): Promise<{ csv: Buffer; zip: Buffer }> {
-  const csv = Buffer.from(dependenciesToCsv(deps), "utf8");
+  const csv = dependenciesToCsvBytes(deps);
   const zip = await zipBytes([{ name: "db.csv", data: csv, compression: "fast" }]);
   await backend.putBytes(depsZipKey(name, version), zip);
   if (await backend.exists(depsParquetKey(name, version))) await backend.remove(depsParquetKey(name, version));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { Dependencies, DependencyTableError, DependencyType, MissingDependencyError, type DependencyRow } from "../../src/core/dependencies.js";
-import { dependenciesFromCsv, dependenciesToCsv } from "../../src/core/dependencies-csv.js";
+import { csvLineStarts, dependenciesFromCsv, dependenciesToCsv, dependenciesToCsvBytes } from "../../src/core/dependencies-csv.js";
 import { dependenciesFromCompact, dependenciesToCompact } from "../../src/core/dependencies-compact.js";
 
 function media(file: string, extra: Partial<DependencyRow> = {}): DependencyRow {
@@ -112,5 +112,46 @@ describe("Dependencies", () => {
     expect(() => dependenciesFromCompact(Buffer.from("garbage garbage"), "cache/db.deps")).toThrow(/cache\/db\.deps/);
     const buf = dependenciesToCompact(sample());
     expect(() => dependenciesFromCompact(buf.subarray(0, buf.length - 16))).toThrow(DependencyTableError);
+  });
+
+  test("a table tied to the CSV it was written as writes the same bytes after any change, copying unchanged lines", () => {
+    const tied = () => {
+      const deps = new Dependencies();
+      for (let i = 0; i < 50; i++) deps.set(media(`audio/${i}${i % 7 === 0 ? ',"q"' : ""}.wav`, { duration: i / 3 }));
+      const bytes = Buffer.from(dependenciesToCsv(deps), "utf8");
+      const again = dependenciesFromCsv(bytes.toString("utf8"));
+      again.attachCsv({ bytes, lineStarts: csvLineStarts(bytes) });
+      expect(again.csvSource).toBeDefined();
+      return { deps: again, bytes };
+    };
+    const full = (d: Dependencies) => Buffer.from(dependenciesToCsv(d), "utf8");
+
+    const unchanged = tied();
+    const copied = dependenciesToCsvBytes(unchanged.deps);
+    expect(copied.equals(unchanged.bytes)).toBe(true);
+
+    const changes: Array<(d: Dependencies) => void> = [
+      (d) => d.set(media("audio/3.wav", { checksum: "ffffffffffffffff", version: "2.0.0" })),
+      (d) => d.setVersion(["audio/0,\"q\".wav", "audio/48.wav"], "2.0.0"),
+      (d) => d.set(media("audio/new.wav", { version: "2.0.0" })),
+      (d) => d.markRemoved("audio/10.wav"),
+      (d) => { d.set(media("audio/0,\"q\".wav", { duration: 0.1 + 0.2 })); d.set(media("audio/1.wav", { archive: "x" })); d.set(media("z.wav")); },
+    ];
+    for (const change of changes) {
+      const { deps } = tied();
+      change(deps);
+      expect(dependenciesToCsvBytes(deps).toString("utf8")).toBe(full(deps).toString("utf8"));
+      expect(dependenciesFromCsv(dependenciesToCsvBytes(deps).toString("utf8")).equals(deps)).toBe(true);
+    }
+    const dropped = tied().deps;
+    dropped.drop(["audio/5.wav"]);
+    expect(dropped.csvSource).toBeUndefined();
+    expect(dependenciesToCsvBytes(dropped).equals(full(dropped))).toBe(true);
+
+    const other = tied();
+    const shorter = other.bytes.subarray(0, other.bytes.length - 1); // no final line break: not tied
+    const fresh = dependenciesFromCsv(other.bytes.toString("utf8"));
+    fresh.attachCsv({ bytes: shorter, lineStarts: csvLineStarts(shorter) });
+    expect(fresh.csvSource).toBeUndefined();
   });
 });
