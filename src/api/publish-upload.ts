@@ -1,12 +1,11 @@
 import { existsSync } from "node:fs";
-import { copyFile, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
-import { writeAtomically } from "../../backends/filesystem.js";
+import { tempPathFor } from "../../backends/filesystem.js";
 import { audioInfo } from "../audio/info.js";
 import { createArchive, extractArchive } from "../core/archive.js";
-import { saveDependencySnapshot } from "../core/dependency-snapshot.js";
 import { compressionFor } from "../core/entry-compression.js";
 import { checksumFile, type ChecksumAlgorithm } from "../core/checksum.js";
 import { DependencyType, type Dependencies, type DependencyRow } from "../core/dependencies.js";
@@ -127,15 +126,29 @@ async function restoreMissingMembers(u: Upload, ctx: UploadContext): Promise<voi
 }
 
 /**
- * The new version's dependency table, as uploaded, into the database folder: `db.csv`
- * (replacing a `db.parquet`), and its snapshot (`body`, see `snapshotBody`) for the next publish.
+ * The new version's `db.csv` for the database folder, written under a temp name while the
+ * repository is written and put in place by {@link commit} once the version exists: a
+ * publish that fails before leaves the folder tied to the previous version.
  */
-export async function writeLocalDependencies(
-  dbRoot: string, name: string, version: string, uploaded: { csv: Buffer; zip: Buffer }, body: Buffer,
-): Promise<void> {
-  await Promise.all([
-    writeAtomically(join(dbRoot, "db.csv"), (temp) => writeFile(temp, uploaded.csv)),
-    saveDependencySnapshot(dbRoot, { name, version, ...uploaded }, body),
-  ]);
-  if (existsSync(join(dbRoot, "db.parquet"))) await rm(join(dbRoot, "db.parquet"));
+export class StagedDbCsv {
+  private readonly temp: string;
+  private readonly written: Promise<void>;
+
+  constructor(private readonly dbRoot: string, csv: Uint8Array) {
+    this.temp = tempPathFor(join(dbRoot, "db.csv"));
+    this.written = writeFile(this.temp, csv);
+  }
+
+  /** Puts `db.csv` in place (replacing a `db.parquet`). */
+  async commit(): Promise<void> {
+    await this.written;
+    await rename(this.temp, join(this.dbRoot, "db.csv"));
+    if (existsSync(join(this.dbRoot, "db.parquet"))) await rm(join(this.dbRoot, "db.parquet"));
+  }
+
+  /** Removes the temp file. */
+  async discard(): Promise<void> {
+    await this.written.catch(() => undefined);
+    await rm(this.temp, { force: true });
+  }
 }

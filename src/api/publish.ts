@@ -9,7 +9,7 @@ import { audioInfo } from "../audio/info.js";
 import { archiveName } from "../core/archive.js";
 import { checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
 import { Dependencies, DependencyType } from "../core/dependencies.js";
-import { csvLineStarts, dependenciesFromCsv } from "../core/dependencies-csv.js";
+import { csvLineStarts, dependenciesFromCsv, dependenciesToCsvBytes } from "../core/dependencies-csv.js";
 import { dependenciesFromParquet } from "../core/dependencies-parquet.js";
 import {
   DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError,
@@ -21,8 +21,10 @@ import {
 } from "../core/layout.js";
 import { FileState, FileStats } from "../core/file-stats.js";
 import { emit, type ProgressListener } from "../core/progress.js";
-import { loadDependencySnapshot, snapshotBody } from "../core/dependency-snapshot.js";
-import { csvOfZip, fetchStoredDependencies, parseStoredDependencies, uploadDependencyTable } from "../core/remote-dependencies.js";
+import { loadDependencySnapshot, saveDependencySnapshot, snapshotBody } from "../core/dependency-snapshot.js";
+import {
+  csvOfZip, fetchStoredDependencies, parseStoredDependencies, putDependencyTable, zipDependencyTable,
+} from "../core/remote-dependencies.js";
 import type { Repository } from "../core/repository.js";
 import { StatIndex } from "../core/stat-index.js";
 import { WorkDir } from "../core/work-dir.js";
@@ -30,7 +32,7 @@ import type { Publishable } from "./database-view.js";
 import { extensionOf, mediaRow } from "./media-row.js";
 import { readPublishableCached } from "./publishable-cache.js";
 import { MIN_FILES_FOR_WORKERS, type OwnArchiveFile } from "./publish-own-archives.js";
-import { uploadAll, writeLocalDependencies, type Upload } from "./publish-upload.js";
+import { StagedDbCsv, uploadAll, type Upload } from "./publish-upload.js";
 import { PublishWorkers } from "./publish-workers.js";
 import { lookupVersion } from "./resolve.js";
 
@@ -101,16 +103,7 @@ export async function publish(
       await uploadAll(uploads, archives, direct, {
         db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers, onProgress: options.onProgress,
       });
-      // The dependency table is zipped on libuv's pool while this thread encodes its
-      // snapshot and saves the index.
-      const dependencies = uploadDependencyTable(backend, db.name, version, deps);
-      const snapshot = snapshotBody(deps);
-      index.retain([...dbFiles, ...Object.values(db.attachments)]);
-      const [uploaded] = await Promise.all([dependencies, index.save()]);
-      await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
-      // The folder's db.csv changes only once the version exists: a publish that fails
-      // before can run again on the same previous version.
-      await writeLocalDependencies(dbRoot, db.name, version, uploaded, snapshot);
+      await finish(db, dbRoot, version, deps, backend, index, [...dbFiles, ...Object.values(db.attachments)]);
       emit(options.onProgress, { phase: "done", done: 1, total: 1 });
     } finally {
       await workDir.remove();
@@ -119,6 +112,36 @@ export async function publish(
   } finally {
     await workers?.close();
   }
+}
+
+/**
+ * Uploads the dependency table, then the header; keeps the stat index (of `files`) and the
+ * table's snapshot, and puts the new `db.csv` into the folder once the version exists
+ * (a publish that fails before can run again on the same previous version). The table
+ * is zipped on libuv's pool while this thread writes the rest.
+ */
+async function finish(
+  db: Publishable, dbRoot: string, version: string, deps: Dependencies, backend: Backend, index: StatIndex, files: string[],
+): Promise<void> {
+  const csv = dependenciesToCsvBytes(deps);
+  const zipped = zipDependencyTable(csv);
+  const staged = new StagedDbCsv(dbRoot, csv);
+  try {
+    const snapshot = snapshotBody(deps);
+    index.retain(files);
+    const savedIndex = index.save();
+    const zip = await zipped;
+    await Promise.all([
+      putDependencyTable(backend, db.name, version, zip),
+      saveDependencySnapshot(dbRoot, { name: db.name, version, zip, csv }, snapshot), // unused until db.csv matches it
+      savedIndex,
+    ]);
+    await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
+  } catch (err) {
+    await staged.discard();
+    throw err;
+  }
+  await staged.commit();
 }
 
 function checkVersion(version: string, previous: string | null | "latest" | undefined): void {

@@ -61,16 +61,18 @@ export async function fetchDependencies(backend: Backend, name: string, version:
   return parseStoredDependencies(await fetchStoredDependencies(backend, name, version));
 }
 
-/**
- * Uploads `deps` as `N/V/db.zip` (holding `db.csv`) and deletes `N/V/db.parquet`, which
- * readers would otherwise prefer. Returns the CSV, for a local copy, and the zip uploaded.
- */
-export async function uploadDependencyTable(
-  backend: Backend, name: string, version: string, deps: Dependencies,
-): Promise<{ csv: Buffer; zip: Buffer }> {
-  const csv = dependenciesToCsvBytes(deps);
-  const zip = await zipBytes([{ name: "db.csv", data: csv, compression: "fast" }]);
+/** The `db.zip` holding `csv` as `db.csv` (deflated on libuv's pool). */
+export function zipDependencyTable(csv: Buffer): Promise<Buffer> {
+  return zipBytes([{ name: "db.csv", data: csv, compression: "fast" }]);
+}
+
+/** Puts `zip` as `N/V/db.zip` and deletes `N/V/db.parquet`, which readers would otherwise prefer. */
+export async function putDependencyTable(backend: Backend, name: string, version: string, zip: Buffer): Promise<void> {
   await backend.putBytes(depsZipKey(name, version), zip);
   if (await backend.exists(depsParquetKey(name, version))) await backend.remove(depsParquetKey(name, version));
-  return { csv, zip };
+}
+
+/** Uploads `deps` as `N/V/db.zip` (see {@link putDependencyTable}). */
+export async function uploadDependencyTable(backend: Backend, name: string, version: string, deps: Dependencies): Promise<void> {
+  await putDependencyTable(backend, name, version, await zipDependencyTable(dependenciesToCsvBytes(deps)));
 }

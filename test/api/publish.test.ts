@@ -181,6 +181,7 @@ describe("publish", () => {
     await expect(publish(root, "1.0.1", repo)).rejects.toThrow(/header upload refused/);
     failHeader = false;
     expect((await readFile(join(root, "db.csv"))).equals(before)).toBe(true);
+    expect((await readdir(root)).filter((name) => name.startsWith("db.csv."))).toEqual([]); // no temp file left
     expect(await listVersions(await repo.open(), "fsdd")).toEqual(["1.0.0"]);
     const deps = await publish(root, "1.0.1", repo);
     expect(deps.version("recordings/1_theo_2.wav")).toBe("1.0.1");
