@@ -75,7 +75,8 @@ export async function publish(
     const db = await readPublishableCached(dbRoot, index);
     const dbFiles = [...db.files, ...db.tableFiles];
     const stats = FileStats.create(dbRoot, dbFiles);
-    const newFiles = dbFiles.reduce((n, f) => (index.rowOf(f) === undefined ? n + 1 : n), 0);
+    // At least this many files are new to the index (it forgets files the database lost).
+    const newFiles = dbFiles.length - index.files.length;
     if (newFiles >= MIN_FILES_FOR_WORKERS && numWorkers > 0) {
       workers = new PublishWorkers(1);
       workers.helpStat(stats).catch(() => undefined);
@@ -115,33 +116,36 @@ export async function publish(
 }
 
 /**
- * Uploads the dependency table, then the header; keeps the stat index (of `files`) and the
- * table's snapshot, and puts the new `db.csv` into the folder once the version exists
- * (a publish that fails before can run again on the same previous version). The table
- * is zipped on libuv's pool while this thread writes the rest.
+ * Uploads the dependency table, then the header; meanwhile keeps the stat index (of
+ * `files`) and the table's snapshot, and puts the new `db.csv` into the folder once the
+ * version exists (a publish that fails before can run again on the same previous
+ * version). The table is zipped on libuv's pool while this thread encodes the rest.
  */
 async function finish(
   db: Publishable, dbRoot: string, version: string, deps: Dependencies, backend: Backend, index: StatIndex, files: string[],
 ): Promise<void> {
   const csv = dependenciesToCsvBytes(deps);
   const zipped = zipDependencyTable(csv);
-  const staged = new StagedDbCsv(dbRoot, csv);
-  try {
-    const snapshot = snapshotBody(deps);
-    index.retain(files);
-    const savedIndex = index.save();
-    const zip = await zipped;
-    await Promise.all([
-      putDependencyTable(backend, db.name, version, zip),
-      saveDependencySnapshot(dbRoot, { name: db.name, version, zip, csv }, snapshot), // unused until db.csv matches it
-      savedIndex,
-    ]);
+  const snapshot = snapshotBody(deps);
+  index.retain(files);
+  // The repository's writes go first; the folder's files are written meanwhile.
+  const uploaded = zipped.then(async (zip) => {
+    await putDependencyTable(backend, db.name, version, zip);
     await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
-  } catch (err) {
+    return zip;
+  });
+  const staged = new StagedDbCsv(dbRoot, csv);
+  const local = Promise.all([
+    index.save(),
+    zipped.then((zip) => saveDependencySnapshot(dbRoot, { name: db.name, version, zip, csv }, snapshot)), // unused until db.csv matches it
+  ]);
+  const [published, kept] = await Promise.allSettled([uploaded, local]);
+  if (published.status === "rejected") {
     await staged.discard();
-    throw err;
+    throw published.reason;
   }
-  await staged.commit();
+  await staged.commit(); // the version exists: the folder follows it even if a cache could not be written
+  if (kept.status === "rejected") throw kept.reason;
 }
 
 function checkVersion(version: string, previous: string | null | "latest" | undefined): void {
@@ -319,9 +323,6 @@ async function findMedia(
   algorithm: ChecksumAlgorithm, index: StatIndex, numWorkers: number, options: PublishOptions,
 ): Promise<{ touched: Set<string>; direct: OwnArchiveFile[] }> {
   const touched = new Set<string>();
-  const removed = removedMedia(deps, db.files);
-  for (const f of removed) touched.add(deps.archive(f));
-  deps.drop(removed);
 
   // Files alone in their archives (new ones, and known ones whose stat changed) are read
   // once, in the upload phase: hash, header, zip. The others are hashed here.
@@ -330,15 +331,18 @@ async function findMedia(
   const hashHere = (i: number, f: string) => known.push({
     file: f, algorithm: algorithmFor(deps.has(f) ? deps.checksum(f) : undefined, algorithm), fingerprint: () => stats.fingerprintAt(i),
   });
-  const { archive: archives, checksum: checksums, removed: removedColumn } = deps.columns;
+  let { archive: archives, checksum: checksums } = deps.columns;
+  const { removed: removedColumn, type } = deps.columns;
   // Known files whose stat no longer matches the index; a file whose stat does is
   // unchanged whatever archive it is in.
   const stale: Array<{ i: number; row: number }> = [];
   let unchanged = 0;
+  let keptMedia = 0;
   for (let i = 0; i < db.files.length; i++) {
     const f = db.files[i]!;
-    if (!stats.onDisk(i)) continue;
     const row = deps.rowOf(f);
+    if (row !== undefined && type[row] === DependencyType.media) keptMedia++;
+    if (!stats.onDisk(i)) continue;
     if (row === undefined) {
       const ext = f.slice(f.lastIndexOf(".") + 1);
       if (ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
@@ -351,6 +355,15 @@ async function findMedia(
     // An index entry with the previous checksum has that algorithm's length too.
     if (index.lookup(f, previous.length, () => stats.fingerprintAt(i)) === previous) unchanged++;
     else stale.push({ i, row });
+  }
+  // Media no table references any more leave the dependency table; their archives are touched.
+  if (keptMedia !== countMedia(deps)) {
+    const wanted = new Set(db.files);
+    const removed = deps.media.filter((f) => !wanted.has(f));
+    for (const f of removed) touched.add(deps.archive(f));
+    deps.drop(removed);
+    ({ archive: archives, checksum: checksums } = deps.columns);
+    for (const s of stale) s.row = deps.rowOf(db.files[s.i]!)!;
   }
   const joining = options.archives ? db.files.filter((f) => !deps.has(f) && options.archives![f] !== undefined).map((f) => options.archives![f]!) : [];
   const members = archiveMembers(deps, new Set(stale.map(({ row }) => archives[row]!)), joining);
@@ -383,19 +396,12 @@ async function findMedia(
   return { touched, direct };
 }
 
-/** Media of `deps` that are not among `files` (unique): counted first, as usually there are none. */
-function removedMedia(deps: Dependencies, files: readonly string[]): string[] {
+/** Number of media rows (removed ones included). */
+function countMedia(deps: Dependencies): number {
   const { type } = deps.columns;
   let media = 0;
   for (let i = 0; i < deps.length; i++) if (type[i] === DependencyType.media) media++;
-  let kept = 0;
-  for (const f of files) {
-    const row = deps.rowOf(f);
-    if (row !== undefined && type[row] === DependencyType.media) kept++;
-  }
-  if (kept === media) return [];
-  const wanted = new Set(files);
-  return deps.media.filter((f) => !wanted.has(f));
+  return media;
 }
 
 /** How many media files each of `asked` archives will hold: those of `deps`, plus new files joining the `joining` archives. */

@@ -115,11 +115,19 @@ export function dependenciesToCompact(deps: Dependencies, { fileIndex = true }: 
     const ids = new Map<string, number>();
     const width = 2 as 2 | 4;
     const codes = new Uint32Array(rows);
-    c[name].forEach((v, i) => {
-      let id = ids.get(v);
-      if (id === undefined) { id = values.length; values.push(v); ids.set(v, id); }
-      codes[i] = id;
-    });
+    const column = c[name];
+    let last: string | undefined;
+    let lastId = 0;
+    for (let i = 0; i < rows; i++) {
+      const v = column[i]!;
+      if (v !== last) { // runs of one value are the rule (format, version)
+        let id = ids.get(v);
+        if (id === undefined) { id = values.length; values.push(v); ids.set(v, id); }
+        last = v;
+        lastId = id;
+      }
+      codes[i] = lastId;
+    }
     const w: 2 | 4 = values.length > 0xffff ? 4 : width;
     const typed = w === 2 ? Uint16Array.from(codes) : codes;
     header.dict[name] = { values, width: w, block: add(Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength)) };

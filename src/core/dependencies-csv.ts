@@ -63,9 +63,11 @@ export function dependenciesToCsvBytes(deps: Dependencies): Buffer {
 /** Where each line of a `db.csv` ending in a line break starts (after the header), and its end: for `Dependencies.attachCsv`. */
 export function csvLineStarts(bytes: Uint8Array): Uint32Array {
   if (bytes.length === 0 || bytes[bytes.length - 1] !== 10) return new Uint32Array(0); // matches no table
+  // Searched in a latin1 string (a character per byte): String#indexOf costs less per call than Buffer#indexOf.
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
   const starts: number[] = [];
-  for (let at = bytes.indexOf(10) + 1; at > 0 && at < bytes.length; at = bytes.indexOf(10, at) + 1) starts.push(at);
-  starts.push(bytes.length);
+  for (let at = text.indexOf("\n") + 1; at > 0 && at < text.length; at = text.indexOf("\n", at) + 1) starts.push(at);
+  starts.push(text.length);
   return Uint32Array.from(starts);
 }
 

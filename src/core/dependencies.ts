@@ -106,7 +106,7 @@ export class Dependencies {
     }
   }
 
-  /** Turns typed number columns into plain arrays before a change that may grow them. */
+  /** Turns typed number columns (from our cache) into plain arrays, before rows are added or a value does not fit. */
   private thaw(): void {
     for (const key of NUMBER_COLUMNS) {
       const col = this.cols[key];
@@ -243,21 +243,32 @@ export class Dependencies {
 
   /** Adds a row, or replaces the row of the same file in place. */
   set(row: DependencyRow): void {
-    this.thaw();
     const c = this.cols;
     let i = this.find(row.file);
     if (i === undefined) {
+      this.thaw();
       this.fileIndex = undefined;
       const index = this.index;
       i = c.file.length;
       c.file.push(row.file);
       index.set(row.file, i);
     }
-    c.archive[i] = row.archive; c.bitDepth[i] = row.bitDepth; c.channels[i] = row.channels;
-    c.checksum[i] = row.checksum; c.duration[i] = row.duration; c.format[i] = row.format;
-    c.removed[i] = row.removed ? 1 : 0; c.samplingRate[i] = row.samplingRate; c.type[i] = row.type;
-    c.version[i] = row.version;
+    c.archive[i] = row.archive; c.checksum[i] = row.checksum; c.format[i] = row.format; c.version[i] = row.version;
+    this.put("bitDepth", i, row.bitDepth);
+    this.put("channels", i, row.channels);
+    this.put("duration", i, row.duration);
+    this.put("removed", i, row.removed ? 1 : 0);
+    this.put("samplingRate", i, row.samplingRate);
+    this.put("type", i, row.type);
     this.touch(i);
+  }
+
+  /** Writes a number in place; a typed column that cannot hold it exactly becomes a plain array first. */
+  private put(key: (typeof NUMBER_COLUMNS)[number], i: number, value: number): void {
+    this.cols[key][i] = value;
+    if (this.cols[key][i] === value) return;
+    this.thaw();
+    this.cols[key][i] = value;
   }
 
   /** Sets the version of the given files. */
@@ -271,9 +282,8 @@ export class Dependencies {
 
   /** Marks a media file as removed. */
   markRemoved(file: string): void {
-    this.thaw();
     const i = this.row(file);
-    this.cols.removed[i] = 1;
+    this.put("removed", i, 1);
     this.touch(i);
   }
 

@@ -83,6 +83,9 @@ function columnsOf(data: unknown): Columns {
 export class StatIndex {
   private readonly rows = new Map<string, number>();
   private dirty = false;
+  /** Rows looked up or written since loading (or since `retain` rebuilt them), and how many. */
+  private used = new Uint8Array(0);
+  private usedCount = 0;
 
   private constructor(private readonly root: string, private readonly columns: Columns) {
     this.reindex();
@@ -91,6 +94,20 @@ export class StatIndex {
   private reindex(): void {
     this.rows.clear();
     this.columns.files.forEach((file, row) => this.rows.set(file, row));
+    this.used = new Uint8Array(this.columns.files.length);
+    this.usedCount = 0;
+  }
+
+  private markUsed(row: number): void {
+    if (row >= this.used.length) {
+      const grown = new Uint8Array(Math.max(row + 1, this.used.length * 2));
+      grown.set(this.used);
+      this.used = grown;
+    }
+    if (this.used[row] === 0) {
+      this.used[row] = 1;
+      this.usedCount++;
+    }
   }
 
   /** Loads the index of `root`; an absent or unreadable index is empty. */
@@ -125,6 +142,7 @@ export class StatIndex {
   lookup(file: string, length: number, now: () => Fingerprint | undefined = () => this.stat(file)): string | undefined {
     const row = this.rows.get(file);
     if (row === undefined) return undefined;
+    this.markUsed(row);
     const c = this.columns;
     const checksum = c.checksum[row]!;
     if (checksum.length !== length) return undefined;
@@ -155,12 +173,18 @@ export class StatIndex {
     c.mtimeMs[row] = fingerprint.mtimeMs;
     c.ino[row] = fingerprint.ino;
     c.checksum[row] = checksum;
+    this.markUsed(row);
     this.dirty = true;
   }
 
-  /** Forgets every file not in `files` (those of the database as now published, each once). */
+  /**
+   * Forgets every file not in `files` (those of the database as now published, each
+   * once), which must include every file looked up or written since loading: when every
+   * row was, there is nothing to forget and `files` is not read.
+   */
   retain(files: readonly string[]): void {
     const c = this.columns;
+    if (this.usedCount === c.files.length) return;
     let known = 0;
     for (let i = 0; i < files.length; i++) if (this.rows.has(files[i]!)) known++;
     if (known === c.files.length) return;

@@ -108,6 +108,23 @@ describe("Dependencies", () => {
     expect(back.removedMedia).toEqual(["x/1.wav"]);
   });
 
+  test("a table from the compact cache changes rows in place, keeping what does not fit its typed columns exactly", () => {
+    const kept = dependenciesFromCompact(dependenciesToCompact(sample()));
+    kept.set(media("audio/a.wav", { bitDepth: 24, channels: 2, duration: 0.1 + 0.2, samplingRate: 48000 }));
+    kept.markRemoved("audio/a.wav");
+    expect(kept.get("audio/a.wav")).toEqual(media("audio/a.wav", { bitDepth: 24, channels: 2, duration: 0.1 + 0.2, samplingRate: 48000, removed: true }));
+    expect(Array.isArray(kept.columns.bitDepth)).toBe(false); // still the cached typed column
+    kept.set(media("audio/a.wav", { bitDepth: 2.5, samplingRate: 2 ** 40, duration: Number.NaN }));
+    expect(kept.bitDepth("audio/a.wav")).toBe(2.5);
+    expect(kept.samplingRate("audio/a.wav")).toBe(2 ** 40);
+    expect(kept.duration("audio/a.wav")).toBeNaN();
+    const grown = dependenciesFromCompact(dependenciesToCompact(sample()));
+    grown.set(media("audio/new.wav", { bitDepth: 8 }));
+    expect(grown.length).toBe(5);
+    expect(grown.get("audio/new.wav").bitDepth).toBe(8);
+    expect(grown.get("audio/b,c.wav")).toEqual(sample().get("audio/b,c.wav"));
+  });
+
   test("corrupt compact data is a typed error", () => {
     expect(() => dependenciesFromCompact(Buffer.from("garbage garbage"), "cache/db.deps")).toThrow(/cache\/db\.deps/);
     const buf = dependenciesToCompact(sample());

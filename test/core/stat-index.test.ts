@@ -71,6 +71,19 @@ describe("StatIndex", () => {
     expect((await StatIndex.load(root)).files).toEqual(["b.wav"]);
   });
 
+  it("keeps every file when each was looked up or written since loading, forgets the others when not", async () => {
+    const used = await savedIndex();
+    expect(used.lookup("a.wav", 16)).toBe(A);
+    used.rememberAs("b.wav", fingerprintOf(statSync(join(root, "b.wav"))), B);
+    used.retain(["a.wav", "b.wav"]);
+    expect(used.files).toEqual(["a.wav", "b.wav"]);
+    const partly = await savedIndex();
+    expect(partly.lookup("b.wav", 16)).toBe(B);
+    partly.retain(["b.wav"]);
+    expect(partly.files).toEqual(["b.wav"]);
+    expect(partly.lookup("b.wav", 16)).toBe(B); // rows rebuilt
+  });
+
   it("reads indexes of the earlier formats (nanosecond mtimes; v1: an object per file) and writes v3", async () => {
     const a = statSync(join(root, "a.wav"), { bigint: true });
     const old = { size: Number(a.size), mtimeNs: a.mtimeNs.toString(), ino: Number(a.ino) };
