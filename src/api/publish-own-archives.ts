@@ -4,7 +4,7 @@ import type { DependencyRow } from "../core/dependencies.js";
 import { PublishError } from "../core/errors.js";
 import { mediaKey } from "../core/layout.js";
 import { mediaRow } from "./media-row.js";
-import { packFiles, type PackResult, type PackTask } from "./publish-pack.js";
+import { packFiles, readMediaFile, storeMediaFile, type PackResult, type PackTask, type ReadMediaFile } from "./publish-pack.js";
 import type { UploadContext } from "./publish-upload.js";
 import { PublishWorkers } from "./publish-workers.js";
 
@@ -14,6 +14,10 @@ export const MIN_FILES_FOR_WORKERS = 256;
 const BATCH_FILES = 32;
 /** Files (and archives) up to this size are built in memory; larger ones stream through a temp file. */
 export const IN_MEMORY_ZIP_BYTES = 32 * 1024 * 1024;
+/** Bytes of media files held between reading and zipping them on this thread. */
+const HOLD_BYTES = 64 * 1024 * 1024;
+/** Files stored on this thread between turns of the event loop. */
+const FILES_PER_TURN = 8;
 /** Archive bytes a worker returns per batch when the backend is not a local folder. */
 const MAX_RETURN_BYTES = 16 * 1024 * 1024;
 
@@ -39,12 +43,21 @@ export async function publishOwnArchives(
   ctx: UploadContext,
   streamLarge: (item: OwnArchiveFile) => Promise<PublishedFile>,
   onFile: (published: PublishedFile) => void,
-  { packHereWhileWorkersStart = true, workers }: { packHereWhileWorkersStart?: boolean; workers?: PublishWorkers } = {},
+  { packHereWhileWorkersStart = true, workers, onRows }: {
+    packHereWhileWorkersStart?: boolean;
+    workers?: PublishWorkers;
+    /** Called, if at all, once the rows of all changed files are known, before their archives are stored; `onFile` then carries no rows. */
+    onRows?: (rows: DependencyRow[]) => void;
+  } = {},
 ): Promise<void> {
   if (items.length === 0) return;
   const byFile = new Map(items.map((item) => [item.file, item]));
   const keyOf = (file: string) => mediaKey(ctx.db.name, ctx.version, byFile.get(file)!.archive);
   const many = items.length >= MIN_FILES_FOR_WORKERS && ctx.numWorkers > 0;
+  if (!many && !workers && onRows) {
+    const rowOf = (read: ReadMediaFile) => mediaRow(read.file, byFile.get(read.file)!.archive, read.checksum, read.info, ctx.version);
+    return publishHere(items, ctx, keyOf, rowOf, streamLarge, onFile, onRows);
+  }
   const own = many && !workers ? new PublishWorkers(ctx.numWorkers) : undefined;
   const pool = workers ?? own;
   if (workers && many) workers.grow(ctx.numWorkers);
@@ -101,4 +114,66 @@ export async function publishOwnArchives(
   } finally {
     await own?.close();
   }
+}
+
+/**
+ * Few files and no workers: this thread publishes them in two steps. Each file is read
+ * once, hashed and inspected first, so that the new rows are known (`onRows`) while the
+ * archives are zipped and stored: the caller writes the dependency table meanwhile, on
+ * libuv's pool. Rows come early only if the files fit in memory together (64 MiB) and
+ * none has to be streamed; otherwise they come with `onFile`, as from the workers.
+ */
+async function publishHere(
+  items: OwnArchiveFile[],
+  ctx: UploadContext,
+  keyOf: (file: string) => string,
+  rowOf: (read: ReadMediaFile) => DependencyRow,
+  streamLarge: (item: OwnArchiveFile) => Promise<PublishedFile>,
+  onFile: (published: PublishedFile) => void,
+  onRows: (rows: DependencyRow[]) => void,
+): Promise<void> {
+  const local = ctx.backend.localPath?.bind(ctx.backend);
+  const store = async (read: ReadMediaFile, withRow: boolean) => {
+    let packed;
+    try {
+      packed = storeMediaFile(read, local?.(keyOf(read.file)));
+    } catch (err) {
+      throw new PublishError((err as Error).message, { cause: err });
+    }
+    if (packed.zip) await ctx.backend.putBytes(keyOf(read.file), packed.zip);
+    onFile(withRow ? { row: rowOf(read), bytes: packed.zipSize } : { bytes: packed.zipSize });
+  };
+  const held: ReadMediaFile[] = [];
+  const large: OwnArchiveFile[] = [];
+  let heldBytes = 0;
+  let early = true;
+  for (const item of items) {
+    let read: ReadMediaFile | undefined;
+    try {
+      read = await readMediaFile(ctx.dbRoot, item.file, item.algorithm ?? ctx.algorithm, item.previous, IN_MEMORY_ZIP_BYTES);
+    } catch (err) {
+      throw new PublishError((err as Error).message, { cause: err });
+    }
+    if (!read) {
+      large.push(item);
+      early = false;
+      continue;
+    }
+    ctx.index.rememberAs(read.file, read.fingerprint, read.checksum);
+    if (read.unchanged) {
+      onFile({ bytes: 0 });
+    } else if (heldBytes + read.data.length <= HOLD_BYTES) {
+      held.push(read);
+      heldBytes += read.data.length;
+    } else {
+      early = false;
+      await store(read, true);
+    }
+  }
+  if (early) onRows(held.map(rowOf));
+  for (let stored = 1; held.length > 0; stored++) {
+    await store(held.shift()!, !early); // its bytes can go once stored
+    if (stored % FILES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  for (const item of large) onFile(await streamLarge(item));
 }

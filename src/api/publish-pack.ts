@@ -54,36 +54,61 @@ export async function packFiles(task: PackTask): Promise<PackResult> {
   let returned = 0;
   for (const { file, dest, previous, algorithm } of task.files) {
     result.handled++;
-    try {
-      const read = readWhole(join(task.root, file), task.maxFileBytes);
-      if (!read) {
-        result.large.push(file);
-        continue;
-      }
-      const hasher = await createHasher(algorithm ?? task.algorithm);
-      hasher.update(read.data);
-      const checksum = hasher.digest();
-      if (checksum === previous) {
-        result.packed.push({ file, checksum, unchanged: true, fingerprint: read.fingerprint, zipSize: 0 });
-        continue;
-      }
-      const info = await audioInfoFromBytes(file, read.data).catch(() => undefined);
-      const zip = zipBytesSync([{ name: file, data: read.data, compression: compressionFor(file) }]);
-      const packed: PackedFile = { file, checksum, fingerprint: read.fingerprint, zipSize: zip.length };
-      if (info) packed.info = info;
-      if (dest) {
-        writeFileAtomicallySync(dest, zip);
-      } else {
-        packed.zip = zip.byteLength === zip.buffer.byteLength ? zip : new Uint8Array(zip); // own buffer, transferable
-        returned += zip.length;
-      }
-      result.packed.push(packed);
-      if (returned >= task.maxReturnBytes && returned > 0) break;
-    } catch (err) {
-      throw new Error(`cannot publish media file '${file}': ${(err as Error).message}`, { cause: err });
+    const read = await readMediaFile(task.root, file, algorithm ?? task.algorithm, previous, task.maxFileBytes);
+    if (!read) {
+      result.large.push(file);
+      continue;
     }
+    const packed = storeMediaFile(read, dest);
+    if (packed.zip) returned += packed.zip.length;
+    result.packed.push(packed);
+    if (returned >= task.maxReturnBytes && returned > 0) break;
   }
   return result;
+}
+
+/** A media file read once: its bytes, checksum, stat before the read and, unless unchanged, audio header. */
+export interface ReadMediaFile {
+  file: string;
+  data: Buffer;
+  checksum: string;
+  fingerprint: Fingerprint;
+  unchanged: boolean;
+  info?: AudioInfo;
+}
+
+/** Reads, checksums and inspects `file` under `root`; undefined when larger than `maxBytes`. */
+export async function readMediaFile(
+  root: string, file: string, algorithm: ChecksumAlgorithm, previous: string | undefined, maxBytes: number,
+): Promise<ReadMediaFile | undefined> {
+  try {
+    const read = readWhole(join(root, file), maxBytes);
+    if (!read) return undefined;
+    const hasher = await createHasher(algorithm);
+    hasher.update(read.data);
+    const checksum = hasher.digest();
+    const unchanged = checksum === previous;
+    const info = unchanged ? undefined : await audioInfoFromBytes(file, read.data).catch(() => undefined);
+    return { file, data: read.data, checksum, fingerprint: read.fingerprint, unchanged, ...(info ? { info } : {}) };
+  } catch (err) {
+    throw new Error(`cannot publish media file '${file}': ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Zips a read file into its own archive, written to `dest` (temp + rename) or returned as bytes; nothing for an unchanged one. */
+export function storeMediaFile(read: ReadMediaFile, dest: string | undefined): PackedFile {
+  const { file, checksum, fingerprint, info } = read;
+  if (read.unchanged) return { file, checksum, unchanged: true, fingerprint, zipSize: 0 };
+  try {
+    const zip = zipBytesSync([{ name: file, data: read.data, compression: compressionFor(file) }]);
+    const packed: PackedFile = { file, checksum, fingerprint, zipSize: zip.length };
+    if (info) packed.info = info;
+    if (dest) writeFileAtomicallySync(dest, zip);
+    else packed.zip = zip.byteLength === zip.buffer.byteLength ? zip : new Uint8Array(zip); // own buffer, transferable
+    return packed;
+  } catch (err) {
+    throw new Error(`cannot publish media file '${file}': ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** The bytes of `path` and its stat before the read, or undefined when larger than `maxBytes`. */

@@ -45,12 +45,20 @@ export interface UploadContext {
   onProgress?: ProgressListener;
 }
 
+/** What {@link uploadAll} started: `rowsReady` once `ctx.deps` holds every new row (often before `done`), `done` once all is uploaded. */
+export interface Uploading {
+  rowsReady: Promise<void>;
+  done: Promise<void>;
+}
+
 /**
  * Uploads tables and attachments (`uploads`), the touched grouped `archives` (whole, with
  * members missing on disk from their previous upload), and the files alone in their
- * archives (`direct`); puts the new rows and versions into `ctx.deps`.
+ * archives (`direct`); puts the new rows and versions into `ctx.deps`. When no grouped
+ * archive is touched (their upload reads the old versions), the rows of files packed on
+ * this thread are put in as soon as they are known, before their archives are stored.
  */
-export async function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnArchiveFile[], ctx: UploadContext): Promise<void> {
+export function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnArchiveFile[], ctx: UploadContext): Uploading {
   const { deps, db, version } = ctx;
   const members = new Map<string, string[]>();
   const { file: files, archive: archiveOf, type, removed } = deps.columns;
@@ -66,6 +74,13 @@ export async function uploadAll(uploads: Upload[], archives: Set<string>, direct
   const all = [...uploads, ...mediaUploads];
   const total = all.length + direct.length;
   const newRows: DependencyRow[] = [];
+  let applied = false;
+  const applyRows = () => {
+    if (applied) return;
+    applied = true;
+    deps.setVersion(mediaUploads.flatMap((u) => u.files), version);
+    for (const row of newRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) deps.set(row);
+  };
   const limit = pLimit(Math.max(1, ctx.numWorkers * 2));
   let done = 0;
   let bytes = 0;
@@ -75,16 +90,27 @@ export async function uploadAll(uploads: Upload[], archives: Set<string>, direct
     bytes += size;
     emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
   };
+  let rowsKnown!: () => void;
+  const early = new Promise<void>((resolve) => (rowsKnown = resolve));
+  const onRows = mediaUploads.length === 0
+    ? (rows: DependencyRow[]) => {
+        newRows.push(...rows);
+        applyRows();
+        rowsKnown();
+      }
+    : undefined;
   let large = 0;
-  const directUploads = publishOwnArchives(direct, ctx, (item) => limit(() => streamOwnArchive(item, `own-${large++}.zip`, ctx)), onFile, { workers: ctx.workers });
-  await Promise.all([directUploads, ...all.map((u, i) => limit(async () => {
+  const directUploads = publishOwnArchives(
+    direct, ctx, (item) => limit(() => streamOwnArchive(item, `own-${large++}.zip`, ctx)), onFile, { workers: ctx.workers, onRows },
+  );
+  const finished = Promise.all([directUploads, ...all.map((u, i) => limit(async () => {
     if (u.kind === "media") await restoreMissingMembers(u, ctx);
     if (u.single) await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
     else bytes += await uploadArchive(u, `${i}.zip`, ctx);
     emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
-  }))]);
-  deps.setVersion(mediaUploads.flatMap((u) => u.files), version);
-  for (const row of newRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) deps.set(row);
+  }))]).then(applyRows);
+  finished.catch(() => undefined); // awaited by the caller, perhaps only after rowsReady
+  return { rowsReady: Promise.race([early, finished]), done: finished };
 }
 
 /** Zips the files of an upload and puts the archive under its key (large ones through the temp file `tempName`); returns its size. */

@@ -101,10 +101,11 @@ export async function publish(
 
     const workDir = new WorkDir("audb-publish-");
     try {
-      await uploadAll(uploads, archives, direct, {
+      const uploading = uploadAll(uploads, archives, direct, {
         db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers, onProgress: options.onProgress,
       });
-      await finish(db, dbRoot, version, deps, backend, index, [...dbFiles, ...Object.values(db.attachments)]);
+      await uploading.rowsReady;
+      await finish(db, dbRoot, version, deps, backend, index, [...dbFiles, ...Object.values(db.attachments)], uploading.done);
       emit(options.onProgress, { phase: "done", done: 1, total: 1 });
     } finally {
       await workDir.remove();
@@ -116,33 +117,35 @@ export async function publish(
 }
 
 /**
- * Uploads the dependency table, then the header; meanwhile keeps the stat index (of
- * `files`) and the table's snapshot, and puts the new `db.csv` into the folder once the
- * version exists (a publish that fails before can run again on the same previous
- * version). The table is zipped on libuv's pool while this thread encodes the rest.
+ * Once the rest is `uploaded`, uploads the dependency table, then the header; meanwhile
+ * keeps the stat index (of `files`) and the table's snapshot, and puts the new `db.csv`
+ * into the folder once the version exists (a publish that fails before can run again on
+ * the same previous version). The table is zipped on libuv's pool while this thread
+ * encodes the rest (and may still be storing media archives).
  */
 async function finish(
   db: Publishable, dbRoot: string, version: string, deps: Dependencies, backend: Backend, index: StatIndex, files: string[],
+  uploaded: Promise<void>,
 ): Promise<void> {
   const csv = dependenciesToCsvBytes(deps);
   const zipped = zipDependencyTable(csv);
   const snapshot = snapshotBody(deps);
   index.retain(files);
   // The repository's writes go first; the folder's files are written meanwhile.
-  const uploaded = zipped.then(async (zip) => {
+  const published = zipped.then(async (zip) => {
+    await uploaded; // media, tables and attachments first, as audb does
     await putDependencyTable(backend, db.name, version, zip);
     await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
-    return zip;
   });
   const staged = new StagedDbCsv(dbRoot, csv);
   const local = Promise.all([
     index.save(),
     zipped.then((zip) => saveDependencySnapshot(dbRoot, { name: db.name, version, zip, csv }, snapshot)), // unused until db.csv matches it
   ]);
-  const [published, kept] = await Promise.allSettled([uploaded, local]);
-  if (published.status === "rejected") {
+  const [header, kept] = await Promise.allSettled([published, local]);
+  if (header.status === "rejected") {
     await staged.discard();
-    throw published.reason;
+    throw header.reason;
   }
   await staged.commit(); // the version exists: the folder follows it even if a cache could not be written
   if (kept.status === "rejected") throw kept.reason;

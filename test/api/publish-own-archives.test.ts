@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { cp, mkdtemp, readdir } from "node:fs/promises";
+import { cp, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -17,6 +17,7 @@ import type { Dependencies } from "../../src/core/dependencies.js";
 import { PublishError } from "../../src/core/errors.js";
 import { Repository } from "../../src/core/repository.js";
 import { StatIndex } from "../../src/core/stat-index.js";
+import { WorkDir } from "../../src/core/work-dir.js";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, materialize, padRecordings } from "../helpers/fsdd-history.js";
 
@@ -141,7 +142,7 @@ describe("publishOwnArchives on worker threads alone", () => {
   async function context(backend: Backend): Promise<UploadContext> {
     return {
       db: { name: "fsdd" }, dbRoot: root, version: "1.0.0", backend, numWorkers: 2, algorithm: "xxh64",
-      index: await StatIndex.load(root), workDir: await temp("work-"),
+      index: await StatIndex.load(root), workDir: new WorkDir("own-work-"),
     } as unknown as UploadContext;
   }
   const noLargeFiles = () => Promise.reject(new Error("no large files here"));
@@ -187,6 +188,47 @@ describe("publishOwnArchives on worker threads alone", () => {
     } finally {
       await workers.close();
     }
+  });
+
+  test("few files and no workers: the rows come first (onRows), then the archives are stored", { timeout: 60_000 }, async () => {
+    const fsBackend = new FileSystemBackend(await temp("repo-"));
+    const few = files.slice(0, 20);
+    const previous = await checksumFile(join(root, few[5]!));
+    const items = few.map((file, i) => ({ file, archive: archiveName(file), ...(i === 5 && { previous, algorithm: "xxh64" as const }) }));
+    const stored = () => readdirSync(join(fsBackend.root, "fsdd", "media", "1.0.0"), { withFileTypes: true }).length;
+    let rows: string[] = [];
+    let storedWhenRowsCame = -1;
+    const published: PublishedFile[] = [];
+    await publishOwnArchives(items, await context(fsBackend), noLargeFiles, (p) => published.push(p), {
+      onRows: (r) => {
+        rows = r.map((row) => row.file);
+        storedWhenRowsCame = existsSync(join(fsBackend.root, "fsdd")) ? stored() : 0;
+      },
+    });
+    expect(rows.sort()).toEqual(few.filter((_, i) => i !== 5));
+    expect(storedWhenRowsCame).toBe(0);
+    expect(stored()).toBe(19);
+    expect(published).toHaveLength(20);
+    expect(published.filter((p) => p.row)).toEqual([]);
+    expect(published.filter((p) => p.bytes === 0)).toHaveLength(1); // the unchanged one
+  });
+
+  test("with a file too large to hold, no early rows: every row comes with its file", { timeout: 60_000 }, async () => {
+    const big = await temp("big-");
+    await cp(join(root, "recordings"), join(big, "recordings"), { recursive: true });
+    await writeFile(join(big, "recordings", "huge.wav"), Buffer.alloc(33 * 1024 * 1024));
+    const few = [...files.slice(0, 6), "recordings/huge.wav"];
+    const ctx = { ...(await context(new FileSystemBackend(await temp("repo-")))), dbRoot: big } as UploadContext;
+    const streamed: string[] = [];
+    const published: PublishedFile[] = [];
+    let early = false;
+    await publishOwnArchives(few.map((file) => ({ file, archive: archiveName(file) })), ctx, async (item) => {
+      streamed.push(item.file);
+      return { row: { file: item.file } as never, bytes: 1 };
+    }, (p) => published.push(p), { onRows: () => (early = true) });
+    expect(early).toBe(false);
+    expect(streamed).toEqual(["recordings/huge.wav"]);
+    expect(published.map((p) => p.row!.file).sort()).toEqual([...few].sort());
   });
 
   test("a file that vanished fails with a PublishError naming it", { timeout: 60_000 }, async () => {
