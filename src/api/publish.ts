@@ -336,6 +336,7 @@ async function findMedia(
   });
   let { archive: archives, checksum: checksums } = deps.columns;
   const { removed: removedColumn, type } = deps.columns;
+  const { state, size, mtimeMs, ino } = stats;
   // Known files whose stat no longer matches the index; a file whose stat does is
   // unchanged whatever archive it is in.
   const stale: Array<{ i: number; row: number }> = [];
@@ -345,7 +346,7 @@ async function findMedia(
     const f = db.files[i]!;
     const row = deps.rowOf(f);
     if (row !== undefined && type[row] === DependencyType.media) keptMedia++;
-    if (!stats.onDisk(i)) continue;
+    if (state[i] !== FileState.file) continue; // missing (symbolic links were refused)
     if (row === undefined) {
       const ext = f.slice(f.lastIndexOf(".") + 1);
       if (ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
@@ -356,7 +357,7 @@ async function findMedia(
     if (removedColumn[row] === 1) continue;
     const previous = checksums[row]!;
     // An index entry with the previous checksum has that algorithm's length too.
-    if (index.lookup(f, previous.length, () => stats.fingerprintAt(i)) === previous) unchanged++;
+    if (index.lookupStat(f, previous.length, size[i]!, mtimeMs[i]!, ino[i]!) === previous) unchanged++;
     else stale.push({ i, row });
   }
   // Media no table references any more leave the dependency table; their archives are touched.

@@ -212,26 +212,30 @@ export class Dependencies {
   type(file: string): DependencyType { return this.cols.type[this.row(file)] as DependencyType; }
   version(file: string): string { return this.cols.version[this.row(file)]!; }
 
-  private filesWhere(pred: (i: number) => boolean): string[] {
+  /** Files of the given type (and removed flag), in table order. */
+  private filesOfType(kind: DependencyType, removed?: 0 | 1): string[] {
+    const { type, removed: removedColumn, file } = this.cols;
     const out: string[] = [];
-    for (let i = 0; i < this.length; i++) if (pred(i)) out.push(this.cols.file[i]!);
+    for (let i = 0, n = type.length; i < n; i++) {
+      if (type[i] === kind && (removed === undefined || removedColumn[i] === removed)) out.push(file[i]!);
+    }
     return out;
   }
 
   /** Every file. */
   get files(): string[] { return [...this.cols.file]; }
   /** Media files, including removed ones. */
-  get media(): string[] { return this.filesWhere((i) => this.cols.type[i] === DependencyType.media); }
+  get media(): string[] { return this.filesOfType(DependencyType.media); }
   /** Media files marked as removed. */
   get removedMedia(): string[] {
-    return this.filesWhere((i) => this.cols.type[i] === DependencyType.media && this.cols.removed[i] === 1);
+    return this.filesOfType(DependencyType.media, 1);
   }
   /** Table files (`db.<id>.csv` / `db.<id>.parquet`). */
-  get tables(): string[] { return this.filesWhere((i) => this.cols.type[i] === DependencyType.meta); }
+  get tables(): string[] { return this.filesOfType(DependencyType.meta); }
   /** Table ids. */
   get tableIds(): string[] { return this.tables.map((f) => f.replace(/^db\./, "").replace(/\.(csv|parquet)$/, "")); }
   /** Attachment paths. */
-  get attachments(): string[] { return this.filesWhere((i) => this.cols.type[i] === DependencyType.attachment); }
+  get attachments(): string[] { return this.filesOfType(DependencyType.attachment); }
   /** Attachment ids (stored in the archive column). */
   get attachmentIds(): string[] {
     const out: string[] = [];

@@ -143,12 +143,22 @@ export class StatIndex {
     const row = this.rows.get(file);
     if (row === undefined) return undefined;
     this.markUsed(row);
-    const c = this.columns;
-    const checksum = c.checksum[row]!;
-    if (checksum.length !== length) return undefined;
+    if (this.columns.checksum[row]!.length !== length) return undefined;
     const current = now();
-    if (!current || current.size !== c.size[row] || current.mtimeMs !== c.mtimeMs[row] || current.ino !== c.ino[row]) return undefined;
-    return checksum;
+    return current && this.checksumIfSame(row, current.size, current.mtimeMs, current.ino);
+  }
+
+  /** {@link lookup} with the file's current size, mtime and inode at hand: no object per file (a republish asks for every file). */
+  lookupStat(file: string, length: number, size: number, mtimeMs: number, ino: number): string | undefined {
+    const row = this.rows.get(file);
+    if (row === undefined) return undefined;
+    this.markUsed(row);
+    return this.columns.checksum[row]!.length === length ? this.checksumIfSame(row, size, mtimeMs, ino) : undefined;
+  }
+
+  private checksumIfSame(row: number, size: number, mtimeMs: number, ino: number): string | undefined {
+    const c = this.columns;
+    return size === c.size[row] && mtimeMs === c.mtimeMs[row] && ino === c.ino[row] ? c.checksum[row] : undefined;
   }
 
   private stat(file: string): Fingerprint | undefined {
