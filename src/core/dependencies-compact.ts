@@ -1,7 +1,8 @@
 import { Dependencies, DependencyTableError, type DependencyColumns } from "./dependencies.js";
+import { framedHeader, readFramedHeader } from "./framed-header.js";
 
 // Our cache format for dependency tables (audb keeps a pickle we cannot read):
-//   "AUDBDEP1" | u32 header length | header JSON | blocks, each 8-byte aligned.
+//   framed header ("AUDBDEP1", see framed-header.ts) | blocks, each 8-byte aligned.
 // Free-text columns are NUL-joined UTF-8, low-cardinality ones a dictionary + u16/u32 codes,
 // numbers raw typed arrays: decoding is a few bulk copies, no per-row parsing.
 
@@ -137,27 +138,20 @@ export function dependenciesToCompact(deps: Dependencies, { fileIndex = true }: 
     const typed = kind === "f64" ? Float64Array.from(src) : kind === "i32" ? Int32Array.from(src) : Uint8Array.from(src);
     header.numbers[name] = add(Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength));
   }
-  const json = Buffer.from(JSON.stringify(header), "utf8");
-  const prefix = Buffer.alloc(align(MAGIC.length + 4 + json.length));
-  prefix.write(MAGIC, 0, "latin1");
-  prefix.writeUInt32LE(json.length, MAGIC.length);
-  json.copy(prefix, MAGIC.length + 4);
-  return Buffer.concat([prefix, ...blobs]);
+  return Buffer.concat([framedHeader(MAGIC, header), ...blobs]);
 }
 
 /** Decodes our compact cache format; `source` names the file in errors. */
 export function dependenciesFromCompact(buf: Buffer, source = "dependency cache"): Dependencies {
-  if (buf.length < 12 || buf.toString("latin1", 0, MAGIC.length) !== MAGIC) {
-    throw new DependencyTableError(`${source}: not a compact dependency table`);
-  }
-  const jsonLength = buf.readUInt32LE(MAGIC.length);
-  let header: Header;
+  let framed: ReturnType<typeof readFramedHeader>;
   try {
-    header = JSON.parse(buf.toString("utf8", MAGIC.length + 4, MAGIC.length + 4 + jsonLength)) as Header;
+    framed = readFramedHeader(buf, MAGIC);
   } catch {
     throw new DependencyTableError(`${source}: corrupt header`);
   }
-  const base = align(MAGIC.length + 4 + jsonLength);
+  if (!framed) throw new DependencyTableError(`${source}: not a compact dependency table`);
+  const header = framed.meta as Header;
+  const base = framed.bodyStart;
   const slice = (b: Block) => {
     if (base + b.offset + b.length > buf.length) throw new DependencyTableError(`${source}: truncated`);
     return buf.subarray(base + b.offset, base + b.offset + b.length);

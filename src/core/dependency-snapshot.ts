@@ -5,6 +5,7 @@ import { writeAtomically } from "../../backends/filesystem.js";
 import { checksumBytes } from "./checksum.js";
 import type { Dependencies } from "./dependencies.js";
 import { dependenciesFromCompact, dependenciesToCompact } from "./dependencies-compact.js";
+import { framedHeader, readFramedHeader } from "./framed-header.js";
 
 /**
  * File name, in a database folder, of the dependency table of the version the folder was
@@ -27,8 +28,6 @@ interface SnapshotMeta {
   body: string;
 }
 
-const align = (n: number) => (n + 7) & ~7;
-
 /** The table part of a snapshot of `deps`, encoded while the caller still waits for other work (a few ms for 10,000 rows). */
 export function snapshotBody(deps: Dependencies): Buffer {
   return dependenciesToCompact(deps, { fileIndex: false });
@@ -45,12 +44,7 @@ export async function saveDependencySnapshot(
   body: Buffer,
 ): Promise<void> {
   const meta: SnapshotMeta = { name, version, zip: await checksumBytes(zip), csv: await checksumBytes(csv), body: await checksumBytes(body) };
-  const json = Buffer.from(JSON.stringify(meta), "utf8");
-  const prefix = Buffer.alloc(align(MAGIC.length + 4 + json.length));
-  prefix.write(MAGIC, 0, "latin1");
-  prefix.writeUInt32LE(json.length, MAGIC.length);
-  json.copy(prefix, MAGIC.length + 4);
-  await writeAtomically(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE), (temp) => writeFile(temp, Buffer.concat([prefix, body])));
+  await writeAtomically(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE), (temp) => writeFile(temp, Buffer.concat([framedHeader(MAGIC, meta), body])));
 }
 
 /**
@@ -68,17 +62,16 @@ export async function loadDependencySnapshot(
   } catch {
     return undefined;
   }
-  if (data.length < MAGIC.length + 4 || data.toString("latin1", 0, MAGIC.length) !== MAGIC) return undefined;
-  const jsonEnd = MAGIC.length + 4 + data.readUInt32LE(MAGIC.length);
-  if (jsonEnd > data.length) return undefined;
-  let meta: Partial<SnapshotMeta>;
+  let framed: ReturnType<typeof readFramedHeader>;
   try {
-    meta = JSON.parse(data.toString("utf8", MAGIC.length + 4, jsonEnd)) as Partial<SnapshotMeta>;
+    framed = readFramedHeader(data, MAGIC);
   } catch {
     return undefined;
   }
-  if (meta.name !== name || meta.version !== version) return undefined;
-  const body = data.subarray(align(jsonEnd));
+  if (!framed) return undefined;
+  const meta = framed.meta as Partial<SnapshotMeta> | null;
+  if (meta?.name !== name || meta.version !== version) return undefined;
+  const body = data.subarray(framed.bodyStart);
   if (meta.zip !== (await checksumBytes(zip)) || meta.csv !== (await checksumBytes(csv)) || meta.body !== (await checksumBytes(body))) return undefined;
   try {
     return dependenciesFromCompact(body, DEPENDENCY_SNAPSHOT_FILE);
