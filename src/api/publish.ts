@@ -361,7 +361,7 @@ async function findMedia(
     else stale.push({ i, row });
   }
   // Media no table references any more leave the dependency table; their archives are touched.
-  if (keptMedia !== countMedia(deps)) {
+  if (keptMedia !== deps.countOf(DependencyType.media)) {
     const wanted = new Set(db.files);
     const removed = deps.media.filter((f) => !wanted.has(f));
     for (const f of removed) touched.add(deps.archive(f));
@@ -398,14 +398,6 @@ async function findMedia(
     touched.add(row.archive);
   }
   return { touched, direct };
-}
-
-/** Number of media rows (removed ones included). */
-function countMedia(deps: Dependencies): number {
-  const { type } = deps.columns;
-  let media = 0;
-  for (let i = 0; i < deps.length; i++) if (type[i] === DependencyType.media) media++;
-  return media;
 }
 
 /** How many media files each of `asked` archives will hold: those of `deps`, plus new files joining the `joining` archives. */

@@ -212,6 +212,14 @@ export class Dependencies {
   type(file: string): DependencyType { return this.cols.type[this.row(file)] as DependencyType; }
   version(file: string): string { return this.cols.version[this.row(file)]!; }
 
+  /** Number of rows of the given type (removed media included). */
+  countOf(kind: DependencyType): number {
+    const { type } = this.cols;
+    let n = 0;
+    for (let i = 0; i < type.length; i++) if (type[i] === kind) n++;
+    return n;
+  }
+
   /** Files of the given type (and removed flag), in table order. */
   private filesOfType(kind: DependencyType, removed?: 0 | 1): string[] {
     const { type, removed: removedColumn, file } = this.cols;

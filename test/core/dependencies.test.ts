@@ -25,6 +25,7 @@ describe("Dependencies", () => {
     expect(deps.length).toBe(4);
     expect(deps.media).toEqual(["audio/a.wav", "audio/b,c.wav"]);
     expect(deps.removedMedia).toEqual(["audio/b,c.wav"]);
+    expect([deps.countOf(DependencyType.media), deps.countOf(DependencyType.meta), deps.countOf(DependencyType.attachment)]).toEqual([2, 1, 1]);
     expect(deps.tables).toEqual(["db.files.csv"]);
     expect(deps.tableIds).toEqual(["files"]);
     expect(deps.attachments).toEqual(["docs"]);
