@@ -134,12 +134,7 @@ async function publishHere(
 ): Promise<void> {
   const local = ctx.backend.localPath?.bind(ctx.backend);
   const store = async (read: ReadMediaFile, withRow: boolean) => {
-    let packed;
-    try {
-      packed = storeMediaFile(read, local?.(keyOf(read.file)));
-    } catch (err) {
-      throw new PublishError((err as Error).message, { cause: err });
-    }
+    const packed = storeMediaFile(read, local?.(keyOf(read.file)));
     if (packed.zip) await ctx.backend.putBytes(keyOf(read.file), packed.zip);
     onFile(withRow ? { row: rowOf(read), bytes: packed.zipSize } : { bytes: packed.zipSize });
   };
@@ -148,12 +143,7 @@ async function publishHere(
   let heldBytes = 0;
   let early = true;
   for (const item of items) {
-    let read: ReadMediaFile | undefined;
-    try {
-      read = await readMediaFile(ctx.dbRoot, item.file, item.algorithm ?? ctx.algorithm, item.previous, IN_MEMORY_ZIP_BYTES);
-    } catch (err) {
-      throw new PublishError((err as Error).message, { cause: err });
-    }
+    const read = await readMediaFile(ctx.dbRoot, item.file, item.algorithm ?? ctx.algorithm, item.previous, IN_MEMORY_ZIP_BYTES);
     if (!read) {
       large.push(item);
       early = false;

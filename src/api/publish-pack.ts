@@ -4,6 +4,7 @@ import { writeFileAtomicallySync } from "../../backends/filesystem.js";
 import { audioInfoFromBytes, type AudioInfo } from "../audio/info.js";
 import { compressionFor } from "../core/entry-compression.js";
 import { createHasher, type ChecksumAlgorithm } from "../core/checksum.js";
+import { PublishError } from "../core/errors.js";
 import { fingerprintOf, type Fingerprint } from "../core/stat-index.js";
 import { zipBytesSync } from "../core/zip-bytes.js";
 
@@ -91,7 +92,7 @@ export async function readMediaFile(
     const info = unchanged ? undefined : await audioInfoFromBytes(file, read.data).catch(() => undefined);
     return { file, data: read.data, checksum, fingerprint: read.fingerprint, unchanged, ...(info ? { info } : {}) };
   } catch (err) {
-    throw new Error(`cannot publish media file '${file}': ${(err as Error).message}`, { cause: err });
+    throw cannotPublish(file, err);
   }
 }
 
@@ -107,8 +108,12 @@ export function storeMediaFile(read: ReadMediaFile, dest: string | undefined): P
     else packed.zip = zip.byteLength === zip.buffer.byteLength ? zip : new Uint8Array(zip); // own buffer, transferable
     return packed;
   } catch (err) {
-    throw new Error(`cannot publish media file '${file}': ${(err as Error).message}`, { cause: err });
+    throw cannotPublish(file, err);
   }
+}
+
+function cannotPublish(file: string, err: unknown): PublishError {
+  return new PublishError(`cannot publish media file '${file}': ${(err as Error).message}`, { cause: err });
 }
 
 /** The bytes of `path` and its stat before the read, or undefined when larger than `maxBytes`. */
