@@ -12,7 +12,7 @@ import { publish } from "../src/api/publish.js";
 import { Repository } from "../src/core/repository.js";
 import { PROJECT_ROOT } from "./compiled.js";
 import { DEPENDENCY_SNAPSHOT_FILE } from "../src/core/dependency-snapshot.js";
-import { STAT_INDEX_FILE } from "../src/core/stat-index.js";
+import { LEGACY_STAT_INDEX_FILE, STAT_INDEX_FILE } from "../src/core/stat-index.js";
 
 export const SAMPLING_RATE = 16_000;
 export const DB_NAME = "benchdb";
@@ -99,7 +99,7 @@ export async function benchDatabase(count = FILE_COUNT): Promise<{ root: string;
 
 /** Removes what a publish leaves in the database folder (dependency table, stat index), so the next publish is a first one. */
 export async function resetPublishState(root: string): Promise<void> {
-  for (const f of ["db.csv", "db.parquet", STAT_INDEX_FILE, DEPENDENCY_SNAPSHOT_FILE]) await fs.rm(path.join(root, f), { force: true });
+  for (const f of ["db.csv", "db.parquet", STAT_INDEX_FILE, LEGACY_STAT_INDEX_FILE, DEPENDENCY_SNAPSHOT_FILE]) await fs.rm(path.join(root, f), { force: true });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Dependencies, DependencyTableError, type DependencyColumns } from "./dependencies.js";
-import { framedHeader, readFramedHeader } from "./framed-header.js";
+import { aligned, framedHeader, readFramedHeader } from "./framed-header.js";
 
 // Our cache format for dependency tables (audb keeps a pickle we cannot read):
 //   framed header ("AUDBDEP1", see framed-header.ts) | blocks, each 8-byte aligned.
@@ -75,10 +75,6 @@ function buildFileIndex(blob: Buffer, rows: number): { offsets: Uint32Array; tab
   return { offsets, table };
 }
 
-/** The bytes at an 8-byte aligned offset (typed-array views need it), copied only if not. */
-function aligned(bytes: Buffer): Buffer {
-  return bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
-}
 
 /**
  * Encodes a dependency table in our compact cache format, with a file index for lookups

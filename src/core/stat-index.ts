@@ -1,9 +1,20 @@
 import { readFileSync, statSync, type Stats } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { aligned, framedHeader, readFramedHeader } from "./framed-header.js";
 
 /** File name of the stat index kept in a database folder. */
-export const STAT_INDEX_FILE = ".audb-stat-index.json";
+export const STAT_INDEX_FILE = ".audb-stat-index.bin";
+
+/** File name of the stat index as JSON (v1 to v3), read when there is no {@link STAT_INDEX_FILE} and removed by the next save. */
+export const LEGACY_STAT_INDEX_FILE = ".audb-stat-index.json";
+
+// The stored index (v4):
+//   framed header ("AUDBIDX4", see framed-header.ts; meta: rows, records, blocks) |
+//   size, mtimeMs, ino as float64 (8-byte aligned) | file names NUL-joined (UTF-8) | checksums NUL-joined.
+// Decoding is a few bulk copies and two splits: ~1 ms for 10,000 rows, where JSON.parse and its checks took ~3 ms.
+const MAGIC = "AUDBIDX4";
+const SEP = "\u0000";
 
 /**
  * What identifies a file's content without reading it: size, mtime and inode. The mtime
@@ -49,7 +60,7 @@ function pushRow(columns: Columns, file: string, fingerprint: Fingerprint, check
   columns.checksum.push(checksum);
 }
 
-/** Columns of a stored index of any version; throws when the content is not an index. */
+/** Columns of a stored JSON index (v1 to v3); throws when the content is not an index. */
 function columnsOf(data: unknown): Columns {
   const stored = data as { version?: number; files?: unknown; mtimeNs?: unknown } & Partial<Columns>;
   if (stored.version === 3 || stored.version === 2) {
@@ -76,18 +87,117 @@ function columnsOf(data: unknown): Columns {
   throw new Error("unknown version");
 }
 
+interface Block { offset: number; length: number }
+type BlockName = "size" | "mtimeMs" | "ino" | "files" | "checksums";
+interface Meta { rows: number; records: Record<string, unknown>; blocks: Record<BlockName, Block> }
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
+/** `values` joined by NUL; throws naming a value that holds one (it would shift every later row). */
+function joined(values: readonly string[], what: string): string {
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]!.includes(SEP)) throw new Error(`stat index: ${what} ${JSON.stringify(values[i])} holds a NUL character`);
+  }
+  return values.join(SEP);
+}
+
+/** The index in our binary format (v4), written straight into one buffer. */
+function encode(c: Columns): Buffer {
+  const rows = c.files.length;
+  const files = joined(c.files, "file name");
+  const checksums = joined(c.checksum, "checksum");
+  const f64 = rows * 8;
+  const filesLength = Buffer.byteLength(files, "utf8");
+  const blocks: Record<BlockName, Block> = {
+    size: { offset: 0, length: f64 },
+    mtimeMs: { offset: f64, length: f64 },
+    ino: { offset: 2 * f64, length: f64 },
+    files: { offset: 3 * f64, length: filesLength },
+    checksums: { offset: 3 * f64 + filesLength, length: Buffer.byteLength(checksums, "utf8") },
+  };
+  const meta: Meta = { rows, records: c.records ?? {}, blocks };
+  const header = framedHeader(MAGIC, meta);
+  const buf = Buffer.allocUnsafeSlow(header.length + blocks.checksums.offset + blocks.checksums.length); // every byte is written below
+  header.copy(buf, 0);
+  const numbers = new Float64Array(buf.buffer, buf.byteOffset + header.length, rows * 3); // the header ends 8-byte aligned
+  for (let i = 0; i < rows; i++) {
+    numbers[i] = c.size[i]!;
+    numbers[rows + i] = c.mtimeMs[i]!;
+    numbers[2 * rows + i] = c.ino[i]!;
+  }
+  buf.write(files, header.length + blocks.files.offset, "utf8");
+  buf.write(checksums, header.length + blocks.checksums.offset, "utf8");
+  return buf;
+}
+
+/** Columns of an index in our binary format; throws when `buf` is not one or is cut short. */
+function decode(buf: Buffer): Columns {
+  const framed = readFramedHeader(buf, MAGIC);
+  if (!framed) throw new Error("not a stat index");
+  const { rows, blocks, records } = (isPlainObject(framed.meta) ? framed.meta : {}) as Partial<Meta>;
+  if (!isCount(rows) || !isPlainObject(blocks)) throw new Error("bad header");
+  const slice = (name: BlockName): Buffer => {
+    const { offset, length } = (blocks[name] ?? {}) as Partial<Block>;
+    if (!isCount(offset) || !isCount(length)) throw new Error(`bad block ${name}`);
+    const start = framed.bodyStart + offset;
+    if (start + length > buf.length) throw new Error("cut short");
+    return buf.subarray(start, start + length);
+  };
+  const numbers = (name: BlockName): number[] => {
+    const bytes = aligned(slice(name));
+    if (bytes.length !== rows * 8) throw new Error(`bad block ${name}`);
+    const view = new Float64Array(bytes.buffer, bytes.byteOffset, rows);
+    const out: number[] = [];
+    for (let i = 0; i < rows; i++) out.push(view[i]!);
+    return out;
+  };
+  const strings = (name: BlockName): string[] => {
+    const values = rows === 0 ? [] : slice(name).toString("utf8").split(SEP);
+    if (values.length !== rows) throw new Error(`bad block ${name}`);
+    return values;
+  };
+  return {
+    files: strings("files"), size: numbers("size"), mtimeMs: numbers("mtimeMs"), ino: numbers("ino"), checksum: strings("checksums"),
+    records: isPlainObject(records) ? records : {},
+  };
+}
+
+/** Reads the index of `root`: the binary file, else the legacy JSON one (`legacy`: it was there); throws when unreadable. */
+function readColumns(root: string): { columns: Columns; legacy: boolean } {
+  let buf: Buffer;
+  try {
+    // A blocking read: the publish waits for it anyway, and it saves five thread-pool round trips.
+    buf = readFileSync(join(root, STAT_INDEX_FILE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    const json = readFileSync(join(root, LEGACY_STAT_INDEX_FILE), "utf8");
+    let columns: Columns;
+    try {
+      columns = columnsOf(JSON.parse(json));
+    } catch {
+      columns = emptyColumns();
+    }
+    return { columns, legacy: true };
+  }
+  return { columns: decode(buf), legacy: false };
+}
+
 /**
  * Remembers the checksum of each file of a database folder by size, mtime and inode, so a
  * republish does not re-hash files that did not change (the trade-off git's index makes).
  */
 export class StatIndex {
   private readonly rows = new Map<string, number>();
-  private dirty = false;
   /** Rows looked up or written since loading (or since `retain` rebuilt them), and how many. */
   private used = new Uint8Array(0);
   private usedCount = 0;
 
-  private constructor(private readonly root: string, private readonly columns: Columns) {
+  private dirty: boolean;
+
+  /** `legacy`: the index was read from {@link LEGACY_STAT_INDEX_FILE}, which the next save replaces. */
+  private constructor(private readonly root: string, private readonly columns: Columns, private legacy: boolean) {
+    this.dirty = legacy;
     this.reindex();
   }
 
@@ -110,16 +220,17 @@ export class StatIndex {
     }
   }
 
-  /** Loads the index of `root`; an absent or unreadable index is empty. */
+  /**
+   * Loads the index of `root` ({@link STAT_INDEX_FILE}, else {@link LEGACY_STAT_INDEX_FILE});
+   * an absent or unreadable index is empty.
+   */
   static async load(root: string): Promise<StatIndex> {
-    let columns: Columns;
     try {
-      // A blocking read: the publish waits for it anyway, and it saves five thread-pool round trips.
-      columns = columnsOf(JSON.parse(readFileSync(join(root, STAT_INDEX_FILE), "utf8")));
+      const { columns, legacy } = readColumns(root);
+      return new StatIndex(root, columns, legacy);
     } catch {
-      columns = emptyColumns();
+      return new StatIndex(root, emptyColumns(), false);
     }
-    return new StatIndex(root, columns);
   }
 
   /** The files the index remembers, by row. */
@@ -219,13 +330,18 @@ export class StatIndex {
     this.dirty = true;
   }
 
-  /** Writes the index (temp + rename) if it changed. */
+  /**
+   * Writes the index (temp + rename) if it changed, and removes a legacy JSON index.
+   * Throws when a file name or checksum holds a NUL character (the format's separator).
+   */
   async save(): Promise<void> {
     if (!this.dirty) return;
     const target = join(this.root, STAT_INDEX_FILE);
     const temp = `${target}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify({ version: 3, ...this.columns }));
+    await writeFile(temp, encode(this.columns));
     await rename(temp, target);
+    if (this.legacy) await rm(join(this.root, LEGACY_STAT_INDEX_FILE), { force: true });
     this.dirty = false;
+    this.legacy = false;
   }
 }

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { STAT_INDEX_FILE, StatIndex, fingerprintOf } from "../../src/core/stat-index.js";
+import { framedHeader, readFramedHeader } from "../../src/core/framed-header.js";
+import { LEGACY_STAT_INDEX_FILE, STAT_INDEX_FILE, StatIndex, fingerprintOf, type Fingerprint } from "../../src/core/stat-index.js";
 
 let root: string;
 
@@ -15,6 +16,25 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const A = "0123456789abcdef";
 const B = "fedcba9876543210";
+
+/** The columns of the saved index of `root`, decoded here from the bytes (v4: framed header, float64 blocks, NUL-joined strings). */
+function storedColumns(): { rows: number; files: string[]; size: number[]; mtimeMs: number[]; ino: number[]; checksum: string[]; records: unknown } {
+  const buf = readFileSync(join(root, STAT_INDEX_FILE));
+  const framed = readFramedHeader(buf, "AUDBIDX4")!;
+  expect(framed.bodyStart % 8).toBe(0);
+  type Block = { offset: number; length: number };
+  const { rows, records, blocks } = framed.meta as { rows: number; records: unknown; blocks: Record<string, Block> };
+  const bytes = (b: Block) => buf.subarray(framed.bodyStart + b.offset, framed.bodyStart + b.offset + b.length);
+  const numbers = (b: Block) => {
+    expect(b.length).toBe(rows * 8);
+    return [...new Float64Array(Uint8Array.from(bytes(b)).buffer)];
+  };
+  const strings = (b: Block) => bytes(b).toString("utf8").split("\0");
+  return {
+    rows, records, files: strings(blocks.files!), size: numbers(blocks.size!), mtimeMs: numbers(blocks.mtimeMs!), ino: numbers(blocks.ino!),
+    checksum: strings(blocks.checksums!),
+  };
+}
 
 /** The index of `root` after remembering a.wav and b.wav, saved and loaded again. */
 async function savedIndex(): Promise<StatIndex> {
@@ -84,20 +104,86 @@ describe("StatIndex", () => {
     expect(partly.lookup("b.wav", 16)).toBe(B); // rows rebuilt
   });
 
-  it("reads indexes of the earlier formats (nanosecond mtimes; v1: an object per file) and writes v3", async () => {
+  it("reads indexes of the earlier formats (nanosecond mtimes; v1: an object per file) and writes v4", async () => {
     const a = statSync(join(root, "a.wav"), { bigint: true });
     const old = { size: Number(a.size), mtimeNs: a.mtimeNs.toString(), ino: Number(a.ino) };
     const v2 = { version: 2, files: ["a.wav"], size: [old.size], mtimeNs: [old.mtimeNs], ino: [old.ino], checksum: [A] };
     for (const content of [{ version: 1, files: { "a.wav": { ...old, checksum: A } } }, v2]) {
-      writeFileSync(join(root, STAT_INDEX_FILE), JSON.stringify(content));
+      rmSync(join(root, STAT_INDEX_FILE), { force: true });
+      writeFileSync(join(root, LEGACY_STAT_INDEX_FILE), JSON.stringify(content));
       const index = await StatIndex.load(root);
       expect(index.lookup("a.wav", 16)).toBe(A); // the stored nanoseconds give the mtimeMs lstat gives
       index.remember("b.wav", B);
       await index.save();
-      const stored = JSON.parse(readFileSync(join(root, STAT_INDEX_FILE), "utf8")) as Record<string, unknown>;
+      const stored = storedColumns();
       const now = fingerprintOf(statSync(join(root, "a.wav")));
-      expect(stored).toMatchObject({ version: 3, files: ["a.wav", "b.wav"], size: [4, 8], mtimeMs: [now.mtimeMs, expect.any(Number)], ino: [now.ino, expect.any(Number)], checksum: [A, B] });
+      expect(stored).toMatchObject({ rows: 2, files: ["a.wav", "b.wav"], size: [4, 8], mtimeMs: [now.mtimeMs, expect.any(Number)], ino: [now.ino, expect.any(Number)], checksum: [A, B] });
+      expect(existsSync(join(root, LEGACY_STAT_INDEX_FILE))).toBe(false);
     }
+  });
+
+  it("converts a v3 JSON index on the first save, even without changes, and forgets the JSON file", async () => {
+    const a = fingerprintOf(statSync(join(root, "a.wav")));
+    const b = fingerprintOf(statSync(join(root, "b.wav")));
+    const v3 = { version: 3, files: ["a.wav", "b.wav"], size: [a.size, b.size], mtimeMs: [a.mtimeMs, b.mtimeMs], ino: [a.ino, b.ino], checksum: [A, B], records: { view: [1, "x"] } };
+    writeFileSync(join(root, LEGACY_STAT_INDEX_FILE), JSON.stringify(v3));
+    const index = await StatIndex.load(root);
+    expect(index.files).toEqual(["a.wav", "b.wav"]);
+    await index.save();
+    expect(existsSync(join(root, STAT_INDEX_FILE))).toBe(true);
+    expect(existsSync(join(root, LEGACY_STAT_INDEX_FILE))).toBe(false);
+    const again = await StatIndex.load(root);
+    expect(again.files).toEqual(["a.wav", "b.wav"]);
+    expect(again.lookup("a.wav", 16)).toBe(A);
+    expect(again.lookup("b.wav", 16)).toBe(B);
+    expect(again.recall("view")).toEqual([1, "x"]);
+  });
+
+  it("round-trips many rows: non-ASCII names, xxh64 and md5 checksums, any fingerprint, records", async () => {
+    const index = await StatIndex.load(root);
+    const rows: [string, Fingerprint, string][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const file = i % 3 === 0 ? `audio/${String(i).padStart(6, "0")}.wav` : i % 3 === 1 ? `späť/音声 ${i}/ü€😀.flac` : `a b/${i}`;
+      const checksum = i % 2 === 0 ? i.toString(16).padStart(16, "0") : `${i.toString(16).padStart(16, "f")}0123456789abcdef`;
+      const fingerprint = { size: i * 48_044 + 44, mtimeMs: 1_700_000_000_123.4567 + i / 7, ino: 2 ** 53 - 1 - i * 1_000_003 };
+      rows.push([file, fingerprint, checksum]);
+      index.rememberAs(file, fingerprint, checksum);
+    }
+    index.keep("publishable", { files: { "db.yaml": rows[1]![1] }, view: { name: "dß" } });
+    await index.save();
+    expect(readFileSync(join(root, STAT_INDEX_FILE)).toString("latin1", 0, 8)).toBe("AUDBIDX4");
+    expect(storedColumns().checksum).toEqual(rows.map((r) => r[2]));
+    const again = await StatIndex.load(root);
+    expect(again.files).toEqual(rows.map((r) => r[0]));
+    for (const [file, { size, mtimeMs, ino }, checksum] of rows) {
+      expect(again.lookupStat(file, checksum.length, size, mtimeMs, ino)).toBe(checksum);
+      expect(again.lookupStat(file, checksum.length, size, mtimeMs + 1e-3, ino)).toBeUndefined();
+    }
+    expect(again.recall("publishable")).toEqual({ files: { "db.yaml": rows[1]![1] }, view: { name: "dß" } });
+  });
+
+  it("saves rows added after loading, and rows changed since", async () => {
+    const loaded = await savedIndex();
+    writeFileSync(join(root, "c.wav"), "cc");
+    const c = fingerprintOf(statSync(join(root, "c.wav")));
+    loaded.rememberAs("c.wav", c, "00000000000000000000000000000abc");
+    loaded.rememberAs("a.wav", { size: 4, mtimeMs: 1, ino: 2 }, B);
+    await loaded.save();
+    const again = await StatIndex.load(root);
+    expect(again.files).toEqual(["a.wav", "b.wav", "c.wav"]);
+    expect(again.lookup("c.wav", 32)).toBe("00000000000000000000000000000abc");
+    expect(again.lookupStat("a.wav", 16, 4, 1, 2)).toBe(B);
+    expect(again.lookup("b.wav", 16)).toBe(B);
+  });
+
+  it("refuses to save a file name or checksum holding a NUL character", async () => {
+    const index = await StatIndex.load(root);
+    index.rememberAs("a\0b.wav", { size: 1, mtimeMs: 1, ino: 1 }, A);
+    await expect(index.save()).rejects.toThrow(/a\\u0000b\.wav/);
+    const other = await StatIndex.load(root);
+    other.rememberAs("a.wav", { size: 1, mtimeMs: 1, ino: 1 }, `${A}\0`);
+    await expect(other.save()).rejects.toThrow(/checksum/);
+    expect(existsSync(join(root, STAT_INDEX_FILE))).toBe(false);
   });
 
   it("keeps records for other code with the index", async () => {
@@ -117,10 +203,45 @@ describe("StatIndex", () => {
       badRow, badNs, stringMs,
     ];
     for (const content of broken.map((c) => (typeof c === "string" ? c : JSON.stringify(c)))) {
+      writeFileSync(join(root, LEGACY_STAT_INDEX_FILE), content);
+      const index = await StatIndex.load(root);
+      expect(index.files).toEqual([]);
+      expect(index.lookup("a.wav", 16)).toBeUndefined();
+    }
+  });
+
+  it("treats a cut short, foreign or inconsistent binary index as empty", async () => {
+    await savedIndex();
+    const good = readFileSync(join(root, STAT_INDEX_FILE));
+    const framed = readFramedHeader(good, "AUDBIDX4")!;
+    type Block = { offset: number; length: number };
+    const meta = framed.meta as { rows: number; blocks: Record<string, Block> };
+    const cut = (name: string, length: number) => withMeta({ ...meta, blocks: { ...meta.blocks, [name]: { ...meta.blocks[name], length } } });
+    const withMeta = (m: unknown) => Buffer.concat([framedHeader("AUDBIDX4", m), good.subarray(framed.bodyStart)]);
+    const broken = [
+      good.subarray(0, framed.bodyStart + (good.length - framed.bodyStart) / 2), // cut in the middle of the body
+      good.subarray(0, good.length - 1),
+      good.subarray(0, 20), // cut in the header
+      Buffer.concat([Buffer.from("AUDBIDX3"), good.subarray(8)]),
+      Buffer.concat([good.subarray(0, 12), Buffer.from("x"), good.subarray(13)]), // bad JSON
+      withMeta({ ...meta, rows: 3 }),
+      withMeta({ ...meta, rows: 1 }),
+      withMeta({ ...meta, rows: -1 }),
+      cut("files", "a.wav".length), // one name for two rows
+      cut("checksums", A.length),
+      cut("size", 8),
+      withMeta({ ...meta, blocks: undefined }),
+      withMeta(null),
+    ];
+    for (const content of broken) {
       writeFileSync(join(root, STAT_INDEX_FILE), content);
       const index = await StatIndex.load(root);
       expect(index.files).toEqual([]);
       expect(index.lookup("a.wav", 16)).toBeUndefined();
     }
+    writeFileSync(join(root, STAT_INDEX_FILE), good);
+    expect((await StatIndex.load(root)).files).toEqual(["a.wav", "b.wav"]);
+    writeFileSync(join(root, STAT_INDEX_FILE), withMeta(meta));
+    expect((await StatIndex.load(root)).files).toEqual(["a.wav", "b.wav"]); // the cases above differ from a good file only where they say
   });
 });
