@@ -72,6 +72,8 @@ function columnsOf(data: unknown): Columns {
     if (!typed(files, "string") || !typed(mtime, stored.version === 3 ? "number" : "string") || !typed(checksum, "string") || !typed(size, "number") || !typed(ino, "number")) {
       throw new Error("bad values");
     }
+    (files as string[]).forEach((f) => checkNoSeparator(f, "file name"));
+    (checksum as string[]).forEach((c) => checkNoSeparator(c, "checksum"));
     const mtimeMs = stored.version === 3 ? (mtime as number[]) : (mtime as string[]).map(msOfNs);
     const plain = records !== null && typeof records === "object" && !Array.isArray(records);
     return { files: files as string[], size: size!, mtimeMs, ino: ino!, checksum: checksum!, records: plain ? records : {} };
@@ -80,6 +82,8 @@ function columnsOf(data: unknown): Columns {
     const columns = emptyColumns();
     type V1Entry = { size: number; mtimeNs: string; ino: number; checksum: string };
     for (const [file, e] of Object.entries(stored.files as unknown as Record<string, V1Entry>)) {
+      checkNoSeparator(file, "file name");
+      checkNoSeparator(e.checksum, "checksum");
       pushRow(columns, file, { size: e.size, mtimeMs: msOfNs(e.mtimeNs), ino: e.ino }, e.checksum);
     }
     return columns;
@@ -94,19 +98,17 @@ interface Meta { rows: number; records: Record<string, unknown>; blocks: Record<
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 
-/** `values` joined by NUL; throws naming a value that holds one (it would shift every later row). */
-function joined(values: readonly string[], what: string): string {
-  for (let i = 0; i < values.length; i++) {
-    if (values[i]!.includes(SEP)) throw new Error(`stat index: ${what} ${JSON.stringify(values[i])} holds a NUL character`);
-  }
-  return values.join(SEP);
+/** Throws naming a file name or checksum that holds a NUL, the stored format's separator (it would shift every later row). */
+function checkNoSeparator(value: string, what: string): void {
+  if (value.includes(SEP)) throw new Error(`stat index: ${what} ${JSON.stringify(value)} holds a NUL character`);
 }
 
 /** The index in our binary format (v4), written straight into one buffer. */
 function encode(c: Columns): Buffer {
   const rows = c.files.length;
-  const files = joined(c.files, "file name");
-  const checksums = joined(c.checksum, "checksum");
+  // Rows hold no NUL: loaded ones were split at NULs, the JSON ones and remembered ones are checked.
+  const files = c.files.join(SEP);
+  const checksums = c.checksum.join(SEP);
   const f64 = rows * 8;
   const filesLength = Buffer.byteLength(files, "utf8");
   const blocks: Record<BlockName, Block> = {
@@ -284,6 +286,8 @@ export class StatIndex {
 
   /** Records the checksum of `file` as of the stat `fingerprint` taken before it was read. */
   rememberAs(file: string, fingerprint: Fingerprint, checksum: string): void {
+    checkNoSeparator(file, "file name");
+    checkNoSeparator(checksum, "checksum");
     const c = this.columns;
     let row = this.rows.get(file);
     if (row === undefined) {
@@ -332,7 +336,6 @@ export class StatIndex {
 
   /**
    * Writes the index (temp + rename) if it changed, and removes a legacy JSON index.
-   * Throws when a file name or checksum holds a NUL character (the format's separator).
    */
   async save(): Promise<void> {
     if (!this.dirty) return;

@@ -176,14 +176,25 @@ describe("StatIndex", () => {
     expect(again.lookup("b.wav", 16)).toBe(B);
   });
 
-  it("refuses to save a file name or checksum holding a NUL character", async () => {
+  it("refuses to remember a file name or checksum holding a NUL character, and reads a JSON index holding one as empty", async () => {
     const index = await StatIndex.load(root);
-    index.rememberAs("a\0b.wav", { size: 1, mtimeMs: 1, ino: 1 }, A);
-    await expect(index.save()).rejects.toThrow(/a\\u0000b\.wav/);
-    const other = await StatIndex.load(root);
-    other.rememberAs("a.wav", { size: 1, mtimeMs: 1, ino: 1 }, `${A}\0`);
-    await expect(other.save()).rejects.toThrow(/checksum/);
-    expect(existsSync(join(root, STAT_INDEX_FILE))).toBe(false);
+    expect(() => index.rememberAs("a\0b.wav", { size: 1, mtimeMs: 1, ino: 1 }, A)).toThrow(/a\\u0000b\.wav/);
+    expect(() => index.rememberAs("a.wav", { size: 1, mtimeMs: 1, ino: 1 }, `${A}\0`)).toThrow(/checksum/);
+    expect(index.files).toEqual([]);
+    await index.save();
+    expect(existsSync(join(root, STAT_INDEX_FILE))).toBe(false); // nothing remembered, nothing written
+    const a = fingerprintOf(statSync(join(root, "a.wav")));
+    const v3 = (file: string, checksum: string) => ({ version: 3, files: [file], size: [a.size], mtimeMs: [a.mtimeMs], ino: [a.ino], checksum: [checksum] });
+    const v1 = { version: 1, files: { "a\0.wav": { size: a.size, mtimeNs: "1", ino: a.ino, checksum: A } } };
+    for (const content of [v3("a\0.wav", A), v3("a.wav", `${A}\0`), v1]) {
+      writeFileSync(join(root, LEGACY_STAT_INDEX_FILE), JSON.stringify(content));
+      const legacy = await StatIndex.load(root);
+      expect(legacy.files).toEqual([]);
+      legacy.rememberAs("b.wav", { size: 1, mtimeMs: 1, ino: 1 }, B);
+      await legacy.save();
+      expect((await StatIndex.load(root)).files).toEqual(["b.wav"]);
+      rmSync(join(root, STAT_INDEX_FILE));
+    }
   });
 
   it("keeps records for other code with the index", async () => {
