@@ -224,6 +224,7 @@ async function parseLocalDependencies(path: string, data: Buffer): Promise<Depen
 }
 
 function checkMissingMedia(db: Publishable, stats: FileStats, deps: Dependencies): void {
+  if (!stats.anyNotOnDisk()) return;
   const missing = db.files.filter((f, i) => !stats.onDisk(i) && !(deps.has(f) && deps.type(f) === DependencyType.media)).sort();
   if (missing.length === 0) return;
   const shown = missing.slice(0, 20).join(", ");
@@ -240,7 +241,8 @@ function checkAttachments(db: Publishable, owned: string[]): void {
 }
 
 function checkNoSymlinks(root: string, stats: FileStats): void {
-  const link = stats.files.find((_, i) => stats.state[i] === FileState.symlink);
+  const at = stats.state.indexOf(FileState.symlink);
+  const link = at < 0 ? undefined : stats.files[at];
   if (link) throw new PublishError(`'${link}' in '${root}' is a symbolic link or in a linked folder: publish real files`);
 }
 
@@ -302,6 +304,7 @@ async function findTables(
       file,
       algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm),
       fingerprint: () => stats.fingerprintAt(db.files.length + t), // stats hold media, then tables
+      indexRow: db.files.length + t, // and so does the index (retain)
     })),
     { index },
   );
@@ -357,7 +360,7 @@ async function findMedia(
     if (removedColumn[row] === 1) continue;
     const previous = checksums[row]!;
     // An index entry with the previous checksum has that algorithm's length too.
-    if (index.lookupStat(f, previous.length, size[i]!, mtimeMs[i]!, ino[i]!) === previous) unchanged++;
+    if (index.lookupStat(f, previous.length, size[i]!, mtimeMs[i]!, ino[i]!, i) === previous) unchanged++; // rows follow the files (retain)
     else stale.push({ i, row });
   }
   // Media no table references any more leave the dependency table; their archives are touched.

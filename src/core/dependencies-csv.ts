@@ -50,6 +50,8 @@ export function dependenciesToCsvBytes(deps: Dependencies): Buffer {
         fresh = [];
       }
       if (copyFrom < 0) copyFrom = i;
+      const next = changed.indexOf(1, i); // a native scan to the next changed row
+      i = (next < 0 ? changed.length : next) - 1;
       continue;
     }
     flushCopy(i);

@@ -136,6 +136,12 @@ export class FileStats {
     return this.state[i] === FileState.file || this.state[i] === FileState.symlink;
   }
 
+  /** True when some file is not on disk as a file or a symbolic link (a native scan: cheap before the code is optimised). */
+  anyNotOnDisk(): boolean {
+    const { state } = this;
+    return state.indexOf(FileState.missing) >= 0 || state.indexOf(FileState.other) >= 0 || state.indexOf(FileState.pending) >= 0;
+  }
+
   /** The fingerprint of the `i`-th file as the stat index records it, if it is a regular file. */
   fingerprintAt(i: number): Fingerprint | undefined {
     if (this.state[i] !== FileState.file) return undefined;

@@ -5,8 +5,8 @@ import type { Fingerprint, StatIndex } from "./stat-index.js";
 /** Length in hex characters of a checksum of each algorithm. */
 export const CHECKSUM_LENGTH: Record<ChecksumAlgorithm, number> = { xxh64: 16, md5: 32 };
 
-/** A file to checksum; `fingerprint` gives its stat when already taken (see `StatIndex.lookup`). */
-export type FileToHash = { file: string; algorithm: ChecksumAlgorithm; fingerprint?: () => Fingerprint | undefined };
+/** A file to checksum; `fingerprint` gives its stat when already taken, `indexRow` its probable row in the index (see `StatIndex.lookup`). */
+export type FileToHash = { file: string; algorithm: ChecksumAlgorithm; fingerprint?: () => Fingerprint | undefined; indexRow?: number };
 
 /**
  * Checksums db-relative `files` under `root`, each with its own algorithm, reusing the
@@ -20,7 +20,7 @@ export async function hashFiles(
   const result = new Map<string, string>();
   const todo: FileToHash[] = [];
   for (const f of files) {
-    const known = options.index?.lookup(f.file, CHECKSUM_LENGTH[f.algorithm], f.fingerprint);
+    const known = options.index?.lookup(f.file, CHECKSUM_LENGTH[f.algorithm], f.fingerprint, f.indexRow);
     if (known) result.set(f.file, known);
     else todo.push(f);
   }

@@ -41,9 +41,10 @@ function msOfNs(ns: string): number {
  */
 interface Columns {
   files: string[];
-  size: number[];
-  mtimeMs: number[];
-  ino: number[];
+  /** Typed arrays as decoded (changed in place), plain arrays once rows are added. */
+  size: number[] | Float64Array;
+  mtimeMs: number[] | Float64Array;
+  ino: number[] | Float64Array;
   checksum: string[];
   records?: Record<string, unknown>;
 }
@@ -52,12 +53,24 @@ function emptyColumns(): Columns {
   return { files: [], size: [], mtimeMs: [], ino: [], checksum: [] };
 }
 
+/** Adds a row to columns with plain number arrays (see {@link thaw}). */
 function pushRow(columns: Columns, file: string, fingerprint: Fingerprint, checksum: string): void {
   columns.files.push(file);
-  columns.size.push(fingerprint.size);
-  columns.mtimeMs.push(fingerprint.mtimeMs);
-  columns.ino.push(fingerprint.ino);
+  (columns.size as number[]).push(fingerprint.size);
+  (columns.mtimeMs as number[]).push(fingerprint.mtimeMs);
+  (columns.ino as number[]).push(fingerprint.ino);
   columns.checksum.push(checksum);
+}
+
+/** Turns typed number columns (as decoded) into plain arrays, which rows can be added to. */
+function thaw(columns: Columns): void {
+  for (const key of ["size", "mtimeMs", "ino"] as const) {
+    const col = columns[key];
+    if (Array.isArray(col)) continue;
+    const plain: number[] = [];
+    for (let i = 0; i < col.length; i++) plain.push(col[i]!); // not Array.from: an iterator step per value
+    columns[key] = plain;
+  }
 }
 
 /** Columns of a stored JSON index (v1 to v3); throws when the content is not an index. */
@@ -123,11 +136,9 @@ function encode(c: Columns): Buffer {
   const buf = Buffer.allocUnsafeSlow(header.length + blocks.checksums.offset + blocks.checksums.length); // every byte is written below
   header.copy(buf, 0);
   const numbers = new Float64Array(buf.buffer, buf.byteOffset + header.length, rows * 3); // the header ends 8-byte aligned
-  for (let i = 0; i < rows; i++) {
-    numbers[i] = c.size[i]!;
-    numbers[rows + i] = c.mtimeMs[i]!;
-    numbers[2 * rows + i] = c.ino[i]!;
-  }
+  numbers.set(c.size, 0);
+  numbers.set(c.mtimeMs, rows);
+  numbers.set(c.ino, 2 * rows);
   buf.write(files, header.length + blocks.files.offset, "utf8");
   buf.write(checksums, header.length + blocks.checksums.offset, "utf8");
   return buf;
@@ -146,13 +157,10 @@ function decode(buf: Buffer): Columns {
     if (start + length > buf.length) throw new Error("cut short");
     return buf.subarray(start, start + length);
   };
-  const numbers = (name: BlockName): number[] => {
+  const numbers = (name: BlockName): Float64Array => {
     const bytes = aligned(slice(name));
     if (bytes.length !== rows * 8) throw new Error(`bad block ${name}`);
-    const view = new Float64Array(bytes.buffer, bytes.byteOffset, rows);
-    const out: number[] = [];
-    for (let i = 0; i < rows; i++) out.push(view[i]!);
-    return out;
+    return new Float64Array(bytes.buffer, bytes.byteOffset, rows);
   };
   const strings = (name: BlockName): string[] => {
     const values = rows === 0 ? [] : slice(name).toString("utf8").split(SEP);
@@ -185,41 +193,33 @@ function readColumns(root: string): { columns: Columns; legacy: boolean } {
   return { columns: decode(buf), legacy: false };
 }
 
+/** True when `rows` are files of `files` in the same order (perhaps with others between them). */
+function inOrderWithin(rows: readonly string[], files: readonly string[]): boolean {
+  let j = 0;
+  for (let r = 0; r < rows.length; r++, j++) {
+    while (j < files.length && files[j] !== rows[r]) j++;
+    if (j === files.length) return false;
+  }
+  return true;
+}
+
 /**
  * Remembers the checksum of each file of a database folder by size, mtime and inode, so a
  * republish does not re-hash files that did not change (the trade-off git's index makes).
+ * Rows are kept in the order of the database's files ({@link retain}), so a caller going
+ * through them in that order can give each lookup its row as a hint: then no map of all
+ * file names is built, which a republish of 10,000 files would otherwise pay for first.
  */
 export class StatIndex {
-  private readonly rows = new Map<string, number>();
-  /** Rows looked up or written since loading (or since `retain` rebuilt them), and how many. */
-  private used = new Uint8Array(0);
-  private usedCount = 0;
-
+  /** Row by file name, built on the first lookup without a (right) hint. */
+  private byName: Map<string, number> | undefined;
+  /** Rows found through a hint whose file had changed: the ones that will be remembered. */
+  private readonly hinted = new Map<string, number>();
   private dirty: boolean;
 
   /** `legacy`: the index was read from {@link LEGACY_STAT_INDEX_FILE}, which the next save replaces. */
   private constructor(private readonly root: string, private readonly columns: Columns, private legacy: boolean) {
     this.dirty = legacy;
-    this.reindex();
-  }
-
-  private reindex(): void {
-    this.rows.clear();
-    this.columns.files.forEach((file, row) => this.rows.set(file, row));
-    this.used = new Uint8Array(this.columns.files.length);
-    this.usedCount = 0;
-  }
-
-  private markUsed(row: number): void {
-    if (row >= this.used.length) {
-      const grown = new Uint8Array(Math.max(row + 1, this.used.length * 2));
-      grown.set(this.used);
-      this.used = grown;
-    }
-    if (this.used[row] === 0) {
-      this.used[row] = 1;
-      this.usedCount++;
-    }
   }
 
   /**
@@ -240,9 +240,17 @@ export class StatIndex {
     return this.columns.files;
   }
 
-  /** The row of `file`, if the index remembers it. */
-  rowOf(file: string): number | undefined {
-    return this.rows.get(file);
+  /** The row of `file`, if the index remembers it; `hint`: where it probably is. */
+  rowOf(file: string, hint?: number): number | undefined {
+    if (hint !== undefined && this.columns.files[hint] === file) return hint;
+    const hinted = this.hinted.get(file);
+    if (hinted !== undefined) return hinted;
+    if (!this.byName) {
+      this.byName = new Map();
+      const files = this.columns.files;
+      for (let row = 0; row < files.length; row++) this.byName.set(files[row]!, row);
+    }
+    return this.byName.get(file);
   }
 
   /**
@@ -250,28 +258,27 @@ export class StatIndex {
    * `algorithm`'s length. Blocking: one `stat` costs a few microseconds, far less than a
    * promise round trip through libuv's pool, and a republish looks up every file. `now`
    * gives the file's current fingerprint when it is known already (undefined: missing or
-   * not a regular file).
+   * not a regular file); `hint` the row the file probably has.
    */
-  lookup(file: string, length: number, now: () => Fingerprint | undefined = () => this.stat(file)): string | undefined {
-    const row = this.rows.get(file);
-    if (row === undefined) return undefined;
-    this.markUsed(row);
-    if (this.columns.checksum[row]!.length !== length) return undefined;
+  lookup(file: string, length: number, now: () => Fingerprint | undefined = () => this.stat(file), hint?: number): string | undefined {
+    const row = this.rowOf(file, hint);
+    if (row === undefined || this.columns.checksum[row]!.length !== length) return undefined;
     const current = now();
-    return current && this.checksumIfSame(row, current.size, current.mtimeMs, current.ino);
+    return current && this.checksumIfSame(file, row, current.size, current.mtimeMs, current.ino);
   }
 
   /** {@link lookup} with the file's current size, mtime and inode at hand: no object per file (a republish asks for every file). */
-  lookupStat(file: string, length: number, size: number, mtimeMs: number, ino: number): string | undefined {
-    const row = this.rows.get(file);
-    if (row === undefined) return undefined;
-    this.markUsed(row);
-    return this.columns.checksum[row]!.length === length ? this.checksumIfSame(row, size, mtimeMs, ino) : undefined;
+  lookupStat(file: string, length: number, size: number, mtimeMs: number, ino: number, hint?: number): string | undefined {
+    const row = this.rowOf(file, hint);
+    if (row === undefined || this.columns.checksum[row]!.length !== length) return undefined;
+    return this.checksumIfSame(file, row, size, mtimeMs, ino);
   }
 
-  private checksumIfSame(row: number, size: number, mtimeMs: number, ino: number): string | undefined {
+  private checksumIfSame(file: string, row: number, size: number, mtimeMs: number, ino: number): string | undefined {
     const c = this.columns;
-    return size === c.size[row] && mtimeMs === c.mtimeMs[row] && ino === c.ino[row] ? c.checksum[row] : undefined;
+    if (size === c.size[row] && mtimeMs === c.mtimeMs[row] && ino === c.ino[row]) return c.checksum[row];
+    if (!this.byName) this.hinted.set(file, row);
+    return undefined;
   }
 
   private stat(file: string): Fingerprint | undefined {
@@ -289,37 +296,35 @@ export class StatIndex {
     checkNoSeparator(file, "file name");
     checkNoSeparator(checksum, "checksum");
     const c = this.columns;
-    let row = this.rows.get(file);
+    let row = this.rowOf(file);
     if (row === undefined) {
+      thaw(c);
       row = c.files.push(file) - 1;
-      this.rows.set(file, row);
+      this.byName!.set(file, row); // rowOf built it
     }
     c.size[row] = fingerprint.size;
     c.mtimeMs[row] = fingerprint.mtimeMs;
     c.ino[row] = fingerprint.ino;
     c.checksum[row] = checksum;
-    this.markUsed(row);
     this.dirty = true;
   }
 
   /**
-   * Forgets every file not in `files` (those of the database as now published, each
-   * once), which must include every file looked up or written since loading: when every
-   * row was, there is nothing to forget and `files` is not read.
+   * Keeps only the files in `files` (those of the database as now published, each once),
+   * in that order: the next publish, going through them in the same order, finds each row
+   * where it expects it. Costs one pass when nothing changes.
    */
   retain(files: readonly string[]): void {
     const c = this.columns;
-    if (this.usedCount === c.files.length) return;
-    let known = 0;
-    for (let i = 0; i < files.length; i++) if (this.rows.has(files[i]!)) known++;
-    if (known === c.files.length) return;
-    const wanted = new Set(files);
+    if (inOrderWithin(c.files, files)) return;
     const kept = emptyColumns();
-    c.files.forEach((file, row) => {
-      if (wanted.has(file)) pushRow(kept, file, { size: c.size[row]!, mtimeMs: c.mtimeMs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
-    });
+    for (const file of files) {
+      const row = this.rowOf(file);
+      if (row !== undefined) pushRow(kept, file, { size: c.size[row]!, mtimeMs: c.mtimeMs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
+    }
     Object.assign(c, kept); // the records stay
-    this.reindex();
+    this.byName = undefined;
+    this.hinted.clear();
     this.dirty = true;
   }
 

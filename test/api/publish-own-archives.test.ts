@@ -85,6 +85,8 @@ describe("publishing many new files", () => {
     // every new file is in the stat index with the stat taken before it was read
     const index = await StatIndex.load(root);
     for (const f of files) expect(index.lookup(f, 16)).toBe(deps.checksum(f));
+    // in the order of the database's files, media then tables, whatever order the threads hashed them in
+    expect(index.files).toEqual([...files, "db.files.csv", "db.speaker.csv"]);
   });
 
   test("come back as bytes for backends without a local path, with the same result", { timeout: 60_000 }, async () => {

@@ -91,17 +91,58 @@ describe("StatIndex", () => {
     expect((await StatIndex.load(root)).files).toEqual(["b.wav"]);
   });
 
-  it("keeps every file when each was looked up or written since loading, forgets the others when not", async () => {
-    const used = await savedIndex();
-    expect(used.lookup("a.wav", 16)).toBe(A);
-    used.rememberAs("b.wav", fingerprintOf(statSync(join(root, "b.wav"))), B);
-    used.retain(["a.wav", "b.wav"]);
-    expect(used.files).toEqual(["a.wav", "b.wav"]);
-    const partly = await savedIndex();
-    expect(partly.lookup("b.wav", 16)).toBe(B);
-    partly.retain(["b.wav"]);
-    expect(partly.files).toEqual(["b.wav"]);
-    expect(partly.lookup("b.wav", 16)).toBe(B); // rows rebuilt
+  it("keeps the rows in the order of the files it is told to retain, and leaves an index in that order untouched", async () => {
+    const index = await savedIndex(); // a.wav, b.wav
+    writeFileSync(join(root, "c.wav"), "ccc");
+    index.remember("c.wav", A);
+    index.retain(["c.wav", "b.wav", "a.wav"]);
+    expect(index.files).toEqual(["c.wav", "b.wav", "a.wav"]);
+    expect(index.lookup("a.wav", 16)).toBe(A); // rows found by name after the reorder
+    expect(index.lookup("c.wav", 16)).toBe(A);
+    await index.save();
+    const stored = statSync(join(root, STAT_INDEX_FILE));
+    const again = await StatIndex.load(root);
+    expect(again.files).toEqual(["c.wav", "b.wav", "a.wav"]);
+    again.retain(["x.wav", "c.wav", "y.wav", "b.wav", "a.wav"]); // the same order, other files between
+    expect(again.files).toEqual(["c.wav", "b.wav", "a.wav"]);
+    await again.save(); // nothing changed: not written again
+    expect(statSync(join(root, STAT_INDEX_FILE)).mtimeMs).toBe(stored.mtimeMs);
+    expect(statSync(join(root, STAT_INDEX_FILE)).ino).toBe(stored.ino);
+  });
+
+  it("finds a row through a right hint, and by name when the hint is wrong or missing", async () => {
+    const index = await savedIndex(); // a.wav, b.wav
+    const a = fingerprintOf(statSync(join(root, "a.wav")));
+    const b = fingerprintOf(statSync(join(root, "b.wav")));
+    expect(index.rowOf("b.wav", 1)).toBe(1);
+    expect(index.rowOf("b.wav", 0)).toBe(1);
+    expect(index.rowOf("b.wav", 7)).toBe(1);
+    expect(index.rowOf("zz.wav", 1)).toBeUndefined();
+    expect(index.lookupStat("a.wav", 16, a.size, a.mtimeMs, a.ino, 0)).toBe(A);
+    expect(index.lookupStat("a.wav", 16, a.size, a.mtimeMs, a.ino, 1)).toBe(A);
+    expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 1, b.ino, 1)).toBeUndefined(); // changed
+    expect(index.lookupStat("b.wav", 32, b.size, b.mtimeMs, b.ino, 1)).toBeUndefined(); // other algorithm
+    expect(index.lookup("b.wav", 16, () => b, 0)).toBe(B);
+  });
+
+  it("remembers a changed file found through a hint in its own row, and new files after the loaded ones", async () => {
+    await savedIndex();
+    const index = await StatIndex.load(root); // typed columns as decoded
+    const b = fingerprintOf(statSync(join(root, "b.wav")));
+    expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 5, b.ino, 1)).toBeUndefined();
+    index.rememberAs("b.wav", { ...b, mtimeMs: b.mtimeMs + 5 }, A);
+    index.rememberAs("new.wav", { size: 3, mtimeMs: 4, ino: 5 }, B);
+    index.rememberAs("a.wav", { size: 6, mtimeMs: 7, ino: 8 }, B);
+    expect(index.files).toEqual(["a.wav", "b.wav", "new.wav"]);
+    expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 5, b.ino)).toBe(A);
+    expect(index.lookupStat("new.wav", 16, 3, 4, 5, 2)).toBe(B);
+    expect(index.lookupStat("a.wav", 16, 6, 7, 8, 0)).toBe(B);
+    await index.save();
+    const again = await StatIndex.load(root);
+    expect(again.files).toEqual(["a.wav", "b.wav", "new.wav"]);
+    expect(again.lookupStat("b.wav", 16, b.size, b.mtimeMs + 5, b.ino)).toBe(A);
+    expect(again.lookupStat("new.wav", 16, 3, 4, 5)).toBe(B);
+    expect(again.lookupStat("a.wav", 16, 6, 7, 8)).toBe(B);
   });
 
   it("reads indexes of the earlier formats (nanosecond mtimes; v1: an object per file) and writes v4", async () => {
