@@ -89,6 +89,16 @@ describe("Dependencies", () => {
     expect(dependenciesFromCompact(dependenciesToCompact(new Dependencies())).length).toBe(0);
   });
 
+  test("compact cache format refuses a NUL in a text column, its separator, naming the column", () => {
+    for (const [column, row] of [
+      ["file", media("a\u0000.wav")], ["archive", media("a.wav", { archive: "x\u0000y" })], ["checksum", media("a.wav", { checksum: "\u0000" })],
+    ] as const) {
+      const deps = sample();
+      deps.set(row);
+      expect(() => dependenciesToCompact(deps)).toThrow(new RegExp(`column '${column}' holds a NUL`));
+    }
+  });
+
   test("a table read from the compact cache answers lookups from its stored index, also after changes", () => {
     const deps = new Dependencies();
     const names = ["a.wav", "ü/ñ.wav", "日本/音声.wav", "b,c.wav", ...Array.from({ length: 5000 }, (_, i) => `x/${i}.wav`)];

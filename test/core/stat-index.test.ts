@@ -23,7 +23,7 @@ function storedColumns(): { rows: number; files: string[]; size: number[]; mtime
   const framed = readFramedHeader(buf, "AUDBIDX4")!;
   expect(framed.bodyStart % 8).toBe(0);
   type Block = { offset: number; length: number };
-  const { rows, records, blocks } = framed.meta as { rows: number; records: unknown; blocks: Record<string, Block> };
+  const { rows, blocks } = framed.meta as { rows: number; blocks: Record<string, Block> };
   const bytes = (b: Block) => buf.subarray(framed.bodyStart + b.offset, framed.bodyStart + b.offset + b.length);
   const numbers = (b: Block) => {
     expect(b.length).toBe(rows * 8);
@@ -31,8 +31,8 @@ function storedColumns(): { rows: number; files: string[]; size: number[]; mtime
   };
   const strings = (b: Block) => bytes(b).toString("utf8").split("\0");
   return {
-    rows, records, files: strings(blocks.files!), size: numbers(blocks.size!), mtimeMs: numbers(blocks.mtimeMs!), ino: numbers(blocks.ino!),
-    checksum: strings(blocks.checksums!),
+    rows, files: strings(blocks.files!), size: numbers(blocks.size!), mtimeMs: numbers(blocks.mtimeMs!), ino: numbers(blocks.ino!),
+    checksum: strings(blocks.checksums!), records: JSON.parse(bytes(blocks.records!).toString("utf8")),
   };
 }
 
@@ -236,6 +236,25 @@ describe("StatIndex", () => {
       expect((await StatIndex.load(root)).files).toEqual(["b.wav"]);
       rmSync(join(root, STAT_INDEX_FILE));
     }
+  });
+
+  it("writes the records again as read while none changes, and anew after keep", async () => {
+    const index = await StatIndex.load(root);
+    index.keep("view", { files: ["a.wav", "b.wav"], n: 2 });
+    index.remember("a.wav", A);
+    await index.save();
+    expect(storedColumns().records).toEqual({ view: { files: ["a.wav", "b.wav"], n: 2 } });
+    const again = await StatIndex.load(root);
+    expect(again.recall("view")).toEqual({ files: ["a.wav", "b.wav"], n: 2 });
+    again.remember("b.wav", B);
+    await again.save();
+    expect(storedColumns().records).toEqual({ view: { files: ["a.wav", "b.wav"], n: 2 } });
+    const third = await StatIndex.load(root);
+    third.keep("view", { files: ["b.wav"], n: 1 });
+    third.keep("other", 7);
+    await third.save();
+    expect(storedColumns().records).toEqual({ view: { files: ["b.wav"], n: 1 }, other: 7 });
+    expect((await StatIndex.load(root)).recall("view")).toEqual({ files: ["b.wav"], n: 1 });
   });
 
   it("keeps records for other code with the index", async () => {
