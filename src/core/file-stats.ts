@@ -1,6 +1,8 @@
-import { lstatSync, type Stats } from "node:fs";
+import { constants, lstatSync, type Stats } from "node:fs";
 import { sep } from "node:path";
 import type { Fingerprint } from "./stat-index.js";
+
+const { S_IFMT, S_IFLNK, S_IFREG } = constants;
 
 /** What `lstat` found at a path (`symlink`: the path or a folder on the way to it is one). */
 export const FileState = { pending: 0, file: 1, symlink: 2, missing: 3, other: 4 } as const;
@@ -110,8 +112,11 @@ export class FileStats {
     this.size[i] = stats.size;
     this.mtimeMs[i] = stats.mtimeMs;
     this.ino[i] = stats.ino;
-    const linked = stats.isSymbolicLink() || this.inLinkedFolder(file);
-    this.state[i] = linked ? FileState.symlink : stats.isFile() ? FileState.file : FileState.other;
+    // The mode's type bits, not isSymbolicLink()/isFile(): two calls less per file, which
+    // count while this loop is not yet optimised (a republish runs it once).
+    const type = stats.mode & S_IFMT;
+    const linked = type === S_IFLNK || this.inLinkedFolder(file);
+    this.state[i] = linked ? FileState.symlink : type === S_IFREG ? FileState.file : FileState.other;
   }
 
   /** True when a folder on the way to `file` (below the root) is a symbolic link: `lstat` follows those. */
