@@ -223,6 +223,12 @@ function inOrderWithin(rows: readonly string[], files: readonly string[]): boole
 export class StatIndex {
   /** Row by file name, built on the first lookup without a (right) hint. */
   private byName: Map<string, number> | undefined;
+  /**
+   * Rows a hint found in place, and how many: hints are positions in the list later given
+   * to {@link retain}, so when every row was, the index is in that list's order already.
+   */
+  private confirmed: Uint8Array;
+  private confirmedCount = 0;
   /** Rows found through a hint whose file had changed: the ones that will be remembered. */
   private readonly hinted = new Map<string, number>();
   private dirty: boolean;
@@ -230,6 +236,7 @@ export class StatIndex {
   /** `legacy`: the index was read from {@link LEGACY_STAT_INDEX_FILE}, which the next save replaces. */
   private constructor(private readonly root: string, private readonly columns: Columns, private legacy: boolean) {
     this.dirty = legacy;
+    this.confirmed = new Uint8Array(columns.files.length);
   }
 
   /**
@@ -250,9 +257,15 @@ export class StatIndex {
     return this.columns.files;
   }
 
-  /** The row of `file`, if the index remembers it; `hint`: where it probably is. */
+  /** The row of `file`, if the index remembers it; `hint`: where it probably is, its position in the list later given to {@link retain}. */
   rowOf(file: string, hint?: number): number | undefined {
-    if (hint !== undefined && this.columns.files[hint] === file) return hint;
+    if (hint !== undefined && this.columns.files[hint] === file) {
+      if (this.confirmed[hint] === 0) {
+        this.confirmed[hint] = 1;
+        this.confirmedCount++;
+      }
+      return hint;
+    }
     const hinted = this.hinted.get(file);
     if (hinted !== undefined) return hinted;
     if (!this.byName) {
@@ -326,7 +339,7 @@ export class StatIndex {
    */
   retain(files: readonly string[]): void {
     const c = this.columns;
-    if (inOrderWithin(c.files, files)) return;
+    if (this.confirmedCount === c.files.length || inOrderWithin(c.files, files)) return;
     const kept = emptyColumns();
     for (const file of files) {
       const row = this.rowOf(file);
@@ -335,6 +348,8 @@ export class StatIndex {
     Object.assign(c, kept); // the records stay
     this.byName = undefined;
     this.hinted.clear();
+    this.confirmed = new Uint8Array(c.files.length);
+    this.confirmedCount = 0;
     this.dirty = true;
   }
 

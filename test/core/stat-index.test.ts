@@ -123,6 +123,15 @@ describe("StatIndex", () => {
     expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 1, b.ino, 1)).toBeUndefined(); // changed
     expect(index.lookupStat("b.wav", 32, b.size, b.mtimeMs, b.ino, 1)).toBeUndefined(); // other algorithm
     expect(index.lookup("b.wav", 16, () => b, 0)).toBe(B);
+    await index.save();
+    const stored = statSync(join(root, STAT_INDEX_FILE));
+    const again = await StatIndex.load(root);
+    expect(again.lookupStat("a.wav", 16, a.size, a.mtimeMs, a.ino, 0)).toBe(A);
+    expect(again.lookupStat("b.wav", 16, b.size, b.mtimeMs, b.ino, 1)).toBe(B); // every row found in place
+    again.retain(["a.wav", "b.wav", "db.files.csv"]);
+    expect(again.files).toEqual(["a.wav", "b.wav"]);
+    await again.save(); // in order: nothing to write
+    expect(statSync(join(root, STAT_INDEX_FILE)).ino).toBe(stored.ino);
   });
 
   it("remembers a changed file found through a hint in its own row, and new files after the loaded ones", async () => {
