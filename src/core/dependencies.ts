@@ -72,6 +72,23 @@ export interface CsvSource {
   lineStarts: Uint32Array;
 }
 
+/**
+ * Writes the numbers of `row` at `i` in place; false when a typed column (from our cache)
+ * could not hold one exactly. Column by column, not through one keyed helper: that is
+ * megamorphic, and a republish sets its rows before V8 has optimised anything.
+ */
+function putNumbers(c: DependencyColumns, i: number, row: DependencyRow): boolean {
+  const removed = row.removed ? 1 : 0;
+  c.bitDepth[i] = row.bitDepth;
+  c.channels[i] = row.channels;
+  c.duration[i] = row.duration;
+  c.removed[i] = removed;
+  c.samplingRate[i] = row.samplingRate;
+  c.type[i] = row.type;
+  return c.bitDepth[i] === row.bitDepth && c.channels[i] === row.channels && c.duration[i] === row.duration
+    && c.removed[i] === removed && c.samplingRate[i] === row.samplingRate && c.type[i] === row.type;
+}
+
 function emptyColumns(): DependencyColumns {
   return {
     file: [], archive: [], bitDepth: [], channels: [], checksum: [], duration: [],
@@ -266,12 +283,10 @@ export class Dependencies {
       index.set(row.file, i);
     }
     c.archive[i] = row.archive; c.checksum[i] = row.checksum; c.format[i] = row.format; c.version[i] = row.version;
-    this.put("bitDepth", i, row.bitDepth);
-    this.put("channels", i, row.channels);
-    this.put("duration", i, row.duration);
-    this.put("removed", i, row.removed ? 1 : 0);
-    this.put("samplingRate", i, row.samplingRate);
-    this.put("type", i, row.type);
+    if (!putNumbers(c, i, row)) {
+      this.thaw();
+      putNumbers(c, i, row);
+    }
     this.touch(i);
   }
 
