@@ -242,8 +242,7 @@ function checkAttachments(db: Publishable, owned: string[]): void {
 
 function checkNoSymlinks(root: string, stats: FileStats): void {
   const at = stats.state.indexOf(FileState.symlink);
-  const link = at < 0 ? undefined : stats.files[at];
-  if (link) throw new PublishError(`'${link}' in '${root}' is a symbolic link or in a linked folder: publish real files`);
+  if (at >= 0) throw new PublishError(`'${stats.files[at]}' in '${root}' is a symbolic link or in a linked folder: publish real files`);
 }
 
 async function listAttachmentFiles(root: string, path: string): Promise<string[]> {

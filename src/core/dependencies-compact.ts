@@ -1,5 +1,6 @@
 import { Dependencies, DependencyTableError, type DependencyColumns } from "./dependencies.js";
-import { aligned, framedHeader, readFramedHeader } from "./framed-header.js";
+import { framedHeader, readFramedHeader } from "./framed-header.js";
+import { aligned } from "./typed-views.js";
 
 // Our cache format for dependency tables (audb keeps a pickle we cannot read):
 //   framed header ("AUDBDEP1", see framed-header.ts) | blocks, each 8-byte aligned.

@@ -1,4 +1,5 @@
 import { AudbError } from "../errors.js";
+import { plainNumbers } from "./typed-views.js";
 
 /** Kind of a file in the dependency table (audb's `define.DEPENDENCY_TYPE`). */
 export const DependencyType = { meta: 0, media: 1, attachment: 2 } as const;
@@ -127,11 +128,7 @@ export class Dependencies {
   private thaw(): void {
     for (const key of NUMBER_COLUMNS) {
       const col = this.cols[key];
-      if (Array.isArray(col)) continue;
-      // A loop, not Array.from: that goes through the iterator protocol, an object per value.
-      const plain: number[] = [];
-      for (let i = 0; i < col.length; i++) plain.push(col[i]!);
-      this.cols[key] = plain;
+      if (!Array.isArray(col)) this.cols[key] = plainNumbers(col);
     }
   }
 

@@ -24,8 +24,3 @@ export function readFramedHeader(buf: Buffer, magic: string): { meta: unknown; b
   if (jsonEnd > buf.length) throw new Error("header cut short");
   return { meta: JSON.parse(buf.toString("utf8", magic.length + 4, jsonEnd)), bodyStart: align(jsonEnd) };
 }
-
-/** The bytes at an 8-byte aligned offset (typed-array views need it), copied only if not. */
-export function aligned(bytes: Buffer): Buffer {
-  return bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
-}

@@ -1,7 +1,9 @@
 import { readFileSync, statSync, type Stats } from "node:fs";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { aligned, framedHeader, readFramedHeader } from "./framed-header.js";
+import { writeAtomically } from "../../backends/filesystem.js";
+import { framedHeader, readFramedHeader } from "./framed-header.js";
+import { aligned, plainNumbers } from "./typed-views.js";
 
 /** File name of the stat index kept in a database folder. */
 export const STAT_INDEX_FILE = ".audb-stat-index.bin";
@@ -69,10 +71,7 @@ function pushRow(columns: Columns, file: string, fingerprint: Fingerprint, check
 function thaw(columns: Columns): void {
   for (const key of ["size", "mtimeMs", "ino"] as const) {
     const col = columns[key];
-    if (Array.isArray(col)) continue;
-    const plain: number[] = [];
-    for (let i = 0; i < col.length; i++) plain.push(col[i]!); // not Array.from: an iterator step per value
-    columns[key] = plain;
+    if (!Array.isArray(col)) columns[key] = plainNumbers(col);
   }
 }
 
@@ -365,15 +364,11 @@ export class StatIndex {
     this.dirty = true;
   }
 
-  /**
-   * Writes the index (temp + rename) if it changed, and removes a legacy JSON index.
-   */
+  /** Writes the index (temp + rename) if it changed, and removes a legacy JSON index. */
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const target = join(this.root, STAT_INDEX_FILE);
-    const temp = `${target}.${process.pid}.tmp`;
-    await writeFile(temp, encode(this.columns));
-    await rename(temp, target);
+    const data = encode(this.columns);
+    await writeAtomically(join(this.root, STAT_INDEX_FILE), (temp) => writeFile(temp, data));
     if (this.legacy) await rm(join(this.root, LEGACY_STAT_INDEX_FILE), { force: true });
     this.dirty = false;
     this.legacy = false;
