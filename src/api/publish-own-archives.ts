@@ -23,9 +23,10 @@ const MAX_RETURN_BYTES = 16 * 1024 * 1024;
 
 /**
  * A media file that is (or will be) alone in its archive: new, or known with the
- * `previous` checksum (in `algorithm`) and a stat that no longer matches the stat index.
+ * `previous` checksum (in `algorithm`) and a stat that no longer matches the stat index;
+ * `row` is the position of a known file's row in the dependency table.
  */
-export type OwnArchiveFile = { file: string; archive: string; previous?: string; algorithm?: ChecksumAlgorithm };
+export type OwnArchiveFile = { file: string; archive: string; previous?: string; algorithm?: ChecksumAlgorithm; row?: number };
 
 /** A file handled: its new dependency row and archive size, or no row when its content did not change. */
 export type PublishedFile = { row?: DependencyRow; bytes: number };

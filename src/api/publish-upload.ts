@@ -79,7 +79,8 @@ export function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnA
     if (applied) return;
     applied = true;
     deps.setVersion(mediaUploads.flatMap((u) => u.files), version);
-    for (const row of newRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) deps.set(row);
+    const known = new Map(direct.map((item) => [item.file, item.row]));
+    for (const row of newRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) deps.set(row, known.get(row.file));
   };
   const limit = pLimit(Math.max(1, ctx.numWorkers * 2));
   let done = 0;

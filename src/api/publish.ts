@@ -297,11 +297,15 @@ async function findTables(
   algorithm: ChecksumAlgorithm, index: StatIndex, uploads: Upload[], onProgress?: ProgressListener,
 ): Promise<void> {
   deps.drop(deps.tables.filter((f) => !db.tableFiles.includes(f)));
+  // The few table rows, found without a lookup by name (that builds a map of all files).
+  const rows = new Map(deps.rowsOfType(DependencyType.meta).map((row) => [deps.columns.file[row]!, row]));
+  const { checksum: checksums } = deps.columns;
+  const previous = (file: string) => (rows.has(file) ? checksums[rows.get(file)!] : undefined);
   const sums = await hashFiles(
     root,
     db.tableFiles.map((file, t) => ({
       file,
-      algorithm: algorithmFor(deps.has(file) ? deps.checksum(file) : undefined, algorithm),
+      algorithm: algorithmFor(previous(file), algorithm),
       fingerprint: () => stats.fingerprintAt(db.files.length + t), // stats hold media, then tables
       indexRow: db.files.length + t, // and so does the index (retain)
     })),
@@ -310,12 +314,12 @@ async function findTables(
   db.allTableIds.forEach((id, i) => {
     const file = db.tableFiles[i]!;
     const checksum = sums.get(file)!;
-    if (deps.has(file) && deps.checksum(file) === checksum) return;
+    if (previous(file) === checksum) return;
     const parquet = file.endsWith(".parquet");
     deps.set({
       file, archive: parquet ? "" : id, bitDepth: 0, channels: 0, checksum, duration: 0,
       format: parquet ? "parquet" : "csv", removed: false, samplingRate: 0, type: DependencyType.meta, version,
-    });
+    }, rows.get(file));
     uploads.push(parquet
       ? { kind: "table", id, key: tableParquetKey(db.name, version, id), files: [file], single: file }
       : { kind: "table", id, key: tableZipKey(db.name, version, id), files: [file] });
@@ -344,9 +348,11 @@ async function findMedia(
   const stale: Array<{ i: number; row: number }> = [];
   let unchanged = 0;
   let keptMedia = 0;
+  let lastRow = -1;
   for (let i = 0; i < db.files.length; i++) {
     const f = db.files[i]!;
-    const row = deps.rowOf(f);
+    const row = deps.rowOf(f, lastRow + 1); // rows of the previous publish follow the files
+    if (row !== undefined) lastRow = row;
     if (row !== undefined && type[row] === DependencyType.media) keptMedia++;
     if (state[i] !== FileState.file) continue; // missing (symbolic links were refused)
     if (row === undefined) {
@@ -378,7 +384,7 @@ async function findMedia(
     const archive = archives[row]!;
     const previous = checksums[row]!;
     if (members.get(archive) !== 1 || touched.has(archive)) hashHere(i, f);
-    else direct.push({ file: f, archive, previous, algorithm: algorithmFor(previous, algorithm) });
+    else direct.push({ file: f, archive, previous, algorithm: algorithmFor(previous, algorithm), row });
   }
   const sums = await hashFiles(
     root,

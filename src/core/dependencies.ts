@@ -179,8 +179,13 @@ export class Dependencies {
     return this.fileIndex ? this.fileIndex.find(file) : this.index.get(file);
   }
 
-  /** The position of `file`'s row (for reading {@link columns}), if the table has one. */
-  rowOf(file: string): number | undefined {
+  /**
+   * The position of `file`'s row (for reading {@link columns}), if the table has one.
+   * A right `hint` (the position the caller expects, e.g. the row after the previous
+   * file's) answers without the lookup, which builds a map of all files on first use.
+   */
+  rowOf(file: string, hint?: number): number | undefined {
+    if (hint !== undefined && hint >= 0 && this.cols.file[hint] === file) return hint;
     return this.find(file);
   }
 
@@ -244,6 +249,14 @@ export class Dependencies {
     return out;
   }
 
+  /** Positions of the rows of the given type, in table order. */
+  rowsOfType(kind: DependencyType): number[] {
+    const { type } = this.cols;
+    const out: number[] = [];
+    for (let i = 0, n = type.length; i < n; i++) if (type[i] === kind) out.push(i);
+    return out;
+  }
+
   /** Every file. */
   get files(): string[] { return [...this.cols.file]; }
   /** Media files, including removed ones. */
@@ -267,10 +280,10 @@ export class Dependencies {
   /** Distinct archive names, sorted. */
   get archives(): string[] { return [...new Set(this.cols.archive)].sort(); }
 
-  /** Adds a row, or replaces the row of the same file in place. */
-  set(row: DependencyRow): void {
+  /** Adds a row, or replaces the row of the same file in place (at `hint`, if that is its position: see {@link rowOf}). */
+  set(row: DependencyRow, hint?: number): void {
     const c = this.cols;
-    let i = this.find(row.file);
+    let i = this.rowOf(row.file, hint);
     if (i === undefined) {
       this.thaw();
       this.fileIndex = undefined;

@@ -49,6 +49,21 @@ describe("Dependencies", () => {
     expect(deps.version("docs")).toBe("2.0.0");
   });
 
+  test("row hints: a right one answers, a wrong or impossible one falls back to the lookup", () => {
+    const deps = sample();
+    expect(deps.rowsOfType(DependencyType.media)).toEqual([1, 2]);
+    expect(deps.rowsOfType(DependencyType.attachment)).toEqual([3]);
+    for (const hint of [undefined, 1, 0, 2, -1, 4, 99, 1.5]) expect(deps.rowOf("audio/a.wav", hint)).toBe(1);
+    expect(deps.rowOf("nope.wav", 1)).toBeUndefined();
+    expect(deps.rowOf("nope.wav", 4)).toBeUndefined();
+    deps.set(media("audio/b,c.wav", { checksum: "1111111111111111" }), 2);
+    deps.set(media("audio/a.wav", { checksum: "2222222222222222" }), 2); // wrong hint: still its own row
+    deps.set(media("audio/new.wav"), 0); // not in the table: appended, whatever the hint
+    expect(deps.files).toEqual(["db.files.csv", "audio/a.wav", "audio/b,c.wav", "docs", "audio/new.wav"]);
+    expect([deps.checksum("audio/a.wav"), deps.checksum("audio/b,c.wav"), deps.checksum("db.files.csv")])
+      .toEqual(["2222222222222222", "1111111111111111", "0123456789abcdef"]);
+  });
+
   test("CSV in audb's legacy layout round-trips", () => {
     const deps = sample();
     const csv = dependenciesToCsv(deps);
