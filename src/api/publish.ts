@@ -348,10 +348,10 @@ async function findMedia(
   const stale: Array<{ i: number; row: number }> = [];
   let unchanged = 0;
   let keptMedia = 0;
-  let lastRow = -1;
+  let lastRow = deps.firstRowOfType(DependencyType.media) - 1;
   for (let i = 0; i < db.files.length; i++) {
     const f = db.files[i]!;
-    const row = deps.rowOf(f, lastRow + 1); // rows of the previous publish follow the files
+    const row = deps.rowOf(f, lastRow + 1); // the media rows of the previous publish follow the files
     if (row !== undefined) lastRow = row;
     if (row !== undefined && type[row] === DependencyType.media) keptMedia++;
     if (state[i] !== FileState.file) continue; // missing (symbolic links were refused)

@@ -77,11 +77,47 @@ function buildFileIndex(blob: Buffer, rows: number): { offsets: Uint32Array; tab
 }
 
 
+type DictBlock = { values: string[]; width: 2 | 4; block: Buffer };
+
+/** The blocks of a typed column, without a copy when it already has the stored type. */
+function numberBytes(src: ArrayLike<number>, kind: "i32" | "f64" | "u8"): Buffer {
+  const Typed = kind === "f64" ? Float64Array : kind === "i32" ? Int32Array : Uint8Array;
+  const typed = src instanceof Typed ? src : Typed.from(src);
+  return Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength);
+}
+
+function dictBlock(column: string[], rows: number): { values: string[]; width: 2 | 4; codes: Uint16Array | Uint32Array } {
+  const values: string[] = [];
+  const ids = new Map<string, number>();
+  const codes = new Uint32Array(rows);
+  let last: string | undefined;
+  let lastId = 0;
+  for (let i = 0; i < rows; i++) {
+    const v = column[i]!;
+    if (v !== last) { // runs of one value are the rule (format, version)
+      let id = ids.get(v);
+      if (id === undefined) { id = values.length; values.push(v); ids.set(v, id); }
+      last = v;
+      lastId = id;
+    }
+    codes[i] = lastId;
+  }
+  return values.length > 0xffff ? { values, width: 4, codes } : { values, width: 2, codes: Uint16Array.from(codes) };
+}
+
 /**
  * Encodes a dependency table in our compact cache format, with a file index for lookups
  * straight on the bytes unless `fileIndex` is false (for readers that change the table).
  */
-export function dependenciesToCompact(deps: Dependencies, { fileIndex = true }: { fileIndex?: boolean } = {}): Buffer {
+export function dependenciesToCompact(deps: Dependencies, options: { fileIndex?: boolean } = {}): Buffer {
+  return Buffer.concat(dependenciesToCompactParts(deps, options));
+}
+
+/**
+ * {@link dependenciesToCompact} as the parts to write one after the other. String columns
+ * that have not changed since they were decoded from this format are written as read.
+ */
+export function dependenciesToCompactParts(deps: Dependencies, { fileIndex = true }: { fileIndex?: boolean } = {}): Buffer[] {
   const c = deps.columns;
   const rows = deps.length;
   const blobs: Buffer[] = [];
@@ -96,10 +132,7 @@ export function dependenciesToCompact(deps: Dependencies, { fileIndex = true }: 
   };
   const header: Header = { rows, text: {}, dict: {}, numbers: {} };
   for (const name of TEXT) {
-    const values = c[name];
-    // join + includes: native scans, cheap also before V8 has optimised this code (some() calls back per row)
-    if (values.join("").includes(SEP)) throw new DependencyTableError(`dependency column '${name}' holds a NUL character`);
-    const blob = Buffer.from(values.join(SEP), "utf8");
+    const blob = (deps.encodedColumn(name) as Buffer | undefined) ?? encodeText(c[name], name);
     header.text[name] = add(blob);
     if (name === "file" && rows > 0 && fileIndex) {
       const { offsets, table } = buildFileIndex(blob, rows);
@@ -110,33 +143,25 @@ export function dependenciesToCompact(deps: Dependencies, { fileIndex = true }: 
     }
   }
   for (const name of DICT) {
-    const values: string[] = [];
-    const ids = new Map<string, number>();
-    const width = 2 as 2 | 4;
-    const codes = new Uint32Array(rows);
-    const column = c[name];
-    let last: string | undefined;
-    let lastId = 0;
-    for (let i = 0; i < rows; i++) {
-      const v = column[i]!;
-      if (v !== last) { // runs of one value are the rule (format, version)
-        let id = ids.get(v);
-        if (id === undefined) { id = values.length; values.push(v); ids.set(v, id); }
-        last = v;
-        lastId = id;
-      }
-      codes[i] = lastId;
+    const kept = deps.encodedColumn(name) as DictBlock | undefined;
+    if (kept) {
+      header.dict[name] = { values: kept.values, width: kept.width, block: add(kept.block) };
+      continue;
     }
-    const w: 2 | 4 = values.length > 0xffff ? 4 : width;
-    const typed = w === 2 ? Uint16Array.from(codes) : codes;
-    header.dict[name] = { values, width: w, block: add(Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength)) };
+    const { values, width, codes } = dictBlock(c[name], rows);
+    header.dict[name] = { values, width, block: add(Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength)) };
   }
-  for (const [name, kind] of Object.entries(NUMBERS) as [NumberColumn, string][]) {
-    const src = c[name];
-    const typed = kind === "f64" ? Float64Array.from(src) : kind === "i32" ? Int32Array.from(src) : Uint8Array.from(src);
-    header.numbers[name] = add(Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength));
+  for (const [name, kind] of Object.entries(NUMBERS) as [NumberColumn, "i32" | "f64" | "u8"][]) {
+    header.numbers[name] = add(numberBytes(c[name], kind));
   }
-  return Buffer.concat([framedHeader(MAGIC, header), ...blobs]);
+  return [framedHeader(MAGIC, header), ...blobs];
+}
+
+/** A text column NUL-joined as UTF-8. */
+function encodeText(values: string[], name: TextColumn): Buffer {
+  // join + includes: native scans, cheap also before V8 has optimised this code (some() calls back per row)
+  if (values.join("").includes(SEP)) throw new DependencyTableError(`dependency column '${name}' holds a NUL character`);
+  return Buffer.from(values.join(SEP), "utf8");
 }
 
 /** Decodes our compact cache format; `source` names the file in errors. */
@@ -173,6 +198,8 @@ export function dependenciesFromCompact(buf: Buffer, source = "dependency cache"
       },
     });
   for (const name of TEXT) lazy(name, () => text(name));
+  const kept: Array<[TextColumn | DictColumn, unknown]> = [];
+  if (rows > 0) for (const name of TEXT) kept.push([name, slice(header.text[name]!)]);
   const dict = (name: DictColumn): string[] => {
     const { values, width, block } = header.dict[name]!;
     const bytes = aligned(slice(block));
@@ -183,7 +210,11 @@ export function dependenciesFromCompact(buf: Buffer, source = "dependency cache"
     for (let i = 0; i < rows; i++) out[i] = values[codes[i]!]!;
     return out;
   };
-  for (const name of DICT) lazy(name, () => dict(name));
+  for (const name of DICT) {
+    lazy(name, () => dict(name));
+    const { values, width, block } = header.dict[name]!;
+    kept.push([name, { values, width, block: slice(block) } satisfies DictBlock]);
+  }
   for (const [name, kind] of Object.entries(NUMBERS) as [NumberColumn, string][]) {
     const bytes = aligned(slice(header.numbers[name]!));
     cols[name] = kind === "f64"
@@ -200,5 +231,7 @@ export function dependenciesFromCompact(buf: Buffer, source = "dependency cache"
       new Int32Array(table.buffer, table.byteOffset, table.byteLength / 4),
     );
   }
-  return new Dependencies(cols, { trusted: true, fileIndex });
+  const deps = new Dependencies(cols, { trusted: true, fileIndex });
+  for (const [name, encoded] of kept) deps.keepEncoded(name, encoded);
+  return deps;
 }

@@ -64,6 +64,9 @@ export interface DependencyColumns {
 
 const NUMBER_COLUMNS = ["bitDepth", "channels", "duration", "removed", "samplingRate", "type"] as const;
 
+/** The string columns, whose encoded form a decoder can keep (see `Dependencies.keepEncoded`). */
+export type EncodedColumn = "file" | "archive" | "checksum" | "format" | "version";
+
 /**
  * The `db.csv` a table was written as: its bytes, and where each row's line starts (one
  * more entry: the end). Rows not changed since can be written again by copying their line.
@@ -109,6 +112,8 @@ export class Dependencies {
   private fileIndex: FileIndex | undefined;
   /** The CSV the rows were written as, and which of them changed since (rows past its end are new); dropped with any row. */
   private csv: { source: CsvSource; changed: Uint8Array } | undefined;
+  /** String columns as a decoder read them (encoded, opaque here), each kept while the column does not change. */
+  private encoded: Map<EncodedColumn, unknown> | undefined;
 
   /**
    * `columns` must have equal lengths; `trusted` skips that check for columns a decoder
@@ -145,6 +150,30 @@ export class Dependencies {
   /** The CSV attached with {@link attachCsv}, and which rows changed since, while it still applies. */
   get csvSource(): { source: CsvSource; changed: Uint8Array } | undefined {
     return this.csv;
+  }
+
+  /**
+   * Keeps the encoded bytes a decoder read string column `name` from, so that an encoder
+   * can write them again as they are; forgotten as soon as the column changes.
+   */
+  keepEncoded(name: EncodedColumn, encoded: unknown): void {
+    (this.encoded ??= new Map()).set(name, encoded);
+  }
+
+  /** What {@link keepEncoded} kept of column `name`, if it has not changed since. */
+  encodedColumn(name: EncodedColumn): unknown {
+    return this.encoded?.get(name);
+  }
+
+  /** Forgets the encoded bytes of the string columns of row `i` that `row` changes. */
+  private forgetChangedEncodings(i: number, row: DependencyRow): void {
+    const encoded = this.encoded;
+    if (!encoded) return;
+    const c = this.cols;
+    if (encoded.has("archive") && c.archive[i] !== row.archive) encoded.delete("archive");
+    if (encoded.has("checksum") && c.checksum[i] !== row.checksum) encoded.delete("checksum");
+    if (encoded.has("format") && c.format[i] !== row.format) encoded.delete("format");
+    if (encoded.has("version") && c.version[i] !== row.version) encoded.delete("version");
   }
 
   private touch(row: number): void {
@@ -249,6 +278,12 @@ export class Dependencies {
     return out;
   }
 
+  /** Position of the first row of the given type, or -1 (a native scan). */
+  firstRowOfType(kind: DependencyType): number {
+    const { type } = this.cols;
+    return Array.isArray(type) ? type.indexOf(kind) : type.indexOf(kind);
+  }
+
   /** Positions of the rows of the given type, in table order. */
   rowsOfType(kind: DependencyType): number[] {
     const { type } = this.cols;
@@ -287,11 +322,13 @@ export class Dependencies {
     if (i === undefined) {
       this.thaw();
       this.fileIndex = undefined;
+      this.encoded = undefined;
       const index = this.index;
       i = c.file.length;
       c.file.push(row.file);
       index.set(row.file, i);
     }
+    else this.forgetChangedEncodings(i, row);
     c.archive[i] = row.archive; c.checksum[i] = row.checksum; c.format[i] = row.format; c.version[i] = row.version;
     if (!putNumbers(c, i, row)) {
       this.thaw();
@@ -312,6 +349,7 @@ export class Dependencies {
   setVersion(files: Iterable<string>, version: string): void {
     for (const f of files) {
       const i = this.row(f);
+      if (this.cols.version[i] !== version) this.encoded?.delete("version");
       this.cols.version[i] = version;
       this.touch(i);
     }
@@ -340,6 +378,7 @@ export class Dependencies {
     this.indexCache = undefined;
     this.fileIndex = undefined;
     this.csv = undefined;
+    this.encoded = undefined;
   }
 
   /** A deep copy. */

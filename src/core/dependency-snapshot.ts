@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { writeAtomically } from "../../backends/filesystem.js";
 import { checksumBytes } from "./checksum.js";
@@ -44,7 +44,16 @@ export async function saveDependencySnapshot(
   body: Buffer,
 ): Promise<void> {
   const meta: SnapshotMeta = { name, version, zip: await checksumBytes(zip), csv: await checksumBytes(csv), body: await checksumBytes(body) };
-  await writeAtomically(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE), (temp) => writeFile(temp, Buffer.concat([framedHeader(MAGIC, meta), body])));
+  await writeAtomically(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE), async (temp) => {
+    const file = await open(temp, "w");
+    try {
+      const parts = [framedHeader(MAGIC, meta), body]; // written as they are: no copy of the body
+      const { bytesWritten } = await file.writev(parts);
+      if (bytesWritten !== parts[0]!.length + body.length) throw new Error(`short write of '${temp}' (${bytesWritten} bytes)`);
+    } finally {
+      await file.close();
+    }
+  });
 }
 
 /**

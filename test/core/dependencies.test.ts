@@ -53,6 +53,8 @@ describe("Dependencies", () => {
     const deps = sample();
     expect(deps.rowsOfType(DependencyType.media)).toEqual([1, 2]);
     expect(deps.rowsOfType(DependencyType.attachment)).toEqual([3]);
+    expect([deps.firstRowOfType(DependencyType.media), deps.firstRowOfType(DependencyType.attachment)]).toEqual([1, 3]);
+    expect(new Dependencies().firstRowOfType(DependencyType.media)).toBe(-1);
     for (const hint of [undefined, 1, 0, 2, -1, 4, 99, 1.5]) expect(deps.rowOf("audio/a.wav", hint)).toBe(1);
     expect(deps.rowOf("nope.wav", 1)).toBeUndefined();
     expect(deps.rowOf("nope.wav", 4)).toBeUndefined();
@@ -149,6 +151,34 @@ describe("Dependencies", () => {
     expect(grown.length).toBe(5);
     expect(grown.get("audio/new.wav").bitDepth).toBe(8);
     expect(grown.get("audio/b,c.wav")).toEqual(sample().get("audio/b,c.wav"));
+  });
+
+  test("a table from the compact cache writes unchanged string columns as read, and exactly what a fresh table writes after any change", () => {
+    const source = () => {
+      const deps = new Dependencies();
+      for (let i = 0; i < 40; i++) deps.set(media(`audio/${i}.wav`, { version: `1.0.${i % 3}`, format: i % 5 ? "wav" : "flac" }));
+      return dependenciesToCompact(deps);
+    };
+    const bytes = source();
+    expect(dependenciesToCompact(dependenciesFromCompact(bytes)).equals(bytes)).toBe(true);
+    const changes: Array<[string, (d: Dependencies) => void]> = [
+      ["checksum", (d) => d.set(media("audio/3.wav", { version: "1.0.0", checksum: "ffffffffffffffff" }), 3)],
+      ["version", (d) => d.set(media("audio/4.wav", { version: "2.0.0" }))],
+      ["archive", (d) => d.set(media("audio/5.wav", { version: "1.0.2", archive: "other" }))],
+      ["format", (d) => d.set(media("audio/6.wav", { version: "1.0.0", format: "mp3" }))],
+      ["same values", (d) => d.set(media("audio/7.wav", { version: "1.0.1" }))],
+      ["numbers", (d) => d.set(media("audio/8.wav", { version: "1.0.2", bitDepth: 24, duration: 7.5 }))],
+      ["setVersion", (d) => d.setVersion(["audio/9.wav"], "3.0.0")],
+      ["markRemoved", (d) => d.markRemoved("audio/10.wav")],
+      ["new row", (d) => d.set(media("audio/new.wav"))],
+      ["drop", (d) => d.drop(["audio/0.wav"])],
+    ];
+    for (const [what, change] of changes) {
+      const read = dependenciesFromCompact(bytes);
+      change(read);
+      expect(dependenciesToCompact(read).equals(dependenciesToCompact(read.clone())), what).toBe(true);
+      expect(dependenciesFromCompact(dependenciesToCompact(read)).equals(read), what).toBe(true);
+    }
   });
 
   test("corrupt compact data is a typed error", () => {
