@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
@@ -50,11 +50,23 @@ export async function writeAtomically(target: string, write: (tempPath: string) 
 
 /** {@link writeAtomically} of bytes, blocking: for worker threads that write many small files. */
 export function writeFileAtomicallySync(target: string, data: Uint8Array): void {
+  writeAtomicallyBlocking(target, (temp) => writeFileSync(temp, data));
+}
+
+/**
+ * Objects up to this size are read, written and checked with blocking calls: on a local
+ * disk that takes less time than the round trips of the asynchronous calls through
+ * libuv's pool (a third for 30 KB files), and the awaiting caller loses nothing.
+ */
+const BLOCKING_BYTES = 1024 * 1024;
+
+/** {@link writeAtomically} with a blocking `write`, for small objects (see {@link BLOCKING_BYTES}). */
+function writeAtomicallyBlocking(target: string, write: (tempPath: string) => void): void {
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) mkdirSync(path.dirname(target), { recursive: true });
     const temp = tempPathFor(target);
     try {
-      writeFileSync(temp, data);
+      write(temp);
       renameSync(temp, target);
       return;
     } catch (err) {
@@ -67,7 +79,7 @@ export function writeFileAtomicallySync(target: string, data: Uint8Array): void 
 /**
  * Backend on a local folder: key `a/b/c` is the file `<root>/a/b/c`. Writes go to a temp
  * file in the target's folder and are renamed into place, so readers never see a partial
- * object.
+ * object. Small objects are handled with blocking calls ({@link BLOCKING_BYTES}).
  */
 export class FileSystemBackend implements Backend {
   readonly kind = "file-system";
@@ -108,9 +120,9 @@ export class FileSystemBackend implements Backend {
   async exists(key: string): Promise<boolean> {
     const file = this.pathOf(key);
     try {
-      return (await fs.stat(file)).isFile();
+      return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
     } catch (err) {
-      if (isMissing(err)) return false;
+      if (isMissing(err)) return false; // a parent is a file
       throw err;
     }
   }
@@ -130,8 +142,10 @@ export class FileSystemBackend implements Backend {
   }
 
   async getBytes(key: string): Promise<Uint8Array> {
+    const file = this.pathOf(key);
     try {
-      return new Uint8Array(await fs.readFile(this.pathOf(key)));
+      const small = statSync(file).size <= BLOCKING_BYTES;
+      return new Uint8Array(small ? readFileSync(file) : await fs.readFile(file));
     } catch (err) {
       this.rethrowMissing(key, err);
     }
@@ -144,11 +158,15 @@ export class FileSystemBackend implements Backend {
   }
 
   async putFile(key: string, src: string): Promise<void> {
-    await writeAtomically(this.pathOf(key), (temp) => fs.copyFile(src, temp));
+    const target = this.pathOf(key);
+    if (statSync(src).size <= BLOCKING_BYTES) writeAtomicallyBlocking(target, (temp) => copyFileSync(src, temp));
+    else await writeAtomically(target, (temp) => fs.copyFile(src, temp));
   }
 
   async putBytes(key: string, data: Uint8Array): Promise<void> {
-    await writeAtomically(this.pathOf(key), (temp) => fs.writeFile(temp, data));
+    const target = this.pathOf(key);
+    if (data.length <= BLOCKING_BYTES) writeAtomicallyBlocking(target, (temp) => writeFileSync(temp, data));
+    else await writeAtomically(target, (temp) => fs.writeFile(temp, data));
   }
 
   async list(prefix: string): Promise<Listing> {

@@ -205,10 +205,15 @@ export function backendContract(
       expect(await backend.exists("x/z.bin")).toBe(false);
       expect(await backend.exists("x")).toBe(false);
       expect(await backend.exists("nothing/here")).toBe(false);
+      expect(await backend.exists("x/y.bin/under")).toBe(false); // below an object
       expect(await backend.size("x/y.bin")).toBe(123);
     });
 
     test("missing keys raise MissingKeyError naming the key", async () => {
+      await put("db/9.9.9/object", randomBytes(3));
+      for (const under of ["db/9.9.9/object/below", "db/9.9.9"]) { // below an object; a "folder"
+        await expect(backend.getBytes(under)).rejects.toThrow(MissingKeyError);
+      }
       const key = "db/9.9.9/missing.yaml";
       const checks: Array<[string, () => Promise<unknown>]> = [
         ["size", () => backend.size(key)],
