@@ -79,10 +79,9 @@ function buildFileIndex(blob: Buffer, rows: number): { offsets: Uint32Array; tab
 
 type DictBlock = { values: string[]; width: 2 | 4; block: Buffer };
 
-/** The blocks of a typed column, without a copy when it already has the stored type. */
+/** The bytes of a number column as stored: a copy, which later changes to the table leave alone. */
 function numberBytes(src: ArrayLike<number>, kind: "i32" | "f64" | "u8"): Buffer {
-  const Typed = kind === "f64" ? Float64Array : kind === "i32" ? Int32Array : Uint8Array;
-  const typed = src instanceof Typed ? src : Typed.from(src);
+  const typed = kind === "f64" ? new Float64Array(src) : kind === "i32" ? new Int32Array(src) : new Uint8Array(src);
   return Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength);
 }
 
@@ -115,7 +114,8 @@ export function dependenciesToCompact(deps: Dependencies, options: { fileIndex?:
 
 /**
  * {@link dependenciesToCompact} as the parts to write one after the other. String columns
- * that have not changed since they were decoded from this format are written as read.
+ * that have not changed since they were decoded from this format are written as read
+ * (those parts share memory with what was read, which nothing changes).
  */
 export function dependenciesToCompactParts(deps: Dependencies, { fileIndex = true }: { fileIndex?: boolean } = {}): Buffer[] {
   const c = deps.columns;

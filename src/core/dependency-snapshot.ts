@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { writeAtomically } from "../../backends/filesystem.js";
-import { checksumBytes } from "./checksum.js";
+import { checksumBytes, createHasher } from "./checksum.js";
 import type { Dependencies } from "./dependencies.js";
-import { dependenciesFromCompact, dependenciesToCompact } from "./dependencies-compact.js";
+import { dependenciesFromCompact, dependenciesToCompactParts } from "./dependencies-compact.js";
 import { framedHeader, readFramedHeader } from "./framed-header.js";
 
 /**
@@ -28,9 +28,15 @@ interface SnapshotMeta {
   body: string;
 }
 
-/** The table part of a snapshot of `deps`, encoded while the caller still waits for other work (a few ms for 10,000 rows). */
-export function snapshotBody(deps: Dependencies): Buffer {
-  return dependenciesToCompact(deps, { fileIndex: false });
+/** The table part of a snapshot of `deps` (in parts, written one after the other), encoded while the caller still waits for other work. */
+export function snapshotBody(deps: Dependencies): Buffer[] {
+  return dependenciesToCompactParts(deps, { fileIndex: false });
+}
+
+async function checksumOfParts(parts: Uint8Array[]): Promise<string> {
+  const hasher = await createHasher("xxh64");
+  for (const part of parts) hasher.update(part);
+  return hasher.digest();
 }
 
 /**
@@ -41,15 +47,16 @@ export function snapshotBody(deps: Dependencies): Buffer {
 export async function saveDependencySnapshot(
   dbRoot: string,
   { name, version, zip, csv }: { name: string; version: string; zip: Uint8Array; csv: Uint8Array },
-  body: Buffer,
+  body: Buffer[],
 ): Promise<void> {
-  const meta: SnapshotMeta = { name, version, zip: await checksumBytes(zip), csv: await checksumBytes(csv), body: await checksumBytes(body) };
+  const meta: SnapshotMeta = { name, version, zip: await checksumBytes(zip), csv: await checksumBytes(csv), body: await checksumOfParts(body) };
   await writeAtomically(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE), async (temp) => {
     const file = await open(temp, "w");
     try {
-      const parts = [framedHeader(MAGIC, meta), body]; // written as they are: no copy of the body
+      const parts = [framedHeader(MAGIC, meta), ...body]; // written as they are: no copy of the body
       const { bytesWritten } = await file.writev(parts);
-      if (bytesWritten !== parts[0]!.length + body.length) throw new Error(`short write of '${temp}' (${bytesWritten} bytes)`);
+      const length = parts.reduce((n, part) => n + part.length, 0);
+      if (bytesWritten !== length) throw new Error(`short write of '${temp}' (${bytesWritten} of ${length} bytes)`);
     } finally {
       await file.close();
     }

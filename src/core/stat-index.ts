@@ -52,6 +52,8 @@ interface Columns {
   records?: Record<string, unknown>;
   /** `records` as stored, while they have not changed since. */
   recordsJson?: Buffer;
+  /** `files` as stored (NUL-joined UTF-8), while no row has been added, dropped or moved since. */
+  filesBlock?: Buffer;
 }
 
 function emptyColumns(): Columns {
@@ -122,11 +124,11 @@ function checkNoSeparator(value: string, what: string): void {
 function encode(c: Columns): Buffer {
   const rows = c.files.length;
   // Rows hold no NUL: loaded ones were split at NULs, the JSON ones and remembered ones are checked.
-  const files = c.files.join(SEP);
+  const files = c.filesBlock ?? Buffer.from(c.files.join(SEP), "utf8");
   const checksums = c.checksum.join(SEP);
   const records = c.recordsJson ?? Buffer.from(JSON.stringify(c.records ?? {}), "utf8");
   const f64 = rows * 8;
-  const filesLength = Buffer.byteLength(files, "utf8");
+  const filesLength = files.length;
   const checksumsLength = Buffer.byteLength(checksums, "utf8");
   const blocks: Record<BlockName, Block> = {
     size: { offset: 0, length: f64 },
@@ -144,7 +146,7 @@ function encode(c: Columns): Buffer {
   numbers.set(c.size, 0);
   numbers.set(c.mtimeMs, rows);
   numbers.set(c.ino, 2 * rows);
-  buf.write(files, header.length + blocks.files.offset, "utf8");
+  files.copy(buf, header.length + blocks.files.offset);
   buf.write(checksums, header.length + blocks.checksums.offset, "utf8");
   records.copy(buf, header.length + blocks.records.offset);
   return buf;
@@ -178,7 +180,7 @@ function decode(buf: Buffer): Columns {
   if (!isPlainObject(records)) throw new Error("bad block records");
   return {
     files: strings("files"), size: numbers("size"), mtimeMs: numbers("mtimeMs"), ino: numbers("ino"), checksum: strings("checksums"),
-    records, recordsJson,
+    records, recordsJson, filesBlock: slice("files"),
   };
 }
 
@@ -321,6 +323,7 @@ export class StatIndex {
     let row = this.rowOf(file);
     if (row === undefined) {
       thaw(c);
+      c.filesBlock = undefined;
       row = c.files.push(file) - 1;
       this.byName!.set(file, row); // rowOf built it
     }
@@ -344,7 +347,7 @@ export class StatIndex {
       const row = this.rowOf(file);
       if (row !== undefined) pushRow(kept, file, { size: c.size[row]!, mtimeMs: c.mtimeMs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
     }
-    Object.assign(c, kept); // the records stay
+    Object.assign(c, kept, { filesBlock: undefined }); // the records stay
     this.byName = undefined;
     this.hinted.clear();
     this.confirmed = new Uint8Array(c.files.length);

@@ -42,6 +42,20 @@ describe("dependency snapshot", () => {
     expect(kept!.media).toEqual(["audio/a.wav", "audio/b,c.wav", "audio/d.wav"]);
   });
 
+  test("a table loaded from a snapshot and changed is kept exactly again, as it was when encoded", async () => {
+    const { csv, zip, root } = await published();
+    const kept = (await loadDependencySnapshot(root, { name: "db", version: "1.1.0", zip, csv }))!;
+    kept.set(row("audio/a.wav", { checksum: "fedcba9876543210", version: "1.2.0", duration: 2.5 }), 1);
+    const expected = kept.clone();
+    const body = snapshotBody(kept);
+    kept.set(row("audio/a.wav", { checksum: "1111111111111111", version: "9.9.9", duration: 9, bitDepth: 24 }), 1); // after encoding
+    const csv2 = Buffer.from(dependenciesToCsv(expected), "utf8");
+    const zip2 = await zipBytes([{ name: "db.csv", data: csv2, compression: "fast" }]);
+    await saveDependencySnapshot(root, { name: "db", version: "1.2.0", zip: zip2, csv: csv2 }, body);
+    const again = await loadDependencySnapshot(root, { name: "db", version: "1.2.0", zip: zip2, csv: csv2 });
+    expect(again!.equals(expected)).toBe(true);
+  });
+
   test("is not used for another database or version, a db.zip or db.csv that differs, or a damaged file", async () => {
     const { csv, zip, root } = await published();
     const flip = (b: Buffer, at: number) => { const c = Buffer.from(b); c[at]! ^= 0x01; return c; };
