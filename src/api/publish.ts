@@ -9,7 +9,7 @@ import { audioInfo } from "../audio/info.js";
 import { archiveName } from "../core/archive.js";
 import { checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
 import { Dependencies, DependencyType } from "../core/dependencies.js";
-import { csvLineStarts, dependenciesFromCsv, dependenciesToCsvBytes } from "../core/dependencies-csv.js";
+import { dependenciesFromCsv, dependenciesToCsvSource } from "../core/dependencies-csv.js";
 import { dependenciesFromParquet } from "../core/dependencies-parquet.js";
 import {
   DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError,
@@ -127,7 +127,7 @@ async function finish(
   db: Publishable, dbRoot: string, version: string, deps: Dependencies, backend: Backend, index: StatIndex, files: string[],
   uploaded: Promise<void>,
 ): Promise<void> {
-  const csv = dependenciesToCsvBytes(deps);
+  const { bytes: csv, lineStarts } = dependenciesToCsvSource(deps);
   const zipped = zipDependencyTable(csv);
   const snapshot = snapshotBody(deps);
   index.retain(files);
@@ -140,7 +140,7 @@ async function finish(
   const staged = new StagedDbCsv(dbRoot, csv);
   const local = Promise.all([
     index.save(),
-    zipped.then((zip) => saveDependencySnapshot(dbRoot, { name: db.name, version, zip, csv }, snapshot)), // unused until db.csv matches it
+    zipped.then((zip) => saveDependencySnapshot(dbRoot, { name: db.name, version, zip, csv, lineStarts }, snapshot)), // unused until db.csv matches it
   ]);
   const [header, kept] = await Promise.allSettled([published, local]);
   if (header.status === "rejected") {
@@ -202,10 +202,7 @@ async function startingDependencies(dbRoot: string, name: string, previous: stri
   if (localFile === "db.csv" && stored.format === "zip") {
     // Our own last publish from this folder kept the table it uploaded.
     const kept = await loadDependencySnapshot(dbRoot, { name, version: previous, zip: stored.data, csv: localBytes! });
-    if (kept) {
-      kept.attachCsv({ bytes: localBytes!, lineStarts: csvLineStarts(localBytes!) }); // it was written from this table
-      return kept;
-    }
+    if (kept) return kept;
   }
   const text = stored.format === "zip" ? await csvOfZip(stored.data, stored.key) : undefined;
   const remote = text === undefined ? await parseStoredDependencies(stored) : dependenciesFromCsv(text, stored.key);

@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import { DEPENDENCY_COLUMNS, Dependencies, DependencyTableError, type DependencyColumns } from "./dependencies.js";
+import { DEPENDENCY_COLUMNS, Dependencies, DependencyTableError, type CsvSource, type DependencyColumns } from "./dependencies.js";
 
 const HEADER = "," + DEPENDENCY_COLUMNS.join(",");
 
@@ -32,15 +32,34 @@ export function dependenciesToCsv(deps: Dependencies): string {
  * republish changing 1 % of 10,000 rows writes 100 lines instead of 10,000.
  */
 export function dependenciesToCsvBytes(deps: Dependencies): Buffer {
+  return dependenciesToCsvSource(deps).bytes;
+}
+
+/**
+ * {@link dependenciesToCsvBytes} and where its lines start (see {@link csvLineStarts}),
+ * known while writing when the table is tied to its previous CSV.
+ */
+export function dependenciesToCsvSource(deps: Dependencies): CsvSource & { bytes: Buffer } {
   const tied = deps.csvSource;
-  if (!tied) return Buffer.from(dependenciesToCsv(deps), "utf8");
+  if (!tied) {
+    const bytes = Buffer.from(dependenciesToCsv(deps), "utf8");
+    return { bytes, lineStarts: csvLineStarts(bytes) };
+  }
   const { source: { bytes, lineStarts }, changed } = tied;
   const c = deps.columns;
+  const starts = new Uint32Array(deps.length + 1);
   const parts: Uint8Array[] = [bytes.subarray(0, lineStarts[0])]; // the header
+  let at = lineStarts[0]!; // where the next line starts in the new CSV
   let fresh: string[] = [];
   let copyFrom = -1;
   const flushCopy = (end: number) => {
-    if (copyFrom >= 0) parts.push(bytes.subarray(lineStarts[copyFrom], lineStarts[end]));
+    if (copyFrom < 0) return;
+    const from = lineStarts[copyFrom]!;
+    const shift = at - from;
+    if (shift === 0) starts.set(lineStarts.subarray(copyFrom, end), copyFrom);
+    else for (let r = copyFrom; r < end; r++) starts[r] = lineStarts[r]! + shift;
+    parts.push(bytes.subarray(from, lineStarts[end]));
+    at += lineStarts[end]! - from;
     copyFrom = -1;
   };
   for (let i = 0; i < deps.length; i++) {
@@ -55,11 +74,15 @@ export function dependenciesToCsvBytes(deps: Dependencies): Buffer {
       continue;
     }
     flushCopy(i);
-    fresh.push(csvLine(c, i) + "\n");
+    const line = csvLine(c, i) + "\n";
+    starts[i] = at;
+    at += Buffer.byteLength(line, "utf8");
+    fresh.push(line);
   }
   flushCopy(Math.min(deps.length, changed.length));
   if (fresh.length > 0) parts.push(Buffer.from(fresh.join(""), "utf8"));
-  return Buffer.concat(parts);
+  starts[deps.length] = at;
+  return { bytes: Buffer.concat(parts, at), lineStarts: starts };
 }
 
 /** Where each line of a `db.csv` ending in a line break starts (after the header), and its end: for `Dependencies.attachCsv`. */

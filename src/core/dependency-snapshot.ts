@@ -5,7 +5,9 @@ import { writeAtomically } from "../../backends/filesystem.js";
 import { checksumBytes, createHasher } from "./checksum.js";
 import type { Dependencies } from "./dependencies.js";
 import { dependenciesFromCompact, dependenciesToCompactParts } from "./dependencies-compact.js";
+import { csvLineStarts } from "./dependencies-csv.js";
 import { framedHeader, readFramedHeader } from "./framed-header.js";
+import { aligned } from "./typed-views.js";
 
 /**
  * File name, in a database folder, of the dependency table of the version the folder was
@@ -14,11 +16,15 @@ import { framedHeader, readFramedHeader } from "./framed-header.js";
  */
 export const DEPENDENCY_SNAPSHOT_FILE = ".audb-dependencies.bin";
 
-const MAGIC = "AUDBSNP1";
+// framed header (meta) | compact table (`bodyLength` bytes) | where the lines of `db.csv`
+// start (u32 LE, one more than rows: the end), so the next publish need not scan it.
+// AUDBSNP1 snapshots (no line starts) are not read: that publish parses db.zip once.
+const MAGIC = "AUDBSNP2";
 
 /**
  * What a snapshot stands for: a version, and the xxh64 of the `db.zip` it was uploaded
- * as, of the `db.csv` written beside it and of the compact table that follows.
+ * as, of the `db.csv` written beside it, of the compact table that follows and of the
+ * line starts after that.
  */
 interface SnapshotMeta {
   name: string;
@@ -26,6 +32,8 @@ interface SnapshotMeta {
   zip: string;
   csv: string;
   body: string;
+  bodyLength: number;
+  lines: string;
 }
 
 /** The table part of a snapshot of `deps` (in parts, written one after the other), encoded while the caller still waits for other work. */
@@ -41,19 +49,23 @@ async function checksumOfParts(parts: Uint8Array[]): Promise<string> {
 
 /**
  * Keeps the table encoded as `body` ({@link snapshotBody}), uploaded as `zip` for `name`
- * `version` and written to the folder as `csv`, in `dbRoot` for the next publish (see
- * {@link DEPENDENCY_SNAPSHOT_FILE}).
+ * `version` and written to the folder as `csv` (whose lines start at `lineStarts`, found
+ * here when not given), in `dbRoot` for the next publish (see {@link DEPENDENCY_SNAPSHOT_FILE}).
  */
 export async function saveDependencySnapshot(
   dbRoot: string,
-  { name, version, zip, csv }: { name: string; version: string; zip: Uint8Array; csv: Uint8Array },
+  { name, version, zip, csv, lineStarts = csvLineStarts(csv) }: { name: string; version: string; zip: Uint8Array; csv: Uint8Array; lineStarts?: Uint32Array },
   body: Buffer[],
 ): Promise<void> {
-  const meta: SnapshotMeta = { name, version, zip: await checksumBytes(zip), csv: await checksumBytes(csv), body: await checksumOfParts(body) };
+  const lines = Buffer.from(new Uint32Array(lineStarts).buffer); // a copy, in this host's byte order (the cache stays on it)
+  const meta: SnapshotMeta = {
+    name, version, zip: await checksumBytes(zip), csv: await checksumBytes(csv), body: await checksumOfParts(body),
+    bodyLength: body.reduce((n, part) => n + part.length, 0), lines: await checksumBytes(lines),
+  };
   await writeAtomically(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE), async (temp) => {
     const file = await open(temp, "w");
     try {
-      const parts = [framedHeader(MAGIC, meta), ...body]; // written as they are: no copy of the body
+      const parts = [framedHeader(MAGIC, meta), ...body, lines]; // written as they are: no copy of the body
       const { bytesWritten } = await file.writev(parts);
       const length = parts.reduce((n, part) => n + part.length, 0);
       if (bytesWritten !== length) throw new Error(`short write of '${temp}' (${bytesWritten} of ${length} bytes)`);
@@ -66,7 +78,8 @@ export async function saveDependencySnapshot(
 /**
  * The dependency table of `name` `version` kept by the last publish from `dbRoot`, when
  * that version's stored `db.zip` and the folder's `db.csv` are byte for byte the ones it
- * was kept with (their xxh64 match); otherwise (also when missing or unreadable) undefined.
+ * was kept with (their xxh64 match), tied to that `db.csv` (`Dependencies.attachCsv`);
+ * otherwise (also when missing or unreadable) undefined.
  */
 export async function loadDependencySnapshot(
   dbRoot: string,
@@ -87,11 +100,24 @@ export async function loadDependencySnapshot(
   if (!framed) return undefined;
   const meta = framed.meta as Partial<SnapshotMeta> | null;
   if (meta?.name !== name || meta.version !== version) return undefined;
-  const body = data.subarray(framed.bodyStart);
-  if (meta.zip !== (await checksumBytes(zip)) || meta.csv !== (await checksumBytes(csv)) || meta.body !== (await checksumBytes(body))) return undefined;
+  const bodyLength = meta.bodyLength;
+  if (!Number.isSafeInteger(bodyLength) || bodyLength! < 0 || framed.bodyStart + bodyLength! > data.length) return undefined;
+  const body = data.subarray(framed.bodyStart, framed.bodyStart + bodyLength!);
+  const lines = aligned(data.subarray(framed.bodyStart + bodyLength!));
+  if (
+    meta.zip !== (await checksumBytes(zip)) || meta.csv !== (await checksumBytes(csv)) || meta.body !== (await checksumBytes(body))
+    || meta.lines !== (await checksumBytes(lines)) || lines.length % 4 !== 0
+  ) {
+    return undefined;
+  }
+  const lineStarts = new Uint32Array(lines.buffer, lines.byteOffset, lines.length / 4);
+  let deps: Dependencies;
   try {
-    return dependenciesFromCompact(body, DEPENDENCY_SNAPSHOT_FILE);
+    deps = dependenciesFromCompact(body, DEPENDENCY_SNAPSHOT_FILE);
   } catch {
     return undefined;
   }
+  if (lineStarts.length !== deps.length + 1 || lineStarts[deps.length] !== csv.length) return undefined;
+  deps.attachCsv({ bytes: csv, lineStarts }); // the csv was written from this table
+  return deps;
 }

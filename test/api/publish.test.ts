@@ -15,6 +15,8 @@ import { Repository } from "../../src/core/repository.js";
 import { archiveName, listArchive } from "../../src/core/archive.js";
 import { fetchDependencies } from "../../src/core/remote-dependencies.js";
 import { DEPENDENCY_SNAPSHOT_FILE } from "../../src/core/dependency-snapshot.js";
+import { dependenciesToCsv } from "../../src/core/dependencies-csv.js";
+import { readFramedHeader } from "../../src/core/framed-header.js";
 import { listVersions } from "../../src/core/layout.js";
 import { DuplicateIndexError } from "../../src/format/errors.js";
 import {
@@ -166,6 +168,24 @@ describe("publish", () => {
     // 1.0.1 started from the snapshot 1.0.0 left in the folder: what it stored is what it returned.
     expect(existsSync(join(root, DEPENDENCY_SNAPSHOT_FILE))).toBe(true);
     expect((await fetchDependencies(await repo.open(), "fsdd", "1.0.1")).equals(deps)).toBe(true);
+  });
+
+  test("republishes in a row from one folder keep db.csv, the snapshot and the stored table in step, also when lines change length", async () => {
+    const { root, repo } = await fresh();
+    await publish(root, "1.0.0", repo);
+    const steps: Array<[string, string, string]> = [
+      ["1.0.1", "recordings/0_jackson_0.wav", "recordings/1_theo_2.wav"], // another recording: another duration, a longer or shorter line
+      ["1.0.2", "recordings/1_theo_1.wav", "recordings/0_jackson_1.wav"],
+    ];
+    for (const [version, from, to] of steps) {
+      await cp(join(root, from), join(root, to));
+      const deps = await publish(root, version, repo);
+      expect(deps.version(to)).toBe(version);
+      expect(await readFile(join(root, "db.csv"), "utf8")).toBe(dependenciesToCsv(deps));
+      expect((await fetchDependencies(await repo.open(), "fsdd", version)).equals(deps)).toBe(true);
+      const snapshot = readFramedHeader(await readFile(join(root, DEPENDENCY_SNAPSHOT_FILE)), "AUDBSNP2");
+      expect((snapshot?.meta as { version?: string } | undefined)?.version).toBe(version); // the next publish starts from it
+    }
   });
 
   test("a publish that fails before the header leaves the folder's db.csv as it was; running it again completes it", async () => {

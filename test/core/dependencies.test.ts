@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { Dependencies, DependencyTableError, DependencyType, MissingDependencyError, type DependencyRow } from "../../src/core/dependencies.js";
-import { csvLineStarts, dependenciesFromCsv, dependenciesToCsv, dependenciesToCsvBytes } from "../../src/core/dependencies-csv.js";
+import { csvLineStarts, dependenciesFromCsv, dependenciesToCsv, dependenciesToCsvBytes, dependenciesToCsvSource } from "../../src/core/dependencies-csv.js";
 import { dependenciesFromCompact, dependenciesToCompact } from "../../src/core/dependencies-compact.js";
 
 function media(file: string, extra: Partial<DependencyRow> = {}): DependencyRow {
@@ -215,7 +215,13 @@ describe("Dependencies", () => {
       change(deps);
       expect(dependenciesToCsvBytes(deps).toString("utf8")).toBe(full(deps).toString("utf8"));
       expect(dependenciesFromCsv(dependenciesToCsvBytes(deps).toString("utf8")).equals(deps)).toBe(true);
+      const { bytes, lineStarts } = dependenciesToCsvSource(deps); // line starts known while writing
+      expect([...lineStarts]).toEqual([...csvLineStarts(bytes)]);
     }
+    const first = dependenciesToCsvSource(tied().deps);
+    expect([...first.lineStarts]).toEqual([...csvLineStarts(first.bytes)]);
+    const untied = dependenciesToCsvSource(new Dependencies());
+    expect([...untied.lineStarts]).toEqual([untied.bytes.length]);
     const dropped = tied().deps;
     dropped.drop(["audio/5.wav"]);
     expect(dropped.csvSource).toBeUndefined();

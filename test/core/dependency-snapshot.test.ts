@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { Dependencies, DependencyType, type DependencyRow } from "../../src/core/dependencies.js";
-import { dependenciesToCsv } from "../../src/core/dependencies-csv.js";
+import { csvLineStarts, dependenciesToCsv, dependenciesToCsvBytes } from "../../src/core/dependencies-csv.js";
 import {
   DEPENDENCY_SNAPSHOT_FILE, loadDependencySnapshot, saveDependencySnapshot, snapshotBody,
 } from "../../src/core/dependency-snapshot.js";
@@ -54,6 +54,19 @@ describe("dependency snapshot", () => {
     await saveDependencySnapshot(root, { name: "db", version: "1.2.0", zip: zip2, csv: csv2 }, body);
     const again = await loadDependencySnapshot(root, { name: "db", version: "1.2.0", zip: zip2, csv: csv2 });
     expect(again!.equals(expected)).toBe(true);
+  });
+
+  test("ties the table to the db.csv it was kept with, through the line starts it stored", async () => {
+    const { csv, zip, root } = await published();
+    const kept = (await loadDependencySnapshot(root, { name: "db", version: "1.1.0", zip, csv }))!;
+    expect([...kept.csvSource!.source.lineStarts]).toEqual([...csvLineStarts(csv)]);
+    kept.set(row("audio/a.wav", { checksum: "fedcba9876543210", version: "1.2.0" }), 1);
+    expect(dependenciesToCsvBytes(kept).toString("utf8")).toBe(dependenciesToCsv(kept)); // unchanged lines copied, the changed one written
+    const file = join(root, DEPENDENCY_SNAPSHOT_FILE);
+    const bytes = await readFile(file);
+    bytes[bytes.length - 1]! ^= 0x01; // a damaged line start
+    await writeFile(file, bytes);
+    expect(await loadDependencySnapshot(root, { name: "db", version: "1.1.0", zip, csv })).toBeUndefined();
   });
 
   test("is not used for another database or version, a db.zip or db.csv that differs, or a damaged file", async () => {
