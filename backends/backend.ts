@@ -45,8 +45,8 @@ export interface Backend {
   remove(key: string): Promise<void>;
   /**
    * Absolute path of the local file that holds `key`, for backends that keep keys as files
-   * on this machine. Publish's worker threads then write archives there themselves (temp
-   * file + rename, see `writeFileAtomicallySync`) instead of handing bytes to `putBytes`.
+   * on this machine. Publish's worker threads then write archives of the new version
+   * there themselves (see `writeNewFileSync`) instead of handing bytes to `putBytes`.
    */
   localPath?(key: string): string;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
@@ -51,6 +51,40 @@ export async function writeAtomically(target: string, write: (tempPath: string) 
 /** {@link writeAtomically} of bytes, blocking: for worker threads that write many small files. */
 export function writeFileAtomicallySync(target: string, data: Uint8Array): void {
   writeAtomicallyBlocking(target, (temp) => writeFileSync(temp, data));
+}
+
+/**
+ * Writes a file no reader looks for yet (a media archive of a version whose header is not
+ * written): created exclusively and written in place, without the rename of
+ * {@link writeFileAtomicallySync} (a third less time for 30 KB files on this disk). A
+ * file already there, left by an interrupted publish or written by one running at the
+ * same time, is replaced through a temp file instead. After a failed write the partial
+ * file stays, unseen, until a publish that runs again replaces it.
+ */
+export function writeNewFileSync(target: string, data: Uint8Array): void {
+  let fd: number;
+  try {
+    fd = openNew(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return writeFileAtomicallySync(target, data);
+    throw err;
+  }
+  try {
+    writeFileSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Creates `target` exclusively (and its folder, when missing); returns its descriptor. */
+function openNew(target: string): number {
+  try {
+    return openSync(target, "wx");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    mkdirSync(path.dirname(target), { recursive: true });
+    return openSync(target, "wx");
+  }
 }
 
 /**

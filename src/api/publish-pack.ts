@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomicallySync } from "../../backends/filesystem.js";
+import { writeNewFileSync } from "../../backends/filesystem.js";
 import { audioInfoFromBytes, type AudioInfo } from "../audio/info.js";
 import { compressionFor } from "../core/entry-compression.js";
 import { createHasher, type ChecksumAlgorithm } from "../core/checksum.js";
@@ -14,7 +14,7 @@ export interface PackTask {
   root: string;
   algorithm: ChecksumAlgorithm;
   /**
-   * Each file, and where its archive goes: a local path (written temp + rename) or, without
+   * Each file, and where its archive goes: a local path (see `writeNewFileSync`) or, without
    * `dest`, back as bytes. A file with a `previous` checksum (in its own `algorithm`) that
    * still matches is reported `unchanged` and not zipped.
    */
@@ -96,7 +96,7 @@ export async function readMediaFile(
   }
 }
 
-/** Zips a read file into its own archive, written to `dest` (temp + rename) or returned as bytes; nothing for an unchanged one. */
+/** Zips a read file into its own archive, written to `dest` (a file of the new version, see `writeNewFileSync`) or returned as bytes; nothing for an unchanged one. */
 export function storeMediaFile(read: ReadMediaFile, dest: string | undefined): PackedFile {
   const { file, checksum, fingerprint, info } = read;
   if (read.unchanged) return { file, checksum, unchanged: true, fingerprint, zipSize: 0 };
@@ -104,7 +104,7 @@ export function storeMediaFile(read: ReadMediaFile, dest: string | undefined): P
     const zip = zipBytesSync([{ name: file, data: read.data, compression: compressionFor(file) }]);
     const packed: PackedFile = { file, checksum, fingerprint, zipSize: zip.length };
     if (info) packed.info = info;
-    if (dest) writeFileAtomicallySync(dest, zip);
+    if (dest) writeNewFileSync(dest, zip); // the version has no header yet: no reader looks for it
     else packed.zip = zip.byteLength === zip.buffer.byteLength ? zip : new Uint8Array(zip); // own buffer, transferable
     return packed;
   } catch (err) {

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { FileSystemBackend, ReadOnlyBackendError, backendFactory, backendKinds, type Backend } from "../../backends/index.js";
+import { writeNewFileSync } from "../../backends/filesystem.js";
 import { backendContract } from "./contract.js";
 
 async function tempBackend(): Promise<{ backend: FileSystemBackend; cleanup(): Promise<void> }> {
@@ -78,4 +79,24 @@ describe("FileSystemBackend specifics", () => {
 
 test("the default config's s3 kind is registered by the index", () => {
   expect(backendKinds()).toEqual(expect.arrayContaining(["file-system", "s3", "minio"]));
+});
+
+describe("writeNewFileSync (archives of a version that has no header yet)", () => {
+  test("creates the file and its folders in place, and replaces a file left there through a temp file", async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "audb-new-file-"));
+    try {
+      const target = path.join(root, "media", "1.0.1", "a.zip");
+      writeNewFileSync(target, Buffer.from("first"));
+      expect(await fs.readFile(target, "utf8")).toBe("first");
+      const before = await fs.stat(target);
+      writeNewFileSync(target, Buffer.from("complete archive")); // e.g. the partial file of an interrupted publish
+      expect(await fs.readFile(target, "utf8")).toBe("complete archive");
+      expect((await fs.stat(target)).ino).not.toBe(before.ino); // renamed into place, not rewritten in it
+      expect(await fs.readdir(path.dirname(target))).toEqual(["a.zip"]); // no temp file left
+      await fs.writeFile(path.join(root, "file"), "x");
+      expect(() => writeNewFileSync(path.join(root, "file", "below.zip"), Buffer.from("y"))).toThrow(/ENOTDIR/);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
 });
