@@ -38,10 +38,10 @@ export async function createHasher(algorithm: ChecksumAlgorithm): Promise<Hasher
   return { update: (d) => h.update(d), digest: () => h.digest().toString(16).padStart(16, "0") };
 }
 
-/** Checksum of bytes in memory, same format as {@link checksumFile}. */
-export async function checksumBytes(data: Uint8Array, algorithm: ChecksumAlgorithm = "xxh64"): Promise<string> {
+/** Checksum of bytes in memory (or of parts of them, one after the other), same format as {@link checksumFile}. */
+export async function checksumBytes(data: Uint8Array | readonly Uint8Array[], algorithm: ChecksumAlgorithm = "xxh64"): Promise<string> {
   const hasher = await createHasher(algorithm);
-  hasher.update(data);
+  for (const part of data instanceof Uint8Array ? [data] : data) hasher.update(part);
   return hasher.digest();
 }
 

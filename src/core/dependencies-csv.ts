@@ -32,7 +32,8 @@ export function dependenciesToCsv(deps: Dependencies): string {
  * republish changing 1 % of 10,000 rows writes 100 lines instead of 10,000.
  */
 export function dependenciesToCsvBytes(deps: Dependencies): Buffer {
-  return dependenciesToCsvSource(deps).bytes;
+  const tied = deps.csvSource;
+  return tied ? writeTiedCsv(deps, tied).bytes : Buffer.from(dependenciesToCsv(deps), "utf8");
 }
 
 /**
@@ -41,10 +42,13 @@ export function dependenciesToCsvBytes(deps: Dependencies): Buffer {
  */
 export function dependenciesToCsvSource(deps: Dependencies): CsvSource & { bytes: Buffer } {
   const tied = deps.csvSource;
-  if (!tied) {
-    const bytes = Buffer.from(dependenciesToCsv(deps), "utf8");
-    return { bytes, lineStarts: csvLineStarts(bytes) };
-  }
+  if (tied) return writeTiedCsv(deps, tied);
+  const bytes = Buffer.from(dependenciesToCsv(deps), "utf8");
+  return { bytes, lineStarts: csvLineStarts(bytes) };
+}
+
+/** The CSV of a table tied to the one it was written as: unchanged lines copied from there, with where each line starts. */
+function writeTiedCsv(deps: Dependencies, tied: NonNullable<Dependencies["csvSource"]>): CsvSource & { bytes: Buffer } {
   const { source: { bytes, lineStarts }, changed } = tied;
   const c = deps.columns;
   const starts = new Uint32Array(deps.length + 1);

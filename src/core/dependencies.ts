@@ -280,8 +280,7 @@ export class Dependencies {
 
   /** Position of the first row of the given type, or -1 (a native scan). */
   firstRowOfType(kind: DependencyType): number {
-    const { type } = this.cols;
-    return Array.isArray(type) ? type.indexOf(kind) : type.indexOf(kind);
+    return this.cols.type.indexOf(kind);
   }
 
   /** Positions of the rows of the given type, in table order. */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { writeAtomically } from "../../backends/filesystem.js";
-import { checksumBytes, createHasher } from "./checksum.js";
+import { checksumBytes } from "./checksum.js";
 import type { Dependencies } from "./dependencies.js";
 import { dependenciesFromCompact, dependenciesToCompactParts } from "./dependencies-compact.js";
 import { csvLineStarts } from "./dependencies-csv.js";
@@ -41,12 +41,6 @@ export function snapshotBody(deps: Dependencies): Buffer[] {
   return dependenciesToCompactParts(deps, { fileIndex: false });
 }
 
-async function checksumOfParts(parts: Uint8Array[]): Promise<string> {
-  const hasher = await createHasher("xxh64");
-  for (const part of parts) hasher.update(part);
-  return hasher.digest();
-}
-
 /**
  * Keeps the table encoded as `body` ({@link snapshotBody}), uploaded as `zip` for `name`
  * `version` and written to the folder as `csv` (whose lines start at `lineStarts`, found
@@ -58,16 +52,17 @@ export async function saveDependencySnapshot(
   body: Buffer[],
 ): Promise<void> {
   const lines = Buffer.from(new Uint32Array(lineStarts).buffer); // a copy, in this host's byte order (the cache stays on it)
+  const bodyLength = body.reduce((n, part) => n + part.length, 0);
   const meta: SnapshotMeta = {
-    name, version, zip: await checksumBytes(zip), csv: await checksumBytes(csv), body: await checksumOfParts(body),
-    bodyLength: body.reduce((n, part) => n + part.length, 0), lines: await checksumBytes(lines),
+    name, version, zip: await checksumBytes(zip), csv: await checksumBytes(csv), body: await checksumBytes(body),
+    bodyLength, lines: await checksumBytes(lines),
   };
   await writeAtomically(join(dbRoot, DEPENDENCY_SNAPSHOT_FILE), async (temp) => {
     const file = await open(temp, "w");
     try {
-      const parts = [framedHeader(MAGIC, meta), ...body, lines]; // written as they are: no copy of the body
-      const { bytesWritten } = await file.writev(parts);
-      const length = parts.reduce((n, part) => n + part.length, 0);
+      const header = framedHeader(MAGIC, meta);
+      const length = header.length + bodyLength + lines.length;
+      const { bytesWritten } = await file.writev([header, ...body, lines]); // written as they are: no copy of the body
       if (bytesWritten !== length) throw new Error(`short write of '${temp}' (${bytesWritten} of ${length} bytes)`);
     } finally {
       await file.close();
