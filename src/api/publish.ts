@@ -337,34 +337,15 @@ async function findMedia(
   const hashHere = (i: number, f: string) => known.push({
     file: f, algorithm: algorithmFor(deps.has(f) ? deps.checksum(f) : undefined, algorithm), fingerprint: () => stats.fingerprintAt(i),
   });
-  let { archive: archives, checksum: checksums } = deps.columns;
-  const { removed: removedColumn, type } = deps.columns;
-  const { state, size, mtimeMs, ino } = stats;
-  // Known files whose stat no longer matches the index; a file whose stat does is
-  // unchanged whatever archive it is in.
-  const stale: Array<{ i: number; row: number }> = [];
-  let unchanged = 0;
-  let keptMedia = 0;
-  let lastRow = deps.firstRowOfType(DependencyType.media) - 1;
-  for (let i = 0; i < db.files.length; i++) {
+  const { fresh, stale, unchanged, keptMedia } = sortMediaFiles(db.files, stats, deps, index);
+  for (const i of fresh) {
     const f = db.files[i]!;
-    const row = deps.rowOf(f, lastRow + 1); // the media rows of the previous publish follow the files
-    if (row !== undefined) lastRow = row;
-    if (row !== undefined && type[row] === DependencyType.media) keptMedia++;
-    if (state[i] !== FileState.file) continue; // missing (symbolic links were refused)
-    if (row === undefined) {
-      const ext = f.slice(f.lastIndexOf(".") + 1);
-      if (ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
-      if (options.archives?.[f] === undefined) direct.push({ file: f, archive: archiveName(f) });
-      else hashHere(i, f);
-      continue;
-    }
-    if (removedColumn[row] === 1) continue;
-    const previous = checksums[row]!;
-    // An index entry with the previous checksum has that algorithm's length too.
-    if (index.lookupStat(f, previous.length, size[i]!, mtimeMs[i]!, ino[i]!, i) === previous) unchanged++; // rows follow the files (retain)
-    else stale.push({ i, row });
+    const ext = f.slice(f.lastIndexOf(".") + 1);
+    if (ext !== ext.toLowerCase()) throw new PublishError(`the file extension of media file '${f}' must be lower case`);
+    if (options.archives?.[f] === undefined) direct.push({ file: f, archive: archiveName(f) });
+    else hashHere(i, f);
   }
+  let { archive: archives, checksum: checksums } = deps.columns;
   // Media no table references any more leave the dependency table; their archives are touched.
   if (keptMedia !== deps.countOf(DependencyType.media)) {
     const wanted = new Set(db.files);
@@ -403,6 +384,43 @@ async function findMedia(
     touched.add(row.archive);
   }
   return { touched, direct };
+}
+
+/**
+ * Media files by what publishing them takes, in one pass over the database's files (kept
+ * apart from {@link findMedia}: V8 optimises this loop alone, not the whole async
+ * function): `fresh` files (positions in `files`) are new to the dependency table,
+ * `stale` known ones have a stat that no longer matches the stat index (and their row),
+ * `unchanged` counts those whose stat does; `keptMedia` counts the media rows still
+ * referenced. Missing files and removed rows are left out.
+ */
+function sortMediaFiles(
+  files: readonly string[], stats: FileStats, deps: Dependencies, index: StatIndex,
+): { fresh: number[]; stale: Array<{ i: number; row: number }>; unchanged: number; keptMedia: number } {
+  const { checksum: checksums, removed, type } = deps.columns;
+  const { state, size, mtimeMs, ino } = stats;
+  const fresh: number[] = [];
+  const stale: Array<{ i: number; row: number }> = [];
+  let unchanged = 0;
+  let keptMedia = 0;
+  let lastRow = deps.firstRowOfType(DependencyType.media) - 1;
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    const row = deps.rowOf(f, lastRow + 1); // the media rows of the previous publish follow the files
+    if (row !== undefined) lastRow = row;
+    if (row !== undefined && type[row] === DependencyType.media) keptMedia++;
+    if (state[i] !== FileState.file) continue; // missing (symbolic links were refused)
+    if (row === undefined) {
+      fresh.push(i);
+      continue;
+    }
+    if (removed[row] === 1) continue;
+    const previous = checksums[row]!;
+    // An index entry with the previous checksum has that algorithm's length too.
+    if (index.lookupStat(f, previous.length, size[i]!, mtimeMs[i]!, ino[i]!, i) === previous) unchanged++; // rows follow the files (retain)
+    else stale.push({ i, row });
+  }
+  return { fresh, stale, unchanged, keptMedia };
 }
 
 /** How many media files each of `asked` archives will hold: those of `deps`, plus new files joining the `joining` archives. */
