@@ -164,6 +164,20 @@ function encodeText(values: string[], name: TextColumn): Buffer {
   return Buffer.from(values.join(SEP), "utf8");
 }
 
+// A loop per code width: one loop over both array types is deoptimised whenever the
+// width changes from one column to the next.
+function valuesOf16(values: string[], codes: Uint16Array): string[] {
+  const out = new Array<string>(codes.length);
+  for (let i = 0; i < codes.length; i++) out[i] = values[codes[i]!]!;
+  return out;
+}
+
+function valuesOf32(values: string[], codes: Uint32Array): string[] {
+  const out = new Array<string>(codes.length);
+  for (let i = 0; i < codes.length; i++) out[i] = values[codes[i]!]!;
+  return out;
+}
+
 /** Decodes our compact cache format; `source` names the file in errors. */
 export function dependenciesFromCompact(buf: Buffer, source = "dependency cache"): Dependencies {
   let framed: ReturnType<typeof readFramedHeader>;
@@ -203,12 +217,9 @@ export function dependenciesFromCompact(buf: Buffer, source = "dependency cache"
   const dict = (name: DictColumn): string[] => {
     const { values, width, block } = header.dict[name]!;
     const bytes = aligned(slice(block));
-    const codes = width === 2
-      ? new Uint16Array(bytes.buffer, bytes.byteOffset, rows)
-      : new Uint32Array(bytes.buffer, bytes.byteOffset, rows);
-    const out = new Array<string>(rows);
-    for (let i = 0; i < rows; i++) out[i] = values[codes[i]!]!;
-    return out;
+    return width === 2
+      ? valuesOf16(values, new Uint16Array(bytes.buffer, bytes.byteOffset, rows))
+      : valuesOf32(values, new Uint32Array(bytes.buffer, bytes.byteOffset, rows));
   };
   for (const name of DICT) {
     lazy(name, () => dict(name));

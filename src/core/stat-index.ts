@@ -60,6 +60,20 @@ function emptyColumns(): Columns {
   return { files: [], size: [], mtimeMs: [], ino: [], checksum: [] };
 }
 
+/**
+ * The rows of `files` that `columns` holds (`rowOf`), in that order. A function of its
+ * own, so that V8 optimises this loop, not {@link StatIndex.retain} (which a republish
+ * calls once and leaves at once).
+ */
+function rowsOf(columns: Columns, files: readonly string[], rowOf: (file: string) => number | undefined): Columns {
+  const kept = emptyColumns();
+  for (const file of files) {
+    const row = rowOf(file);
+    if (row !== undefined) pushRow(kept, file, { size: columns.size[row]!, mtimeMs: columns.mtimeMs[row]!, ino: columns.ino[row]! }, columns.checksum[row]!);
+  }
+  return kept;
+}
+
 /** Adds a row to columns with plain number arrays (see {@link thaw}). */
 function pushRow(columns: Columns, file: string, fingerprint: Fingerprint, checksum: string): void {
   columns.files.push(file);
@@ -342,12 +356,7 @@ export class StatIndex {
   retain(files: readonly string[]): void {
     const c = this.columns;
     if (this.confirmedCount === c.files.length || inOrderWithin(c.files, files)) return;
-    const kept = emptyColumns();
-    for (const file of files) {
-      const row = this.rowOf(file);
-      if (row !== undefined) pushRow(kept, file, { size: c.size[row]!, mtimeMs: c.mtimeMs[row]!, ino: c.ino[row]! }, c.checksum[row]!);
-    }
-    Object.assign(c, kept, { filesBlock: undefined }); // the records stay
+    Object.assign(c, rowsOf(c, files, (file) => this.rowOf(file)), { filesBlock: undefined }); // the records stay
     this.byName = undefined;
     this.hinted.clear();
     this.confirmed = new Uint8Array(c.files.length);
