@@ -199,7 +199,7 @@ export class FileSystemBackend implements Backend {
 
   async putBytes(key: string, data: Uint8Array): Promise<void> {
     const target = this.pathOf(key);
-    if (data.length <= BLOCKING_BYTES) writeAtomicallyBlocking(target, (temp) => writeFileSync(temp, data));
+    if (data.length <= BLOCKING_BYTES) writeFileAtomicallySync(target, data);
     else await writeAtomically(target, (temp) => fs.writeFile(temp, data));
   }
 

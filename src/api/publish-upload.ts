@@ -79,7 +79,7 @@ export function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnA
     if (applied) return;
     applied = true;
     deps.setVersion(mediaUploads.flatMap((u) => u.files), version);
-    const known = new Map(direct.map((item) => [item.file, item.row]));
+    const known = new Map(direct.filter((item) => item.row !== undefined).map((item) => [item.file, item.row])); // the new files have none
     setRows(deps, newRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), known);
   };
   const limit = pLimit(Math.max(1, ctx.numWorkers * 2));
