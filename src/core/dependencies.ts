@@ -262,19 +262,14 @@ export class Dependencies {
 
   /** Number of rows of the given type (removed media included). */
   countOf(kind: DependencyType): number {
-    const { type } = this.cols;
-    let n = 0;
-    for (let i = 0; i < type.length; i++) if (type[i] === kind) n++;
-    return n;
+    return this.rowsOfType(kind).length;
   }
 
   /** Files of the given type (and removed flag), in table order. */
   private filesOfType(kind: DependencyType, removed?: 0 | 1): string[] {
-    const { type, removed: removedColumn, file } = this.cols;
+    const { removed: removedColumn, file } = this.cols;
     const out: string[] = [];
-    for (let i = 0, n = type.length; i < n; i++) {
-      if (type[i] === kind && (removed === undefined || removedColumn[i] === removed)) out.push(file[i]!);
-    }
+    for (const i of this.rowsOfType(kind)) if (removed === undefined || removedColumn[i] === removed) out.push(file[i]!);
     return out;
   }
 
@@ -283,11 +278,19 @@ export class Dependencies {
     return this.cols.type.indexOf(kind);
   }
 
-  /** Positions of the rows of the given type, in table order. */
+  /**
+   * Positions of the rows of the given type, in table order. A native scan finds each run
+   * of rows of the type, and a loop follows the run: the few tables and attachments of a
+   * large table are found without a loop over all rows (which a republish runs before V8
+   * has optimised it, and which V8 then compiles on a background thread).
+   */
   rowsOfType(kind: DependencyType): number[] {
     const { type } = this.cols;
     const out: number[] = [];
-    for (let i = 0, n = type.length; i < n; i++) if (type[i] === kind) out.push(i);
+    for (let i = type.indexOf(kind); i >= 0; i = type.indexOf(kind, i + 1)) {
+      out.push(i);
+      while (type[i + 1] === kind) out.push(++i);
+    }
     return out;
   }
 
@@ -307,9 +310,7 @@ export class Dependencies {
   get attachments(): string[] { return this.filesOfType(DependencyType.attachment); }
   /** Attachment ids (stored in the archive column). */
   get attachmentIds(): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < this.length; i++) if (this.cols.type[i] === DependencyType.attachment) out.push(this.cols.archive[i]!);
-    return out;
+    return this.rowsOfType(DependencyType.attachment).map((i) => this.cols.archive[i]!);
   }
   /** Distinct archive names, sorted. */
   get archives(): string[] { return [...new Set(this.cols.archive)].sort(); }

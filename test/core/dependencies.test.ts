@@ -37,6 +37,21 @@ describe("Dependencies", () => {
     expect(() => deps.checksum("nope.wav")).toThrow(/nope\.wav/);
   });
 
+  test("rows by kind in runs and alone, from plain and typed columns", () => {
+    const kinds = [1, 1, 0, 1, 2, 2, 1, 0, 1, 1];
+    const deps = new Dependencies();
+    kinds.forEach((type, i) => deps.set(media(`f${i}`, { type: type as DependencyType })));
+    const typed = dependenciesFromCompact(dependenciesToCompact(deps), "db.compact");
+    expect(typed.columns.type).toBeInstanceOf(Uint8Array);
+    for (const d of [deps, typed]) {
+      expect(d.rowsOfType(DependencyType.media)).toEqual([0, 1, 3, 6, 8, 9]);
+      expect(d.rowsOfType(DependencyType.meta)).toEqual([2, 7]);
+      expect(d.rowsOfType(DependencyType.attachment)).toEqual([4, 5]);
+      expect(d.countOf(DependencyType.media)).toBe(6);
+      expect(d.attachmentIds).toEqual(["a-f4", "a-f5"]);
+    }
+  });
+
   test("set replaces in place, drop removes, setVersion updates", () => {
     const deps = sample();
     deps.set(media("audio/a.wav", { checksum: "ffffffffffffffff" }));
