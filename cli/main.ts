@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-import { reportError } from "./errors.js";
-import { buildProgram } from "./program.js";
+import { nodeTooOld } from "./node-version.js";
 
 // A notice about future AWS SDK releases dropping Node 20 is of no use to CLI users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (err) {
-  process.exitCode = reportError(err, (text) => process.stderr.write(text));
+// Checked before the rest is loaded: on an older Node, loading it fails with a link error.
+const tooOld = nodeTooOld(process.versions.node);
+if (tooOld) {
+  process.stderr.write(`error: ${tooOld}\n`);
+  process.exitCode = 1;
+} else {
+  const { reportError } = await import("./errors.js");
+  const { buildProgram } = await import("./program.js");
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    process.exitCode = reportError(err, (text) => process.stderr.write(text));
+  }
 }

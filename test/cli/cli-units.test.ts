@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { CommanderError, InvalidArgumentError } from "commander";
 import { describe, expect, test, vi } from "vitest";
 import { reportError, UsageError } from "../../cli/errors.js";
+import { MIN_NODE_VERSION, nodeTooOld } from "../../cli/node-version.js";
 import { channelList, integer, numberIn } from "../../cli/parse.js";
 import { formatBytes, formatSeconds, progressRenderer } from "../../cli/progress.js";
 
@@ -24,6 +25,23 @@ describe("exit codes", () => {
     expect(reportError(new CommanderError(1, "commander.unknownOption", "x"), write)).toBe(1);
     expect(reportError(new CommanderError(0, "commander.helpDisplayed", "x"), write)).toBe(0);
     expect(lines).toEqual([]);
+  });
+});
+
+describe("Node.js version check", () => {
+  test("versions before 20.15 are refused with the version in the message; 20.15 and later pass", () => {
+    expect(MIN_NODE_VERSION).toBe("20.15.0");
+    for (const old of ["20.14.0", "v20.14.9", "20.0.0", "18.19.1", "16.20.2"]) {
+      expect(nodeTooOld(old)).toBe(`audb needs Node.js >= 20.15.0 (zlib.crc32); this is Node.js v${old.replace(/^v/, "")}`);
+    }
+    for (const ok of ["20.15.0", "20.15.1", "20.20.2", "v21.0.0", "22.11.0", "24.0.0"]) expect(nodeTooOld(ok)).toBeUndefined();
+  });
+
+  test("the running Node passes, and package.json asks npm for the same minimum", async () => {
+    expect(nodeTooOld(process.versions.node)).toBeUndefined();
+    const { readFile } = await import("node:fs/promises");
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe(`>=${MIN_NODE_VERSION}`);
   });
 });
 
