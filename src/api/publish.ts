@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import semver from "semver";
+import * as semver from "../core/semver.js";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
 import { audioInfo } from "../audio/info.js";

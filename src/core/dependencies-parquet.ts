@@ -1,4 +1,3 @@
-import { parquetMetadata, parquetRead } from "hyparquet";
 import { Dependencies, DependencyTableError, type DependencyColumns } from "./dependencies.js";
 
 const PARQUET_TO_COLUMN: Record<string, keyof DependencyColumns> = {
@@ -9,6 +8,7 @@ const PARQUET_TO_COLUMN: Record<string, keyof DependencyColumns> = {
 
 /** Reads audb's `db.parquet` dependency table (audb >= 1.7). `source` names the file in errors. */
 export async function dependenciesFromParquet(data: Uint8Array, source = "db.parquet"): Promise<Dependencies> {
+  const { parquetMetadata, parquetRead } = await import("hyparquet"); // large: only for audb-python's tables
   const file = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   let rows: number;
   try {

@@ -1,4 +1,4 @@
-import semver from "semver";
+import * as semver from "./semver.js";
 import type { Backend } from "../../backends/backend.js";
 
 // Where audb keeps each object of a database on a backend (audbackend's versioned layout:

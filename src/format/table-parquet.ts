@@ -4,7 +4,6 @@
  * dictionary (categorical) columns as their values, int64 as BigInt.
  */
 
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
 import { FormatError, ParquetError } from "./errors.js";
 import type { CsvColumnSpec } from "./table-csv.js";
 import { Index } from "./table-index.js";
@@ -90,6 +89,7 @@ export async function readTableParquet(
   table?: string,
 ): Promise<{ index: Index; columns: Map<string, { dtype: Dtype; values: Values }> }> {
   const where = table ? ` of table '${table}'` : "";
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } = await import("hyparquet"); // large: only for parquet tables
   let file;
   let metadata;
   try {
