@@ -25,7 +25,7 @@ export class Output {
    * seconds otherwise, nothing with `--quiet`), closed however the task ends.
    */
   async withProgress<T>(task: (onProgress: ProgressListener) => Promise<T>): Promise<T> {
-    const progress = progressRenderer({ quiet: this.quiet, stream: process.stderr });
+    const progress = await progressRenderer({ quiet: this.quiet, stream: process.stderr });
     try {
       return await task(progress.listener);
     } finally {

@@ -1,4 +1,4 @@
-import { MultiBar, Presets, type SingleBar } from "cli-progress";
+import type { SingleBar } from "cli-progress";
 import type { ProgressEvent, ProgressListener } from "../src/core/progress.js";
 
 /** Renders the library's progress events; `stop()` finishes the display. */
@@ -63,9 +63,9 @@ class PhaseState {
 }
 
 /** Creates the renderer fitting `stream`: bars on a terminal, periodic lines otherwise, silence when quiet. */
-export function progressRenderer(options: ProgressOptions): ProgressRenderer {
+export async function progressRenderer(options: ProgressOptions): Promise<ProgressRenderer> {
   if (options.quiet) return { listener: () => {}, stop: () => {} };
-  return options.stream.isTTY ? barRenderer(options.stream) : lineRenderer(options.stream, options.intervalMs ?? 5000);
+  return options.stream.isTTY ? await barRenderer(options.stream) : lineRenderer(options.stream, options.intervalMs ?? 5000);
 }
 
 function phaseState(states: Map<string, PhaseState>, event: ProgressEvent): PhaseState | undefined {
@@ -79,7 +79,8 @@ function phaseState(states: Map<string, PhaseState>, event: ProgressEvent): Phas
   return state;
 }
 
-function barRenderer(stream: NodeJS.WriteStream): ProgressRenderer {
+async function barRenderer(stream: NodeJS.WriteStream): Promise<ProgressRenderer> {
+  const { MultiBar, Presets } = await import("cli-progress"); // 19 modules: loaded only for a terminal
   const multi = new MultiBar(
     {
       stream,

@@ -58,11 +58,11 @@ describe("flag parsers", () => {
 });
 
 describe("progress", () => {
-  test("without a terminal: a line per finished phase, others only after the interval", () => {
+  test("without a terminal: a line per finished phase, others only after the interval", async () => {
     vi.useFakeTimers({ now: 0 });
     try {
       const { stream, text } = fakeStream(false);
-      const { listener, stop } = progressRenderer({ quiet: false, stream, intervalMs: 5000 });
+      const { listener, stop } = await progressRenderer({ quiet: false, stream, intervalMs: 5000 });
       listener({ phase: "upload", done: 0, total: 10, bytes: 0 });
       vi.advanceTimersByTime(2000);
       listener({ phase: "upload", done: 4, total: 10, bytes: 4_000_000 });
@@ -81,16 +81,16 @@ describe("progress", () => {
     }
   });
 
-  test("quiet draws nothing; a terminal gets bars", () => {
+  test("quiet draws nothing; a terminal gets bars", async () => {
     const quiet = fakeStream(true);
-    const silent = progressRenderer({ quiet: true, stream: quiet.stream });
+    const silent = await progressRenderer({ quiet: true, stream: quiet.stream });
     silent.listener({ phase: "download", done: 3, total: 3 });
     silent.stop();
     expect(quiet.text()).toBe("");
 
     const tty = fakeStream(true);
     Object.assign(tty.stream, { columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
-    const bars = progressRenderer({ quiet: false, stream: tty.stream });
+    const bars = await progressRenderer({ quiet: false, stream: tty.stream });
     bars.listener({ phase: "convert", done: 2, total: 4 });
     bars.listener({ phase: "convert", done: 4, total: 4 });
     bars.stop();
