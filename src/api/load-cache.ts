@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:f
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import pLimit from "p-limit";
-import { parseDocument } from "yaml";
 import type { Backend } from "../../backends/backend.js";
 import { writeAtomically } from "../../backends/filesystem.js";
 import { extractArchive } from "../core/archive.js";
@@ -20,6 +19,7 @@ import { attachmentKey, headerKey, tableParquetKey, tableZipKey } from "../core/
 import { withLock } from "../core/lock.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchDependencies } from "../core/remote-dependencies.js";
+import { headerWithAudbMeta } from "./cached-header.js";
 import { readHeaderView, tableMedia } from "./database-view.js";
 import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
@@ -138,14 +138,8 @@ async function fetchHeader(ctx: Context): Promise<void> {
   if (existsSync(target)) return;
   const original = join(versionFolder(ctx.cacheRoot, ctx.name, ctx.version), "db.yaml");
   if (!existsSync(original)) await ctx.backend.getFile(headerKey(ctx.name, ctx.version), original);
-  const doc = parseDocument(await readFile(original, "utf8"));
-  const f = ctx.flavor;
-  doc.set("audb", {
-    root: ctx.folder,
-    version: ctx.version,
-    flavor: { bit_depth: f.bitDepth, channels: f.channels, format: f.format, mixdown: f.mixdown, sampling_rate: f.samplingRate },
-  });
-  await writeAtomically(target, (temp) => writeFile(temp, doc.toString()));
+  const text = headerWithAudbMeta(await readFile(original, "utf8"), { root: ctx.folder, version: ctx.version, flavor: ctx.flavor }, original);
+  await writeAtomically(target, (temp) => writeFile(temp, text));
 }
 
 

@@ -83,7 +83,8 @@ export interface SaveOptions {
   headerOnly?: boolean;
 }
 
-const HEADER_KEYS = [
+/** The fields of a header, in the order audformat writes them; other top-level keys are meta. */
+export const HEADER_KEYS = [
   "name",
   "description",
   "source",

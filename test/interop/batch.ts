@@ -64,6 +64,8 @@ export interface PyLoad {
   flavor_id: string;
   meta_audb: Record<string, unknown>;
   files: Record<string, string>;
+  /** The text of the folder's `db.yaml`. */
+  header: string;
   db_files: string[];
   dependencies: PyDependency[];
   schemes: Record<string, { dtype: string; labels: unknown }>;

@@ -78,6 +78,7 @@ def load_json(
         "flavor_yaml": flavor.to_yaml_s(include_version=False),
         "meta_audb": db.meta.get("audb"),
         "files": _common.list_files(db.root),
+        "header": open(os.path.join(db.root, "db.yaml"), encoding="utf-8").read(),
         "db_files": list(db.files),
         "dependencies": _common.deps_to_json(deps),
         "schemes": {
