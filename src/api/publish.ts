@@ -20,6 +20,8 @@ import {
   attachmentKey, headerKey, listVersions, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
 import { FileState, FileStats } from "../core/file-stats.js";
+import { InvalidIdError } from "../format/errors.js";
+import { ID_PATTERN } from "../format/paths.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { loadDependencySnapshot, saveDependencySnapshot, snapshotBody } from "../core/dependency-snapshot.js";
 import {
@@ -73,6 +75,7 @@ export async function publish(
     // publish), a worker helps while this thread reads the previous version, then packs.
     const index = await StatIndex.load(dbRoot);
     const db = await readPublishableCached(dbRoot, index);
+    checkDatabaseName(db.name, dbRoot);
     const dbFiles = [...db.files, ...db.tableFiles];
     const stats = FileStats.create(dbRoot, dbFiles);
     // At least this many files are new to the index (it forgets files the database lost).
@@ -151,8 +154,23 @@ async function finish(
   if (kept.status === "rejected") throw kept.reason;
 }
 
+/** The name names the database's folder in the repository: one segment of audbackend's characters. */
+function checkDatabaseName(name: string, dbRoot: string): void {
+  if (ID_PATTERN.test(name) && name !== "." && name !== "..") return;
+  const file = join(dbRoot, "db.yaml");
+  throw new InvalidIdError(
+    `'${file}': field 'name' is '${name}', but a database name must be letters, digits, '.', '_' and '-' (it names the database's folder in the repository)`,
+    { file, field: "name" },
+  );
+}
+
+/** MAJOR.MINOR.PATCH as it names the version's folders: semver.valid() would also take "v1.0.0", " 1.0.0" and "1.0.0-rc1". */
+const RELEASE_VERSION = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
+
 function checkVersion(version: string, previous: string | null | "latest" | undefined): void {
-  if (!semver.valid(version)) throw new InvalidVersionError(`'${version}' is not a valid version (expected MAJOR.MINOR.PATCH, e.g. 1.0.0)`);
+  if (!RELEASE_VERSION.test(version)) {
+    throw new InvalidVersionError(`'${version}' is not a valid version (expected MAJOR.MINOR.PATCH, e.g. 1.0.0, without prefix, spaces or pre-release tag)`);
+  }
   if (previous && previous !== "latest") {
     if (!semver.valid(previous)) throw new InvalidVersionError(`previousVersion '${previous}' is not a valid version`);
     if (semver.lte(version, previous)) {
@@ -194,7 +212,7 @@ async function startingDependencies(dbRoot: string, name: string, previous: stri
   const localBytes = localPath ? readFileSync(localPath) : undefined;
   if (previous === null) {
     if (localBytes && (await parseLocalDependencies(localPath!, localBytes)).length > 0) {
-      throw new DependencyMismatchError(`'${localPath}' holds a dependency table, but no previousVersion was given: set previousVersion or remove the file`);
+      throw new DependencyMismatchError(`'${localPath}' holds a dependency table, but the publish starts afresh (previousVersion null, --previous-version none): name the version it builds on, or remove the file`);
     }
     return new Dependencies();
   }
@@ -210,7 +228,7 @@ async function startingDependencies(dbRoot: string, name: string, previous: stri
   const sameText = localFile === "db.csv" && text !== undefined && localBytes!.equals(Buffer.from(text, "utf8"));
   if (localBytes && !sameText && !(await parseLocalDependencies(localPath!, localBytes)).equals(remote)) {
     throw new DependencyMismatchError(
-      `'${localPath}' does not match the dependency table of '${name}' ${previous}: load that version with loadTo() first, and do not edit the file`,
+      `'${localPath}' does not match the dependency table of '${name}' ${previous}: load that version with loadTo() (audb load-to) first, and do not edit the file`,
     );
   }
   return remote;

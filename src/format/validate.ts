@@ -173,7 +173,7 @@ export function validateTableData(db: Database, id: string, table: BaseTable): v
     for (let i = 0; i < files.length; i++) {
       const f = files[i];
       if (f === last) continue; // segments of one file follow each other
-      checkPortablePath(f as string, `file${at(i)}`, { table: id, line: lineOf(i), file: f ?? "" });
+      checkPortablePath(f as string, lineOf(i) === undefined ? `file${at(i)}` : "file", { table: id, line: lineOf(i), file: f ?? "" });
       last = f;
     }
   } else if (table instanceof MiscTable) {

@@ -18,7 +18,7 @@ import { DEPENDENCY_SNAPSHOT_FILE } from "../../src/core/dependency-snapshot.js"
 import { dependenciesToCsv } from "../../src/core/dependencies-csv.js";
 import { readFramedHeader } from "../../src/core/framed-header.js";
 import { listVersions } from "../../src/core/layout.js";
-import { DuplicateIndexError } from "../../src/format/errors.js";
+import { DuplicateIndexError, InvalidIdError } from "../../src/format/errors.js";
 import {
   DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError, VersionExistsError,
 } from "../../src/core/errors.js";
@@ -280,6 +280,10 @@ describe("publish", () => {
     const { root, repo } = await fresh();
     const backend = await repo.open();
     await expect(publish(root, "one", repo)).rejects.toThrow(InvalidVersionError);
+    // semver would normalise these; audb (audeer.StrictVersion) refuses them, and each would name a folder as given
+    for (const version of ["v1.1.0", " 2.0.0", "2.0.0 ", "1.0.1-rc1", "1.0.0+build", "01.0.0", "1.0"]) {
+      await expect(publish(root, version, repo), JSON.stringify(version)).rejects.toThrow(`'${version}' is not a valid version`);
+    }
     await expect(publish(root, "1.0.0", repo, { previousVersion: "1.0.0" })).rejects.toThrow(/greater than previousVersion '1.0.0'/);
     await expect(publish(root, "1.0.0", repo, { previousVersion: "0.9.0" })).rejects.toThrow(MissingVersionError);
     expect(await backend.list("")).toEqual({ dirs: [], files: [] });
@@ -291,7 +295,19 @@ describe("publish", () => {
     await writeFile(join(root, "db.csv"), csv.replace(/,1\.0\.0\n/, ",0.0.1\n"));
     await expect(publish(root, "1.1.0", repo)).rejects.toThrow(DependencyMismatchError);
     await writeFile(join(root, "db.csv"), csv);
-    await expect(publish(root, "2.0.0", repo, { previousVersion: null })).rejects.toThrow(/no previousVersion/);
+    await expect(publish(root, "2.0.0", repo, { previousVersion: null })).rejects.toThrow(/but the publish starts afresh \(previousVersion null, --previous-version none\): name the version it builds on, or remove the file/);
+
+    const header = await readFile(join(root, "db.yaml"), "utf8");
+    for (const [name, shown] of [["''", ""], ["../evil", "../evil"], ["a/b", "a/b"], ["..", ".."]]) {
+      await writeFile(join(root, "db.yaml"), header.replace(/^name: fsdd$/m, `name: ${name}`));
+      const err = await publish(root, "3.0.0", repo).catch((e: unknown) => e);
+      expect(err, name).toBeInstanceOf(InvalidIdError);
+      expect((err as Error).message, name).toBe(
+        `'${join(root, "db.yaml")}': field 'name' is '${shown}', but a database name must be letters, digits, '.', '_' and '-' (it names the database's folder in the repository)`,
+      );
+    }
+    await writeFile(join(root, "db.yaml"), header);
+    expect((await backend.list("")).dirs).toEqual(["fsdd"]);
   });
 
   test("missing media are listed (first 20)", async () => {

@@ -245,7 +245,7 @@ describe("index problems", () => {
       const err = await loadError({ "db.yaml": header("  files: {type: filewise}\n"), "db.files.csv": `file\nok.wav\n${quoted}\n` });
       expect(err).toBeInstanceOf(InvalidPathError);
       expect(err.message).toBe(
-        `Invalid file (line 3) '${file}' in table 'files' (line 3): ${problem}; paths must be relative, use '/' and contain no '.' or '..' segments`,
+        `Invalid file '${file}' in table 'files' (line 3): ${problem}; paths must be relative, use '/' and contain no '.' or '..' segments`,
       );
       expect(err.file).toBe(file);
       expect(err.line).toBe(3);
