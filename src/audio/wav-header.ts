@@ -60,9 +60,6 @@ export async function parseWavHeader(fh: ByteSource, file: string, fileSize: num
     throw new UnsupportedAudioError(file, `${magic} (64-bit WAV) files are not supported`);
   }
   if (!looksLikeWav(head)) throw new CorruptAudioError(file, "not a WAV file (no RIFF/WAVE header)");
-  if (head.readUInt32LE(4) === 0xffffffff) {
-    throw new UnsupportedAudioError(file, "RIFF size is 0xFFFFFFFF: oversized (> 4 GiB) or unfinished WAV files are not supported");
-  }
   const source = new ChunkSource(fh, head);
   let fmt: Buffer | undefined;
   let data: { offset: number; size: number } | undefined;
@@ -76,9 +73,6 @@ export async function parseWavHeader(fh: ByteSource, file: string, fileSize: num
       fmt = await source.bytes(offset + 8, size);
       if (fmt.length < size) throw new CorruptAudioError(file, "truncated 'fmt ' chunk");
     } else if (id === "data") {
-      if (size === 0xffffffff) {
-        throw new UnsupportedAudioError(file, "data chunk size is 0xFFFFFFFF: oversized (> 4 GiB) or unfinished WAV files are not supported");
-      }
       data = { offset: offset + 8, size };
     }
     offset += 8 + size + (size & 1);
@@ -86,13 +80,11 @@ export async function parseWavHeader(fh: ByteSource, file: string, fileSize: num
   if (!fmt) throw new CorruptAudioError(file, "WAV file has no 'fmt ' chunk");
   if (!data) throw new CorruptAudioError(file, "WAV file has no 'data' chunk");
   const format = parseFmt(fmt, file);
-  if (data.offset + data.size > fileSize) {
-    throw new CorruptAudioError(
-      file,
-      `truncated: the data chunk declares ${data.size} bytes but only ${Math.max(0, fileSize - data.offset)} follow`,
-    );
-  }
-  const frames = Math.floor(data.size / format.blockAlign);
+  // As libsndfile (and so audb-python) reads them: a data chunk that declares more bytes
+  // than follow (a cut copy, or 0xFFFFFFFF from a writer that streamed or never finished)
+  // holds the frames that are there.
+  const bytes = Math.min(data.size, Math.max(0, fileSize - data.offset));
+  const frames = Math.floor(bytes / format.blockAlign);
   return { ...format, dataOffset: data.offset, dataBytes: frames * format.blockAlign, frames };
 }
 

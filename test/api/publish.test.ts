@@ -267,6 +267,34 @@ describe("publish", () => {
     expect(existsSync(join(root, "recordings/0_theo_0.wav"))).toBe(true);
   });
 
+  test("a cut WAV and one with 0xFFFFFFFF sizes get the audio properties audb-python gives them, so flavours convert them", async () => {
+    const { root, repo } = await fresh();
+    const cut = "recordings/0_lucas_0.wav";
+    const streamed = "recordings/0_lucas_1.wav";
+    const whole = await readFile(join(root, cut));
+    const dataStart = whole.indexOf("data", 12, "latin1") + 8;
+    const blockAlign = whole.readUInt16LE(32);
+    await writeFile(join(root, cut), whole.subarray(0, dataStart + 1001 * blockAlign + 1));
+    const open = Buffer.from(await readFile(join(root, streamed)));
+    const frames = (open.length - open.indexOf("data", 12, "latin1") - 8) / blockAlign;
+    open.writeUInt32LE(0xffffffff, 4);
+    open.writeUInt32LE(0xffffffff, open.indexOf("data", 12, "latin1") + 4);
+    await writeFile(join(root, streamed), open);
+    const deps = await publish(root, "1.0.0", repo);
+    for (const [file, count] of [[cut, 1001], [streamed, frames]] as const) {
+      expect([deps.samplingRate(file), deps.channels(file), deps.bitDepth(file), deps.duration(file)], file).toEqual(
+        [8000, whole.readUInt16LE(22), whole.readUInt16LE(34), count / 8000],
+      );
+    }
+    const { load } = await import("../../src/api/load.js");
+    const { audioInfo } = await import("../../src/audio/info.js");
+    configure({ repositories: [repo], cacheRoot: await tempDir("cache-"), sharedCacheRoot: await tempDir("no-shared-") });
+    const db = await load("fsdd", { samplingRate: 16000, media: [cut, streamed] });
+    for (const file of [cut, streamed]) {
+      expect((await audioInfo(join(db.root!, file))).samplingRate, file).toBe(16000);
+    }
+  });
+
   test("removed media leave the dependency table", async () => {
     const { root, repo } = await fresh();
     await publish(root, "1.0.0", repo);

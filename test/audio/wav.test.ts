@@ -116,6 +116,46 @@ describe("WavReader walks chunks", () => {
   });
 });
 
+describe("WAVs whose sizes do not match the file, read as libsndfile (and so audb-python) reads them", () => {
+  const ints = intSignal(1000, 2, 16);
+  const whole = () => rawWav({ tag: 1, bits: 16, channels: 2, rate: 8000 }, ints);
+  const dataAt = (b: Buffer) => b.indexOf("data", 12, "latin1");
+
+  async function frames(name: string, bytes: Buffer): Promise<number[]> {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    const reader = await WavReader.open(file);
+    const count = reader.frames;
+    await reader.close();
+    const got = concat(await readAll(file, 128, true), 2);
+    expect(got[0]!.length, name).toBe(count);
+    expect(got[0], name).toEqual(Array.from(ints[0]!).slice(0, count));
+    expect(got[1], name).toEqual(Array.from(ints[1]!).slice(0, count));
+    return [count];
+  }
+
+  it("a cut file holds the whole frames that are there (libsndfile: the bytes after the data header, over the block align)", async () => {
+    const b = whole();
+    const start = dataAt(b) + 8;
+    expect(await frames("cut.wav", b.subarray(0, start + 601 * 4 + 3))).toEqual([601]);
+    expect(await frames("cut-header.wav", b.subarray(0, start))).toEqual([0]);
+  });
+
+  it("RIFF and data sizes of 0xFFFFFFFF (a streamed or unfinished file): the data runs to the end of the file", async () => {
+    const b = whole();
+    b.writeUInt32LE(0xffffffff, 4);
+    expect(await frames("riff-ffff.wav", Buffer.from(b))).toEqual([1000]);
+    b.writeUInt32LE(0xffffffff, dataAt(b) + 4);
+    expect(await frames("both-ffff.wav", b)).toEqual([1000]);
+  });
+
+  it("a data size of 0 holds no frames, as in libsndfile", async () => {
+    const b = whole();
+    b.writeUInt32LE(0, dataAt(b) + 4);
+    expect(await frames("data-0.wav", b)).toEqual([0]);
+  });
+});
+
 describe("WavReader errors name the file", () => {
   const good = () => rawWav({ tag: 1, bits: 16, channels: 2, rate: 8000 }, intSignal(1000, 2, 16));
 
@@ -131,16 +171,10 @@ describe("WavReader errors name the file", () => {
     expect((err as Error).message).toMatch(pattern);
   }
 
-  it("truncated data", () => expectError("trunc.wav", good().subarray(0, 2000), CorruptAudioError, /truncated/));
   it("RF64", () => {
     const b = good();
     b.write("RF64", 0, "latin1");
     return expectError("rf64.wav", b, UnsupportedAudioError, /RF64/);
-  });
-  it("oversized RIFF size", () => {
-    const b = good();
-    b.writeUInt32LE(0xffffffff, 4);
-    return expectError("oversized.wav", b, UnsupportedAudioError, /0xFFFFFFFF/);
   });
   it("not a WAV file", () => expectError("text.wav", Buffer.from("hello, this is not audio at all"), CorruptAudioError, /not a WAV/));
   it("empty file", () => expectError("empty.wav", Buffer.alloc(0), CorruptAudioError, /not a WAV/));
