@@ -86,7 +86,8 @@ function planConversion(reader: AudioReader, o: ConvertOptions): Plan {
     samplingRate,
     channels,
     bitDepth,
-    unchanged: sameSamples && format === reader.format,
+    // audb rewrites every file it converts with audiofile, which writes floats as PCM
+    unchanged: sameSamples && format === reader.format && reader.isInteger,
     exactIntegers: reader.isInteger && !mixes && samplingRate === reader.samplingRate && bitDepth === reader.bitDepth,
   };
 }

@@ -96,6 +96,20 @@ describe("convertFile at the same sampling rate", () => {
     expect((await readInts(join(dir, "f64-16.wav")))[0]).toEqual([16384, -8192]);
   });
 
+  it("a float WAV asked to convert is rewritten as PCM even when its samples stay (audb writes with audiofile)", async () => {
+    const f32 = join(dir, "f32-same.wav");
+    writeFileSync(f32, rawWav({ tag: 3, bits: 32, channels: 1, rate: 8000 }, [Float32Array.from([0.5, -0.25])]));
+    const cases: [string, Parameters<typeof convertFile>[2]][] = [["repeat", { channels: [1] }], ["as wav", { format: "wav" }], ["same rate", { samplingRate: 8000 }]];
+    for (const [name, options] of cases) {
+      const out = join(dir, `f32-${name}.wav`);
+      await convertFile(f32, out, options);
+      const reader = await openAudioReader(out);
+      expect([reader.isInteger, reader.bitDepth, reader.channels], name).toEqual([true, 32, 1]);
+      await reader.close();
+      expect((await readInts(out))[0], name).toEqual([2 ** 30, -(2 ** 29)]);
+    }
+  });
+
   it("refuses 32-bit FLAC and leaves nothing behind", async () => {
     const dest = join(dir, "no.flac");
     await expect(convertFile(stereo16, dest, { bitDepth: 32, format: "flac" })).rejects.toThrow(UnsupportedAudioError);
