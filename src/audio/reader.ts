@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { CorruptAudioError } from "./errors.js";
+import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
 import { FlacReader } from "./flac.js";
 import { looksLikeFlac } from "./flac-header.js";
 import { WavReader } from "./wav.js";
@@ -41,5 +41,16 @@ export async function openAudioReader(file: string): Promise<AudioReader> {
     return WavReader.open(file);
   }
   if (looksLikeFlac(bytes)) return FlacReader.open(file);
+  const other = knownAudioFormat(bytes);
+  if (other) {
+    throw new UnsupportedAudioError(file, `${other} audio cannot be converted: audb-ts decodes WAV and FLAC only (load it with a flavour that leaves it as it is)`);
+  }
   throw new CorruptAudioError(file, "not a WAV or FLAC file");
+}
+
+/** MP3 (an ID3 tag or an MPEG frame sync) or Ogg (Vorbis, Opus): audio that audb-python converts and we cannot. */
+function knownAudioFormat(head: Buffer): string | undefined {
+  if (head.toString("latin1", 0, 4) === "OggS") return "Ogg";
+  if (head.toString("latin1", 0, 3) === "ID3" || (head.length >= 2 && head[0] === 0xff && (head[1]! & 0xe0) === 0xe0)) return "MP3";
+  return undefined;
 }

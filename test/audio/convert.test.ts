@@ -117,6 +117,19 @@ describe("convertFile at the same sampling rate", () => {
     noTemps();
   });
 
+  it("says it cannot convert MP3 and Ogg, naming the file, and writes nothing", async () => {
+    for (const [name, kind] of [["tone.mp3", "MP3"], ["tone.ogg", "Ogg"]]) {
+      const src = join(import.meta.dirname, "../fixtures/compressed", name!);
+      const dest = join(dir, `${name}.wav`);
+      const err = await convertFile(src, dest, { format: "wav" }).catch((e: unknown) => e);
+      expect(err, name).toBeInstanceOf(UnsupportedAudioError);
+      expect((err as Error).message, name).toContain(src);
+      expect((err as Error).message, name).toContain(`${kind} audio cannot be converted: audb-ts decodes WAV and FLAC only`);
+      expect(existsSync(dest), name).toBe(false);
+    }
+    noTemps();
+  });
+
   it("names a truncated source and writes nothing", async () => {
     const flac = join(dir, "src.flac");
     const w = await FlacWriter.create(flac, { samplingRate: 16_000, channels: 2, bitDepth: 16 });
