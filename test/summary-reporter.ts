@@ -14,7 +14,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === "failed") failed++;
         else skipped++;
       }
-      if (module.state() === "failed" && module.children.size === 0) failed++;
+      // a file that does not load, or a failing beforeAll/afterAll, skips tests: it counts as a failure
+      for (const suite of [module, ...module.children.allSuites()]) if (suite.errors().length > 0) failed++;
+      if (module.state() === "failed" && module.children.size === 0 && module.errors().length === 0) failed++;
     }
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
