@@ -1,6 +1,7 @@
+import { existsSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { registerBackend } from "./backend.js";
+import { BackendUnavailableError, registerBackend } from "./backend.js";
 import { FileSystemBackend } from "./filesystem.js";
 import { registerHttpBackend } from "./http-register.js";
 import { registerS3Backend } from "./s3-register.js";
@@ -14,8 +15,15 @@ function expandHome(p: string): string {
 }
 
 // Like audbackend's FileSystem: `host` is the folder holding repositories, and a
-// repository's root is `host/name`.
-registerBackend("file-system", (host, name) => new FileSystemBackend(path.join(expandHome(host), name)));
+// repository's root is `host/name`. The host must exist, as a bucket must on S3: a
+// mistyped host would otherwise become a new, empty repository on the first publish.
+registerBackend("file-system", (host, name) => {
+  const folder = expandHome(host);
+  if (!existsSync(folder)) {
+    throw new BackendUnavailableError(`file-system host '${host}' of repository '${name}' does not exist: create the folder first`);
+  }
+  return new FileSystemBackend(path.join(folder, name));
+});
 
 // `s3` and `minio` (as in audb); the AWS SDK loads on first use.
 registerS3Backend();

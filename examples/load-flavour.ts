@@ -4,7 +4,7 @@
  *
  *   npx tsx examples/load-flavour.ts [fsdd-folder]
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -29,6 +29,7 @@ export async function loadAt16k(): Promise<{ db: Database; summary: string }> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const work = await mkdtemp(join(tmpdir(), "audb-demo-"));
+  await mkdir(join(work, "repo")); // the host folder: a file-system repository lives in host/name
   const repository = new Repository("data", join(work, "repo"), "file-system");
   configure({ repositories: [repository], cacheRoot: join(work, "cache") });
   const source = resolve(process.argv[2] ?? defaultFsddFolder());

@@ -9,7 +9,7 @@
  * The source folder holds FSDD's `recordings/` (default: test/fixtures/fsdd-mini; the
  * full dataset is in ../shared/datasets/fsdd). Everything is written to a temp folder.
  */
-import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -54,6 +54,7 @@ export async function addSplits(repository: Repository, workDir: string, version
 async function main(): Promise<void> {
   const source = resolve(process.argv[2] ?? join(import.meta.dirname, "../test/fixtures/fsdd-mini"));
   const workDir = await mkdtemp(join(tmpdir(), "split-publishing-"));
+  await mkdir(join(workDir, "repo")); // the host folder: a file-system repository lives in host/name
   const repository = new Repository("data", join(workDir, "repo"), "file-system");
   const first = await publishFsdd(source, repository, workDir);
   console.log(`published fsdd 1.0.0: ${first.media.length} media files`);

@@ -10,11 +10,8 @@ export async function lookupVersion(name: string, version: string, repositories 
     if (backend && (await backend.exists(headerKey(name, version)).catch(() => false))) return repository;
   }
   const known = await versionsIn(name, repositories);
-  throw new MissingVersionError(
-    known.length === 0
-      ? `database '${name}' is not in any configured repository (${repositories.map((r) => r.name).join(", ") || "none configured"})`
-      : `version '${version}' of '${name}' does not exist; available: ${known.join(", ")}`,
-  );
+  if (known.length === 0) throw await notFound(name, repositories);
+  throw new MissingVersionError(`version '${version}' of '${name}' does not exist; available: ${known.join(", ")}`);
 }
 
 /** All versions of `name` across repositories, ascending. */
@@ -32,8 +29,17 @@ export async function versionsIn(name: string, repositories = settings().reposit
 export async function latestVersionIn(name: string, repositories = settings().repositories): Promise<string> {
   const all = await versionsIn(name, repositories);
   const latest = all.at(-1);
-  if (!latest) {
-    throw new MissingVersionError(`database '${name}' is not in any configured repository (${repositories.map((r) => r.name).join(", ") || "none configured"})`);
-  }
+  if (!latest) throw await notFound(name, repositories);
   return latest;
+}
+
+/** `name` is in none of `repositories`; the message also says which of them could not be opened, and why. */
+async function notFound(name: string, repositories: readonly Repository[]): Promise<MissingVersionError> {
+  const names = repositories.map((r) => r.name).join(", ") || "none configured";
+  const unopened: string[] = [];
+  for (const repository of repositories) {
+    await repository.open().catch((err: unknown) => unopened.push(`${repository.name}: ${(err as Error).message}`));
+  }
+  const why = unopened.length > 0 ? `; could not open ${unopened.join("; ")}` : "";
+  return new MissingVersionError(`database '${name}' is not in any configured repository (${names})${why}`);
 }

@@ -2,7 +2,7 @@
 // load the header with audformat, set meta `audb`, save), byte for byte; no value of the
 // repository's header changes on the way. Fixtures: test/fixtures/cached-header/README.md.
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -102,6 +102,7 @@ test("a database whose scheme minimum is 1.0e-05 loads, and loads again from the
   header.meta.tiny = 1e-7;
   await writeFile(join(root, "db.yaml"), header.toYaml());
   expect(await readFile(join(root, "db.yaml"), "utf8")).toContain("minimum: 1.0e-05");
+  await mkdir(join(work, "host"));
   const repo = new Repository("repo", join(work, "host"), "file-system");
   configure({ repositories: [repo], cacheRoot: join(work, "cache"), sharedCacheRoot: join(work, "no-shared") });
   await publish(root, "1.0.0", repo);

@@ -7,7 +7,7 @@ import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { FSDD_TAGS, MINI_FSDD, FULL_FSDD, hasFullFsdd, historyDiff, materialize } from "../helpers/fsdd-history.js";
-import { registerBackend } from "../../backends/backend.js";
+import { BackendUnavailableError, registerBackend } from "../../backends/backend.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 import { publish } from "../../src/api/publish.js";
 import { configure } from "../../src/api/settings.js";
@@ -336,6 +336,22 @@ describe("publish", () => {
     }
     await writeFile(join(root, "db.yaml"), header);
     expect((await backend.list("")).dirs).toEqual(["fsdd"]);
+  });
+
+  test("a file-system host that does not exist is refused, not created (a mistyped host would become a new repository)", async () => {
+    const { root } = await fresh();
+    const host = join(await tempDir("hosts-"), "mistyped");
+    const err = await publish(root, "1.0.0", new Repository("data", host, "file-system")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect((err as Error).message).toBe(`file-system host '${host}' of repository 'data' does not exist: create the folder first`);
+    expect(existsSync(host)).toBe(false);
+    const { available } = await import("../../src/api/discovery.js");
+    configure({ repositories: [new Repository("data", host, "file-system")] });
+    await expect(available()).rejects.toThrow(`file-system host '${host}' of repository 'data' does not exist`);
+    const { load } = await import("../../src/api/load.js");
+    await expect(load("fsdd")).rejects.toThrow(
+      `database 'fsdd' is not in any configured repository (data); could not open data: file-system host '${host}' of repository 'data' does not exist`,
+    );
   });
 
   test("missing media are listed (first 20)", async () => {

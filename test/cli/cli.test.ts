@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -26,6 +26,7 @@ async function fsddFolder(tag: string): Promise<{ root: string; files: string[] 
 beforeAll(async () => {
   temp = await mkdtemp(join(tmpdir(), "audb-cli-"));
   const config = join(temp, "audb.yaml");
+  await mkdir(join(temp, "repo"));
   await writeFile(config, `repositories:\n  - {name: data-local, host: ${join(temp, "repo")}, backend: file-system}\n`);
   env = {
     AUDB_CONFIG: config,

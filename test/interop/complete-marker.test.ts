@@ -3,7 +3,7 @@
 // (audb/core/load.py `_database_check_complete`), e.g. after partial loads that together
 // cover everything. A shared cache then treats the folder as complete in both.
 import { existsSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
@@ -15,6 +15,7 @@ import { SYNTHETIC_ARCHIVES, writeSyntheticDatabase } from "./synthetic-db.js";
 
 async function setup() {
   const work = await mkdtemp(join(tmpdir(), "interop-complete-"));
+  await mkdir(join(work, "host"));
   const repo = new Repository("repo", join(work, "host"), "file-system");
   configure({ repositories: [repo], cacheRoot: join(work, "cache"), sharedCacheRoot: join(work, "no-shared") });
   await writeSyntheticDatabase(join(work, "db"));

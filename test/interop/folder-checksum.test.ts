@@ -2,7 +2,7 @@
 // audb-python re-uploads unchanged attachments when it publishes on top of our version.
 // audeer.md5(folder): md5 over the files below the folder, sorted by relative path,
 // each contributing utf8(relpath) then its bytes (docs/interop.md §2, verified).
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -14,6 +14,7 @@ import { SYNTHETIC_ARCHIVES, writeSyntheticDatabase } from "./synthetic-db.js";
 describe("attachment checksums with md5 are audb-python's", () => {
   async function published() {
     const work = await mkdtemp(join(tmpdir(), "interop-attach-"));
+    await mkdir(join(work, "host"));
     const repo = new Repository("repo", join(work, "host"), "file-system");
     configure({ repositories: [repo], cacheRoot: join(work, "cache"), sharedCacheRoot: join(work, "no-shared") });
     await writeSyntheticDatabase(join(work, "db"));

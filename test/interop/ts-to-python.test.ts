@@ -3,7 +3,7 @@
 // and publishes the next version on top (uploading only what changed, since we wrote md5
 // checksums); audb-ts loads that version. Both load into one cache root too.
 import { readFileSync, statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -79,6 +79,7 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "interop-ts2py-"));
     host = join(work, "host");
+    await mkdir(host);
     const repo = new Repository("repo", host, "file-system");
     const tsCache = join(work, "cache-ts");
     const sharedCache = join(work, "cache-shared");
@@ -97,6 +98,7 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
     sources.set("interop 1.0.0", synthetic);
     // the same database with our default checksum (xxh64) in a second repository
     xxhHost = join(work, "host-xxh64");
+    await mkdir(xxhHost);
     const xxhRepo = new Repository("repo", xxhHost, "file-system");
     configure({ repositories: [xxhRepo] });
     await writeSyntheticDatabase(join(work, "src", "interop-xxh64-1.0.0"));
