@@ -28,8 +28,8 @@ const MAX_RETURN_BYTES = 16 * 1024 * 1024;
  */
 export type OwnArchiveFile = { file: string; archive: string; previous?: string; algorithm?: ChecksumAlgorithm; row?: number };
 
-/** A file handled: its new dependency row and archive size, or no row when its content did not change. */
-export type PublishedFile = { row?: DependencyRow; bytes: number };
+/** A file handled: its new dependency row and archive size, or `unchanged` when its content did not change (nothing stored). */
+export type PublishedFile = { row?: DependencyRow; bytes: number; unchanged?: true };
 
 /**
  * Publishes media files that sit alone in their archives, reading each file once for its
@@ -88,7 +88,7 @@ export async function publishOwnArchives(
     await Promise.all(result.packed.map((p) => putLimit(async () => {
       if (p.zip) await ctx.backend.putBytes(keyOf(p.file), p.zip);
       ctx.index.rememberAs(p.file, p.fingerprint, p.checksum);
-      onFile(p.unchanged ? { bytes: 0 } : { row: mediaRow(p.file, byFile.get(p.file)!.archive, p.checksum, p.info, ctx.version), bytes: p.zipSize });
+      onFile(p.unchanged ? { bytes: 0, unchanged: true } : { row: mediaRow(p.file, byFile.get(p.file)!.archive, p.checksum, p.info, ctx.version), bytes: p.zipSize });
     })));
     for (const file of result.large) onFile(await streamLarge(byFile.get(file)!));
     if (result.handled < batch.length) await publishBatch(batch.slice(result.handled), pack);
@@ -152,7 +152,7 @@ async function publishHere(
     }
     ctx.index.rememberAs(read.file, read.fingerprint, read.checksum);
     if (read.unchanged) {
-      onFile({ bytes: 0 });
+      onFile({ bytes: 0, unchanged: true });
     } else if (heldBytes + read.data.length <= HOLD_BYTES) {
       held.push(read);
       heldBytes += read.data.length;

@@ -29,7 +29,7 @@ async function streamOwnArchive(item: OwnArchiveFile, tempName: string, ctx: Upl
   const checksum = await checksumFile(path, item.algorithm ?? ctx.algorithm);
   if (checksum === item.previous) {
     ctx.index.remember(file, checksum);
-    return { bytes: 0 };
+    return { bytes: 0, unchanged: true };
   }
   const info = await audioInfo(path).catch(() => undefined);
   const bytes = await uploadArchive({ kind: "media", id: archive, key: mediaKey(ctx.db.name, ctx.version, archive), files: [file] }, tempName, ctx);
@@ -72,7 +72,7 @@ export function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnA
     kind: "media", id: archive, key: mediaKey(db.name, version, archive), files,
   }));
   const all = [...uploads, ...mediaUploads];
-  const total = all.length + direct.length;
+  let total = all.length + direct.length;
   const newRows: DependencyRow[] = [];
   let applied = false;
   const applyRows = () => {
@@ -86,10 +86,12 @@ export function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnA
   let done = 0;
   let bytes = 0;
   emit(ctx.onProgress, { phase: "upload", done, total, bytes });
-  const onFile = ({ row, bytes: size }: PublishedFile) => {
+  const onFile = ({ row, bytes: size, unchanged }: PublishedFile) => {
     if (row) newRows.push(row);
     bytes += size;
-    emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
+    if (unchanged) total--; // its content is the previous version's: nothing to upload
+    else done++;
+    emit(ctx.onProgress, { phase: "upload", done, total, bytes });
   };
   let rowsKnown!: () => void;
   const early = new Promise<void>((resolve) => (rowsKnown = resolve));

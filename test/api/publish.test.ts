@@ -15,6 +15,7 @@ import { Repository } from "../../src/core/repository.js";
 import { archiveName, listArchive } from "../../src/core/archive.js";
 import { fetchDependencies } from "../../src/core/remote-dependencies.js";
 import { DEPENDENCY_SNAPSHOT_FILE } from "../../src/core/dependency-snapshot.js";
+import { STAT_INDEX_FILE } from "../../src/core/stat-index.js";
 import { dependenciesToCsv } from "../../src/core/dependencies-csv.js";
 import { readFramedHeader } from "../../src/core/framed-header.js";
 import { listVersions } from "../../src/core/layout.js";
@@ -352,6 +353,20 @@ describe("publish", () => {
     await expect(load("fsdd")).rejects.toThrow(
       `database 'fsdd' is not in any configured repository (data); could not open data: file-system host '${host}' of repository 'data' does not exist`,
     );
+  });
+
+  test("upload progress counts only what is uploaded, also when every file has to be hashed again", async () => {
+    const { root, repo } = await fresh();
+    await publish(root, "1.0.0", repo);
+    await rm(join(root, STAT_INDEX_FILE)); // every file is checked by its content now
+    const changed = join(root, "recordings/0_lucas_0.wav");
+    const bytes = await readFile(changed);
+    bytes[bytes.length - 1] ^= 1;
+    await writeFile(changed, bytes);
+    const events: { done: number; total: number }[] = [];
+    await publish(root, "1.1.0", repo, { onProgress: (e) => e.phase === "upload" && events.push({ done: e.done, total: e.total }) });
+    expect(events.at(-1)).toEqual({ done: 1, total: 1 });
+    expect(events.every((e) => e.done <= e.total)).toBe(true);
   });
 
   test("missing media are listed (first 20)", async () => {
