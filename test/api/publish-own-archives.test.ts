@@ -170,7 +170,7 @@ describe("publishOwnArchives on worker threads alone", () => {
     const items = files.map((file, i) => ({ file, archive: archiveName(file), ...(i === 3 && { previous, algorithm: "xxh64" as const }) }));
     const published: PublishedFile[] = [];
     await publishOwnArchives(items, await context(fsBackend), noLargeFiles, (p) => published.push(p), { packHereWhileWorkersStart: false });
-    expect(published.filter((p) => !p.row)).toEqual([{ bytes: 0 }]);
+    expect(published.filter((p) => !p.row)).toEqual([{ bytes: 0, unchanged: true }]);
     expect(existsSync(join(fsBackend.root, "fsdd", "media", "1.0.0", `${archiveName(files[3]!)}.zip`))).toBe(false);
   });
 
