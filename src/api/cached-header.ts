@@ -53,8 +53,12 @@ function exactDouble(int: string): boolean {
   const sign = s.startsWith("-") ? -1n : 1n;
   const digits = s.replace(/^[-+]/, "");
   const literal = /^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits;
-  const exact = sign * BigInt(literal);
-  return BigInt(Number(exact)) === exact;
+  try {
+    const exact = sign * BigInt(literal);
+    return BigInt(Number(exact)) === exact;
+  } catch {
+    return true; // "0b_" and the like: the model reads such oddities as it reads them
+  }
 }
 
 /** `text` with the `audb` block in place of an old one or before the first meta key after it; undefined unless a top-level block mapping. */

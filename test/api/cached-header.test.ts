@@ -79,7 +79,7 @@ describe("header in the cache", () => {
     expect(out).toContain("b: 2021-01-02 03:04:05.123456\n");
     expect(out.endsWith("c: 2\n")).toBe(true);
     // values a double and milliseconds hold exactly go through the model
-    for (const exact of ["big: 9007199254740992\n", "big: 1180591620717411303424\n", "when: 2021-01-02 03:04:05.123000\n"]) {
+    for (const exact of ["big: 9007199254740992\n", "big: 1180591620717411303424\n", "when: 2021-01-02 03:04:05.123000\n", "odd: 0b_\n"]) {
       expect(cached(text.replace("b: 2021-01-02 03:04:05.123456\n", exact))).not.toContain("{ type: filewise }");
     }
   });
