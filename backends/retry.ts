@@ -20,6 +20,7 @@ const transientCodes = new Set([
   "EPIPE",
   "ETIMEDOUT",
   "EAI_AGAIN",
+  "ENOTFOUND", // a host name that does not resolve (a typo, or no DNS yet): cannot reach it
   "ENETUNREACH",
   "EHOSTUNREACH",
   "UND_ERR_SOCKET",

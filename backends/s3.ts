@@ -117,7 +117,8 @@ export class S3Backend implements Backend {
     this.bucket = bucket;
     this.options = options;
     this.parsed = parseS3Host(host);
-    this.region = options.region ?? this.parsed.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+    // `||`, not `??`: an empty AWS_REGION (set but blank, as CI templates leave it) means unset
+    this.region = options.region || this.parsed.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
     this.endpoint = this.parsed.endpoint ?? `https://s3.${this.region}.amazonaws.com`;
   }
 

@@ -111,6 +111,13 @@ describe("HttpBackend", () => {
     expect((error as Error).message).toContain(`127.0.0.1:${port}/repo/a/b`);
   });
 
+  test("a host name that does not resolve raises EndpointUnreachableError (ENOTFOUND), not 'fetch failed'", async () => {
+    const backend = new HttpBackend("http://no-such-host.invalid", "repo", { retry: fastRetry });
+    const error = await backend.exists("a/b").then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(EndpointUnreachableError);
+    expect((error as Error).message).toBe("cannot reach http://no-such-host.invalid/repo/a/b for key 'a/b' (ENOTFOUND)");
+  });
+
   test("http and https kinds are registered and create read-only backends", async () => {
     registerHttpBackend();
     expect(backendKinds()).toEqual(expect.arrayContaining(["http", "https"]));

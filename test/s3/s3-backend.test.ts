@@ -204,6 +204,22 @@ describe("S3Backend on s3rver", () => {
     expect(aws.region).toBe("eu-central-1");
   });
 
+  test("a blank AWS_REGION counts as unset: us-east-1 for a custom endpoint, not 'Region is missing'", () => {
+    const saved = { region: process.env.AWS_REGION, fallback: process.env.AWS_DEFAULT_REGION };
+    process.env.AWS_REGION = "";
+    process.env.AWS_DEFAULT_REGION = "";
+    try {
+      expect(new S3Backend(server.endpoint, "b").clientConfig(false).region).toBe("us-east-1");
+      process.env.AWS_DEFAULT_REGION = "eu-north-1";
+      expect(new S3Backend(server.endpoint, "b").clientConfig(false).region).toBe("eu-north-1");
+    } finally {
+      for (const [key, value] of [["AWS_REGION", saved.region], ["AWS_DEFAULT_REGION", saved.fallback]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
   test("anonymous reads send unsigned requests", async () => {
     const { backend: owner, bucket, cleanup } = await freshBackend(server);
     await owner.putBytes("pub/data.bin", Buffer.from("public bytes"));
