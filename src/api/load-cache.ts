@@ -159,7 +159,8 @@ async function select(
 
   let media: string[] = [];
   if (!options.onlyMetadata) {
-    const removed = new Set(options.removedMedia ? [] : deps.removedMedia);
+    // removed media are in no archive any more: `removedMedia` keeps their table rows only, as in audb
+    const removed = new Set(deps.removedMedia);
     let candidates = deps.media.filter((f) => !removed.has(f));
     if (options.tables !== undefined) {
       const used = await tableMedia(folder, tables.filter((t) => header.tableIds.includes(t)));

@@ -77,6 +77,14 @@ describe("removeMedia on the FSDD history", () => {
     expect(existsSync(join(fresh.folder, "recordings/0_jackson_1.wav"))).toBe(true);
     expect(traffic.gets.filter((k) => k.endsWith(`${archiveName(CHANGED)}.zip`))).toEqual([]);
 
+    // with removedMedia the rows stay (as in audb), the files are still not there
+    const { load } = await import("../../src/api/load.js");
+    const withRemoved = await load("fsdd", { version: "1.0.10", removedMedia: true, cacheRoot: await tempDir("cache-removed-") });
+    const rows = withRemoved.tables.get("files")!.files;
+    expect(rows.filter((f) => f.endsWith(CHANGED) || f.endsWith(GROUPED))).toHaveLength(2);
+    expect(rows.length).toBe((await load("fsdd", { version: "1.0.10" })).tables.get("files")!.files.length + 2);
+    expect(existsSync(join(withRemoved.root!, CHANGED))).toBe(false);
+
     // running again changes nothing and uploads nothing
     resetTraffic();
     await removeMedia("fsdd", CHANGED);
