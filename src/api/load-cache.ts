@@ -87,12 +87,16 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
   const flavor = makeFlavor(options);
   const id = flavorId(flavor);
 
-  for (const root of [config.sharedCacheRoot, options.cacheRoot ?? config.cacheRoot]) {
+  const cacheRoot = options.cacheRoot ?? config.cacheRoot;
+  for (const root of [config.sharedCacheRoot, cacheRoot]) {
     const folder = flavorFolder(root, name, version, id);
-    if (isComplete(folder)) return select(name, version, flavor, folder, await cachedDependencies(root, name, version), options);
+    if (!isComplete(folder)) continue;
+    // the shared cache is only read: a dependency table missing there (audb-python keeps
+    // its own, db.pkl) is kept in our cache
+    const shared = root !== cacheRoot ? await readCachedDependencies(root, name, version) : undefined;
+    return select(name, version, flavor, folder, shared ?? (await cachedDependencies(cacheRoot, name, version)), options);
   }
 
-  const cacheRoot = options.cacheRoot ?? config.cacheRoot;
   const folder = flavorFolder(cacheRoot, name, version, id);
   const repository = await lookupVersion(name, version);
   const backend = await repository.open();

@@ -12,6 +12,7 @@ import { load } from "../../src/api/load.js";
 import { publish } from "../../src/api/publish.js";
 import { configure } from "../../src/api/settings.js";
 import { createArchive } from "../../src/core/archive.js";
+import { CACHED_DEPENDENCY_FILE } from "../../src/core/cache.js";
 import { ChecksumMismatchError, FilterError, MissingVersionError } from "../../src/core/errors.js";
 import { Repository } from "../../src/core/repository.js";
 import { flavorId, makeFlavor } from "../../src/core/flavor.js";
@@ -138,6 +139,14 @@ describe("load", () => {
     expect(loaded.folder).toBe(loadedShared.folder);
     expect(traffic.gets).toEqual([]);
     expect(await readdir(own)).toEqual([]);
+
+    // a shared cache audb-python filled holds no dependency table of ours: it is fetched into our cache, not the shared one
+    await rm(join(shared, "fsdd", "1.0.0", CACHED_DEPENDENCY_FILE));
+    const before = await readdir(join(shared, "fsdd", "1.0.0"));
+    const again = await loadToCache("fsdd");
+    expect(again.folder).toBe(loadedShared.folder);
+    expect(await readdir(join(shared, "fsdd", "1.0.0"))).toEqual(before);
+    expect(existsSync(join(own, "fsdd", "1.0.0", CACHED_DEPENDENCY_FILE))).toBe(true);
   });
 
   test("filters that match nothing and unknown versions are typed errors naming them", async () => {
