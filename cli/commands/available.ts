@@ -10,7 +10,10 @@ export function availableCommand(): Command {
     .action(async (flags: { onlyLatest?: boolean }, command: Command) => {
       const ctx = setup(command);
       const { available } = await import("../../src/api/discovery.js");
-      const found = await available({ onlyLatest: flags.onlyLatest ?? false });
+      const found = await available({
+        onlyLatest: flags.onlyLatest ?? false,
+        onSkipped: (repository, error) => ctx.out.note(`audb: skipped repository '${repository.name}': ${error.message}`),
+      });
       const rows = found.map((e) => ({
         name: e.name, version: e.version,
         repository: { name: e.repository.name, host: e.repository.host, backend: e.repository.backendKind },

@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { MissingVersionError } from "../../src/core/errors.js";
 import { setup } from "../context.js";
 
 /** `audb versions NAME`: the published versions, oldest first. */
@@ -9,9 +8,9 @@ export function versionsCommand(): Command {
     .argument("<name>", "database name")
     .action(async (name: string, _flags: object, command: Command) => {
       const ctx = setup(command);
-      const { versions } = await import("../../src/api/discovery.js");
+      const { latestVersion, versions } = await import("../../src/api/discovery.js");
       const found = await versions(name);
-      if (found.length === 0) throw new MissingVersionError(`database '${name}' is not in any configured repository`);
+      if (found.length === 0) await latestVersion(name); // throws, naming the repositories and those that could not be asked
       ctx.out.result(found, found.join("\n"));
     });
 }

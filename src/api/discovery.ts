@@ -5,7 +5,7 @@ import { flavorId, makeFlavor, type FlavorOptions } from "../core/flavor.js";
 import { listDatabases, listVersions, sortVersions } from "../core/layout.js";
 import type { Repository } from "../core/repository.js";
 import { cachedDependencies } from "./load-cache.js";
-import { latestVersionIn, lookupVersion, versionsIn } from "./resolve.js";
+import { latestVersionIn, lookupVersion, reachableVersions } from "./resolve.js";
 import { settings } from "./settings.js";
 
 /** One published database version and the repository holding it. */
@@ -42,16 +42,28 @@ async function listRepository(repository: Repository, name?: string): Promise<Av
 /**
  * Every database version in the configured repositories, sorted by name then version
  * (a version in several repositories is listed once, from the first). With
- * `onlyLatest`, only the newest version of each database.
+ * `onlyLatest`, only the newest version of each database. A repository that cannot be
+ * listed is skipped, as audb does, and passed to `onSkipped`; when none can be listed,
+ * the first one's {@link BackendUnavailableError} is thrown.
  */
-export async function available(options: { onlyLatest?: boolean } = {}): Promise<AvailableVersion[]> {
+export async function available(
+  options: { onlyLatest?: boolean; onSkipped?: (repository: Repository, error: BackendUnavailableError) => void } = {},
+): Promise<AvailableVersion[]> {
   const byKey = new Map<string, AvailableVersion>();
-  for (const repository of settings().repositories) {
-    for (const entry of await listRepository(repository)) {
+  const repositories = settings().repositories;
+  const skipped: BackendUnavailableError[] = [];
+  for (const repository of repositories) {
+    const entries = await listRepository(repository).catch((error: BackendUnavailableError) => {
+      skipped.push(error);
+      options.onSkipped?.(repository, error);
+      return [];
+    });
+    for (const entry of entries) {
       const key = `${entry.name}\u0000${entry.version}`;
       if (!byKey.has(key)) byKey.set(key, entry);
     }
   }
+  if (repositories.length > 0 && skipped.length === repositories.length) throw skipped[0]!;
   const byName = new Map<string, AvailableVersion[]>();
   for (const entry of byKey.values()) byName.set(entry.name, [...(byName.get(entry.name) ?? []), entry]);
   const out: AvailableVersion[] = [];
@@ -64,10 +76,17 @@ export async function available(options: { onlyLatest?: boolean } = {}): Promise
   return out;
 }
 
-/** Published versions of `name` across the configured repositories, ascending; `[]` when unknown. */
+/**
+ * Published versions of `name` across the configured repositories that can be reached,
+ * ascending; `[]` when unknown. When none can be reached, the first one's error is thrown.
+ */
 export async function versions(name: string): Promise<string[]> {
-  const found = await versionsIn(name);
-  if (found.length === 0) await Promise.all(settings().repositories.map((r) => listRepository(r, name)));
+  const repositories = settings().repositories;
+  const { versions: found, unreachable } = await reachableVersions(name, repositories);
+  if (found.length === 0 && repositories.length > 0 && unreachable.length === repositories.length) {
+    const { repository, error } = unreachable[0]!;
+    throw new BackendUnavailableError(`cannot list repository ${repository.toString()}: ${(error as Error).message}`, { cause: error });
+  }
   return found;
 }
 

@@ -78,14 +78,23 @@ describe("discovery", () => {
     expect(await cached({ name: "other" })).toEqual([]);
   });
 
-  test("a repository that cannot be listed is named in the error", async () => {
+  test("a repository that cannot be listed is skipped, as audb does, and named; when none can be listed, the error names it", async () => {
     const broken = new Repository("broken", "/nowhere", "no-such-backend");
     configure({ repositories: [repoA, broken], cacheRoot, sharedCacheRoot: join(cacheRoot, "no-shared") });
     try {
+      const skipped: string[] = [];
+      const found = await available({ onSkipped: (repository, error) => skipped.push(`${repository.name}: ${error.message}`) });
+      expect(found.map((e) => `${e.name} ${e.version} ${e.repository.name}`)).toEqual(["fsdd 1.0.7 a", "fsdd 1.0.10 a"]);
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]).toMatch(/^broken: cannot list repository Repository\('broken', '\/nowhere', 'no-such-backend'\): /);
+      expect(await versions("no-such-db")).toEqual([]);
+      expect(await versions("fsdd")).toEqual(["1.0.7", "1.0.10"]);
+      await expect(loadToCache("no-such-db")).rejects.toThrow(/^database 'no-such-db' is not in any configured repository \(a, broken\); could not ask broken: repository 'broken' uses backend 'no-such-backend'/);
+
+      configure({ repositories: [broken] });
       await expect(available()).rejects.toThrow(BackendUnavailableError);
       await expect(available()).rejects.toThrow(/Repository\('broken', '\/nowhere', 'no-such-backend'\)/);
       await expect(versions("no-such-db")).rejects.toThrow(/broken/);
-      expect(await versions("fsdd")).toEqual(["1.0.7", "1.0.10"]);
     } finally {
       configure({ repositories: [repoA, repoB] });
     }

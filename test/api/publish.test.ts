@@ -351,7 +351,7 @@ describe("publish", () => {
     await expect(available()).rejects.toThrow(`file-system host '${host}' of repository 'data' does not exist`);
     const { load } = await import("../../src/api/load.js");
     await expect(load("fsdd")).rejects.toThrow(
-      `database 'fsdd' is not in any configured repository (data); could not open data: file-system host '${host}' of repository 'data' does not exist`,
+      `database 'fsdd' is not in any configured repository (data); could not ask data: file-system host '${host}' of repository 'data' does not exist: create the folder first`,
     );
   });
 

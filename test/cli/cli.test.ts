@@ -140,6 +140,24 @@ describe("audb as a user runs it", () => {
     });
   });
 
+  test("available skips a repository it cannot list, saying so on stderr, and lists the others", { timeout: 60_000 }, async () => {
+    const config = join(temp, "with-missing-host.yaml");
+    const host = join(temp, "other-host");
+    await mkdir(host);
+    await writeFile(
+      config,
+      `repositories:\n  - {name: gone, host: ${join(temp, "no-such-host")}, backend: file-system}\n  - {name: other, host: ${host}, backend: file-system}\n`,
+    );
+    const v1 = await fsddFolder("v1.0");
+    expect((await audb("--config", config, "publish", v1.root, "9.0.0", "--repo", "other", "-q")).code).toBe(0);
+    const result = await audb("--config", config, "available", "--json");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([{ name: "fsdd", version: "9.0.0", repository: { name: "other", host, backend: "file-system" } }]);
+    expect(result.stderr).toBe(
+      `audb: skipped repository 'gone': cannot list repository Repository('gone', '${join(temp, "no-such-host")}', 'file-system'): file-system host '${join(temp, "no-such-host")}' of repository 'gone' does not exist: create the folder first\n`,
+    );
+  });
+
   test.skipIf(!hasScript)("draws progress bars on a terminal", { timeout: 60_000 }, async () => {
     const envText = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(" ");
     const command = `env ${envText} '${process.execPath}' --import tsx '${MAIN}' load fsdd --version 1.0.0 --format flac --cache-root '${join(temp, "tty-cache")}'`;
