@@ -114,7 +114,7 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
     await mkdir(folder, { recursive: true });
     await fetchHeader(ctx);
     const selection = await select(name, version, flavor, folder, deps, options, ctx);
-    await fetchAttachments(ctx, options);
+    if (!options.onlyMetadata) await fetchAttachments(ctx, options); // "header and tables only", as audb
     await fetchMedia(ctx, selection.media);
     if (isFullLoad(options) || holdsEverything(ctx)) await writeFile(join(folder, COMPLETE_FILE), "");
     return selection;

@@ -1,0 +1,67 @@
+// Selections of a load as audb-python makes them (audb/core/load.py and dependencies.py
+// filter_deps): onlyMetadata leaves attachments out, filters use Python's regex syntax,
+// an empty filter selects nothing, and a filter matching nothing is an error even when
+// there is nothing to match.
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { applyFilter, pythonRegExp } from "../../src/api/filters.js";
+import { loadToCache } from "../../src/api/load-cache.js";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { FilterError } from "../../src/core/errors.js";
+import { Repository } from "../../src/core/repository.js";
+import { SYNTHETIC_ARCHIVES, writeSyntheticDatabase } from "../interop/synthetic-db.js";
+import { writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+
+describe("applyFilter", () => {
+  const names = ["recordings/0_theo_0.wav", "recordings/1_THEO_1.wav", "recordings/2_lucas_0.wav"];
+
+  test("Python's inline flags, named groups, \\A and \\Z", () => {
+    expect(applyFilter(names, "(?i)theo", "media")).toEqual(names.slice(0, 2));
+    expect(applyFilter(names, "(?P<who>theo)_(?P=who)?0", "media")).toEqual([names[0]]);
+    expect(applyFilter(names, "\\Arecordings/2", "media")).toEqual([names[2]]);
+    expect(applyFilter(names, "1\\.wav\\Z", "media")).toEqual([names[1]]);
+    expect(pythonRegExp("(?is)a.b").flags).toBe("is");
+    expect(() => applyFilter(names, "(?x) theo", "media")).toThrow(/media: '\(\?x\) theo' is not a valid regular expression: inline flag 'x'/);
+  });
+
+  test("an empty filter selects nothing; a filter that matches nothing is an error, also with nothing to match", () => {
+    expect(applyFilter(names, "", "media")).toEqual([]);
+    expect(applyFilter(names, [], "media")).toEqual([]);
+    expect(() => applyFilter(names, "zzz", "media")).toThrow(new FilterError("media: 'zzz' matches nothing"));
+    expect(() => applyFilter([], "zzz", "attachments")).toThrow(new FilterError("attachments: 'zzz' matches nothing"));
+    expect(() => applyFilter([], ["zzz"], "attachments")).toThrow(new FilterError("attachments: 'zzz' not found"));
+  });
+});
+
+describe("load selections", () => {
+  let work: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "load-filters-"));
+    await mkdir(join(work, "host"));
+    const repo = new Repository("repo", join(work, "host"), "file-system");
+    configure({ repositories: [repo], cacheRoot: join(work, "cache"), sharedCacheRoot: join(work, "no-shared") });
+    await writeSyntheticDatabase(join(work, "interop"));
+    await publish(join(work, "interop"), "1.0.0", repo, { archives: SYNTHETIC_ARCHIVES });
+    await materialize(MINI_FSDD, "v1.0", join(work, "fsdd"));
+    await writeFsddDatabase(join(work, "fsdd"));
+    await publish(join(work, "fsdd"), "1.0.0", repo);
+  });
+
+  test("onlyMetadata loads header and tables, no attachments (audb skips them too)", async () => {
+    const meta = await loadToCache("interop", { onlyMetadata: true });
+    expect(existsSync(join(meta.folder, "db.yaml"))).toBe(true);
+    expect(existsSync(join(meta.folder, "docs/readme.txt"))).toBe(false);
+    expect(existsSync(join(meta.folder, "folder/x.txt"))).toBe(false);
+    const full = await loadToCache("interop", { media: [] });
+    expect(existsSync(join(full.folder, "docs/readme.txt"))).toBe(true);
+  });
+
+  test("an attachments filter on a version without attachments is a FilterError", async () => {
+    await expect(loadToCache("fsdd", { attachments: "zzz" })).rejects.toThrow(new FilterError("attachments: 'zzz' matches nothing"));
+  });
+});
