@@ -6,7 +6,7 @@ import { listDatabases, listVersions, sortVersions } from "../core/layout.js";
 import type { Repository } from "../core/repository.js";
 import { cachedDependencies } from "./load-cache.js";
 import { latestVersionIn, lookupVersion, reachableVersions } from "./resolve.js";
-import { settings } from "./settings.js";
+import { cacheRootFor, settings } from "./settings.js";
 
 /** One published database version and the repository holding it. */
 export interface AvailableVersion {
@@ -109,18 +109,18 @@ export async function exists(name: string, options: { version?: string } & Flavo
   const config = settings();
   const version = options.version ?? (await latestVersion(name));
   const id = flavorId(makeFlavor(options));
-  return [config.sharedCacheRoot, options.cacheRoot ?? config.cacheRoot].some((root) => isComplete(flavorFolder(root, name, version, id)));
+  return [config.sharedCacheRoot, cacheRootFor(options.cacheRoot)].some((root) => isComplete(flavorFolder(root, name, version, id)));
 }
 
 /** The dependency table of `name` `version` (default: latest), cached under `cacheRoot`. */
 export async function dependencies(name: string, options: { version?: string; cacheRoot?: string } = {}): Promise<Dependencies> {
   const version = options.version ?? (await latestVersion(name));
-  return cachedDependencies(options.cacheRoot ?? settings().cacheRoot, name, version);
+  return cachedDependencies(cacheRootFor(options.cacheRoot), name, version);
 }
 
 /** Flavour folders in the cache (`cacheRoot`, default the user cache), optionally of one database. */
 export async function cached(options: { cacheRoot?: string; name?: string } = {}): Promise<CachedFlavor[]> {
-  const entries = await listCache(options.cacheRoot ?? settings().cacheRoot);
+  const entries = await listCache(cacheRootFor(options.cacheRoot));
   const out = options.name === undefined ? entries : entries.filter((e) => e.name === options.name);
   const versionRank = new Map(sortVersions([...new Set(out.map((e) => e.version))]).map((v, i) => [v, i]));
   return out.sort((a, b) =>

@@ -7,7 +7,7 @@ import { headerKey } from "../core/layout.js";
 import { Database } from "../format/index.js";
 import { dependencies } from "./discovery.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
-import { settings } from "./settings.js";
+import { cacheRootFor, settings } from "./settings.js";
 
 /** Which version to look at (default: the latest) and where to cache header and dependency table. */
 export interface InfoOptions {
@@ -43,7 +43,7 @@ export async function fetchHeaderFile(name: string, version: string, cacheRoot =
 
 async function header(name: string, options: InfoOptions = {}): Promise<Database> {
   const version = options.version ?? (await latestVersionIn(name));
-  const path = await fetchHeaderFile(name, version, options.cacheRoot);
+  const path = await fetchHeaderFile(name, version, cacheRootFor(options.cacheRoot));
   return Database.fromYaml(await readFile(path, "utf8"), path);
 }
 

@@ -25,7 +25,7 @@ import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
 import { applyFilter } from "./filters.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
-import { settings } from "./settings.js";
+import { cacheRootFor, settings } from "./settings.js";
 
 /** Options of {@link load}. */
 export interface LoadOptions extends FlavorOptions {
@@ -87,7 +87,7 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
   const flavor = makeFlavor(options);
   const id = flavorId(flavor);
 
-  const cacheRoot = options.cacheRoot ?? config.cacheRoot;
+  const cacheRoot = cacheRootFor(options.cacheRoot);
   for (const root of [config.sharedCacheRoot, cacheRoot]) {
     const folder = flavorFolder(root, name, version, id);
     if (!isComplete(folder)) continue;

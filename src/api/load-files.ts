@@ -11,7 +11,7 @@ import { Database, type Frame } from "../format/index.js";
 import { fetchHeaderFile } from "./info.js";
 import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, type Context } from "./load-cache.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
-import { settings } from "./settings.js";
+import { cacheRootFor, settings } from "./settings.js";
 
 /** A fetch context on `<cacheRoot>/<name>/<version>/`, where audb keeps single tables and attachments. */
 async function versionContext(name: string, version: string, cacheRoot: string): Promise<Context> {
@@ -36,7 +36,7 @@ export async function loadMedia(
 ): Promise<string[]> {
   const files = typeof media === "string" ? [media] : media;
   const loaded = await loadToCache(name, { ...options, media: files });
-  const deps = await cachedDependencies(options.cacheRoot ?? settings().cacheRoot, name, loaded.version);
+  const deps = await cachedDependencies(cacheRootFor(options.cacheRoot), name, loaded.version);
   return files.map((f) => join(loaded.folder, deps.samplingRate(f) > 0 ? flavorDestination(loaded.flavor, f) : f));
 }
 
@@ -50,7 +50,7 @@ export async function loadTable(
   table: string,
   options: { version?: string; map?: Record<string, string | string[]>; cacheRoot?: string } = {},
 ): Promise<Frame> {
-  const cacheRoot = options.cacheRoot ?? settings().cacheRoot;
+  const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
   const headerPath = await fetchHeaderFile(name, version, cacheRoot);
   const db = Database.fromYaml(await readFile(headerPath, "utf8"), headerPath);
@@ -80,7 +80,7 @@ async function filesBelow(root: string, path: string): Promise<string[]> {
  * for a folder attachment, sorted). An unknown id is a {@link FilterError} naming it.
  */
 export async function loadAttachment(name: string, attachment: string, options: { version?: string; cacheRoot?: string } = {}): Promise<string[]> {
-  const cacheRoot = options.cacheRoot ?? settings().cacheRoot;
+  const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
   const ctx = await versionContext(name, version, cacheRoot);
   const row = [...ctx.deps.rows()].find((r) => r.type === DependencyType.attachment && r.archive === attachment);

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { loadConfig, type AudbConfig } from "../core/config.js";
 import type { Repository } from "../core/repository.js";
 
@@ -22,8 +23,13 @@ export function configure(changes: { repositories?: Repository[]; cacheRoot?: st
   current = {
     ...base,
     ...(changes.repositories ? { repositories: [...changes.repositories] } : {}),
-    ...(changes.cacheRoot ? { cacheRoot: changes.cacheRoot } : {}),
-    ...(changes.sharedCacheRoot ? { sharedCacheRoot: changes.sharedCacheRoot } : {}),
+    ...(changes.cacheRoot ? { cacheRoot: resolve(changes.cacheRoot) } : {}),
+    ...(changes.sharedCacheRoot ? { sharedCacheRoot: resolve(changes.sharedCacheRoot) } : {}),
   };
   return current;
+}
+
+/** The cache root a call uses: its `cacheRoot` option, else the configured one; absolute, as audb's. */
+export function cacheRootFor(option: string | undefined): string {
+  return option === undefined ? settings().cacheRoot : resolve(option);
 }

@@ -105,8 +105,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AudbConfig {
   const user = file === null ? {} : readConfigFile(expandHome(file, home));
   const merged = { ...DEFAULT_CONFIG, ...user };
   return {
-    cacheRoot: expandHome(env.AUDB_CACHE_ROOT || merged.cache_root, home),
-    sharedCacheRoot: expandHome(env.AUDB_SHARED_CACHE_ROOT || merged.shared_cache_root, home),
+    cacheRoot: path.resolve(expandHome(env.AUDB_CACHE_ROOT || merged.cache_root, home)),
+    sharedCacheRoot: path.resolve(expandHome(env.AUDB_SHARED_CACHE_ROOT || merged.shared_cache_root, home)),
     repositories: merged.repositories.map(
       (r) => new Repository(r.name, r.backend === "file-system" ? expandHome(r.host, home) : r.host, r.backend),
     ),

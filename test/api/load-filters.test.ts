@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { applyFilter, pythonRegExp } from "../../src/api/filters.js";
 import { loadToCache } from "../../src/api/load-cache.js";
@@ -59,6 +59,25 @@ describe("load selections", () => {
     expect(existsSync(join(meta.folder, "folder/x.txt"))).toBe(false);
     const full = await loadToCache("interop", { media: [] });
     expect(existsSync(join(full.folder, "docs/readme.txt"))).toBe(true);
+  });
+
+  test("a relative cache root (configure, option, AUDB_CACHE_ROOT) gives absolute folders, as audb's", async () => {
+    const { loadConfig } = await import("../../src/core/config.js");
+    const { load } = await import("../../src/api/load.js");
+    const absolute = join(work, "relative-cache");
+    const relativeRoot = relative(process.cwd(), absolute);
+    expect(isAbsolute(relativeRoot)).toBe(false);
+    const byOption = await loadToCache("fsdd", { onlyMetadata: true, cacheRoot: relativeRoot });
+    expect(byOption.folder).toBe(join(absolute, "fsdd", "1.0.0", "d3b62a9b"));
+    const { repositories } = configure({});
+    configure({ repositories, cacheRoot: relativeRoot });
+    try {
+      const db = await load("fsdd", { onlyMetadata: true });
+      expect(db.root).toBe(join(absolute, "fsdd", "1.0.0", "d3b62a9b"));
+    } finally {
+      configure({ cacheRoot: join(work, "cache") });
+    }
+    expect(loadConfig({ env: { AUDB_CACHE_ROOT: relativeRoot }, home: join(work, "no-home") }).cacheRoot).toBe(absolute);
   });
 
   test("an attachments filter on a version without attachments is a FilterError", async () => {
