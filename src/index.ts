@@ -39,6 +39,7 @@ export { AudbError } from "./errors.js";
 export {
   registerBackend, backendKinds, FileSystemBackend,
   InvalidKeyError, MissingKeyError, BackendUnavailableError, ReadOnlyBackendError,
+  AccessDeniedError, BucketNotFoundError, EndpointUnreachableError, ServerError, WrongRegionError,
   type Backend, type BackendFactory, type Listing,
 } from "../backends/index.js";
 
