@@ -76,6 +76,7 @@ export async function publish(
     const index = await StatIndex.load(dbRoot);
     const db = await readPublishableCached(dbRoot, index);
     checkDatabaseName(db.name, dbRoot);
+    checkArchiveNames(options.archives);
     const dbFiles = [...db.files, ...db.tableFiles];
     const stats = FileStats.create(dbRoot, dbFiles);
     // At least this many files are new to the index (it forgets files the database lost).
@@ -162,6 +163,17 @@ function checkDatabaseName(name: string, dbRoot: string): void {
     `'${file}': field 'name' is '${name}', but a database name must be letters, digits, '.', '_' and '-' (it names the database's folder in the repository)`,
     { file, field: "name" },
   );
+}
+
+/** Archive names are file names in the repository: audbackend's characters, as audb-python requires to load them. */
+function checkArchiveNames(archives: Record<string, string> | undefined): void {
+  for (const [file, archive] of Object.entries(archives ?? {})) {
+    if (ID_PATTERN.test(archive) && archive !== "." && archive !== "..") continue;
+    throw new InvalidIdError(
+      `archives: '${archive}' (of '${file}') is not a valid archive name: use letters, digits, '.', '_' and '-' (audb-python cannot load others)`,
+      { file, field: "archives" },
+    );
+  }
 }
 
 /** MAJOR.MINOR.PATCH as it names the version's folders: semver.valid() would also take "v1.0.0", " 1.0.0" and "1.0.0-rc1". */

@@ -337,6 +337,14 @@ describe("publish", () => {
     }
     await writeFile(join(root, "db.yaml"), header);
     expect((await backend.list("")).dirs).toEqual(["fsdd"]);
+    for (const archive of ["a b", "c+d", "x%20y", "é#1", "sub/dir", ".."]) {
+      const err = await publish(root, "3.0.0", repo, { archives: { "recordings/0_lucas_0.wav": archive } }).catch((e: unknown) => e);
+      expect(err, archive).toBeInstanceOf(InvalidIdError);
+      expect((err as Error).message, archive).toBe(
+        `archives: '${archive}' (of 'recordings/0_lucas_0.wav') is not a valid archive name: use letters, digits, '.', '_' and '-' (audb-python cannot load others)`,
+      );
+    }
+    expect(await listVersions(backend, "fsdd")).toEqual(["1.0.0"]);
   });
 
   test("a file-system host that does not exist is refused, not created (a mistyped host would become a new repository)", async () => {
