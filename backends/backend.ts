@@ -25,6 +25,8 @@ export interface Listing {
 export interface Backend {
   /** Kind name as registered, e.g. `file-system`, `s3`, `http`. */
   readonly kind: string;
+  /** True for backends that cannot write (HTTP): writes fail with {@link ReadOnlyBackendError}. */
+  readonly readOnly?: boolean;
   /** True when an object exists under `key`. */
   exists(key: string): Promise<boolean>;
   /** Size in bytes of the object under `key`; MissingKeyError if absent. */

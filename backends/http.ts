@@ -41,6 +41,7 @@ class RetryableStatus extends Error {
 /** A repository on a static web server, read-only. Safe to call concurrently. */
 export class HttpBackend implements Backend {
   readonly kind: string;
+  readonly readOnly = true;
   /** Base URL of the repository, ending in `/`. */
   readonly baseUrl: string;
   private readonly retry: RetryPolicy;
@@ -231,18 +232,18 @@ export class HttpBackend implements Backend {
   }
 
   async putFile(key: string): Promise<void> {
-    throw this.readOnly(key);
+    throw this.readOnlyError(key);
   }
 
   async putBytes(key: string): Promise<void> {
-    throw this.readOnly(key);
+    throw this.readOnlyError(key);
   }
 
   async remove(key: string): Promise<void> {
-    throw this.readOnly(key);
+    throw this.readOnlyError(key);
   }
 
-  private readOnly(key: string): ReadOnlyBackendError {
+  private readOnlyError(key: string): ReadOnlyBackendError {
     return new ReadOnlyBackendError(`cannot write key '${key}': HTTP repository ${this.baseUrl} is read-only`);
   }
 }

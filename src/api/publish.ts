@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import * as semver from "../core/semver.js";
 import pLimit from "p-limit";
-import type { Backend } from "../../backends/backend.js";
+import { ReadOnlyBackendError, type Backend } from "../../backends/backend.js";
 import { audioInfo } from "../audio/info.js";
 import { archiveName } from "../core/archive.js";
 import { checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
@@ -86,6 +86,9 @@ export async function publish(
       workers.helpStat(stats).catch(() => undefined);
     }
     const backend = await repository.open();
+    if (backend.readOnly) {
+      throw new ReadOnlyBackendError(`repository '${repository.name}' (${backend.kind}, ${repository.host}) is read-only: publish to the repository it serves`);
+    }
     const published = await listVersions(backend, db.name);
     if (published.includes(version)) {
       throw new VersionExistsError(`version '${version}' of database '${db.name}' already exists in repository '${repository.name}'`);

@@ -36,8 +36,13 @@ export async function removeMedia(name: string, files: string | string[], option
   const wanted = [...new Set(typeof files === "string" ? [files] : files)];
   const config = settings();
   const tables: { backend: Backend; repository: string; version: string; deps: Dependencies; here: string[] }[] = [];
+  const readOnly: string[] = [];
   for (const repository of config.repositories) {
     const backend = await repository.open();
+    if (backend.readOnly) {
+      readOnly.push(repository.name); // a mirror (HTTP) of a repository that is changed itself
+      continue;
+    }
     for (const version of await listVersions(backend, name)) {
       const deps = await fetchDependencies(backend, name, version);
       const here = wanted.filter((f) => deps.has(f) && deps.type(f) === DependencyType.media);
@@ -45,7 +50,10 @@ export async function removeMedia(name: string, files: string | string[], option
     }
   }
   if (tables.length === 0) {
-    throw new MissingVersionError(`database '${name}' is not in any configured repository (${config.repositories.map((r) => r.name).join(", ") || "none configured"})`);
+    const skipped = readOnly.length > 0 ? `; read-only, not changed: ${readOnly.join(", ")}` : "";
+    throw new MissingVersionError(
+      `database '${name}' is not in any configured repository that can be changed (${config.repositories.map((r) => r.name).join(", ") || "none configured"})${skipped}`,
+    );
   }
   const found = new Set(tables.flatMap((t) => t.here));
   const missing = wanted.filter((f) => !found.has(f));

@@ -4,7 +4,12 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FileSystemBackend } from "../../backends/filesystem.js";
+import { ReadOnlyBackendError } from "../../backends/backend.js";
 import { HttpBackend } from "../../backends/http.js";
+import { dependencies } from "../../src/api/discovery.js";
+import { publish } from "../../src/api/publish.js";
+import { removeMedia } from "../../src/api/remove-media.js";
+import { fetchDependencies } from "../../src/core/remote-dependencies.js";
 import { startStaticServer, type StaticHttpServer } from "../helpers/http-server.js";
 import { writeHttpIndex } from "../../src/api/http-index.js";
 import { latestVersionIn } from "../../src/api/resolve.js";
@@ -60,5 +65,28 @@ describe("FSDD history over HTTP", () => {
   test("the latest version resolves through the index files", async () => {
     configure({ repositories: [new Repository("data", server.url, "http")] });
     expect(await latestVersionIn("fsdd")).toBe(FSDD_TAGS.at(-1)![1]);
+  });
+
+  test("publish to an HTTP repository is refused before anything is hashed, naming it read-only", async () => {
+    const mirror = new Repository("data", server.url, "http");
+    const phases: string[] = [];
+    const err = await publish(sources.get("1.0.10")!, "9.0.0", mirror, { onProgress: (e) => phases.push(e.phase) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReadOnlyBackendError);
+    expect((err as Error).message).toBe(`repository 'data' (http, ${server.url}) is read-only: publish to the repository it serves`);
+    expect(phases).toEqual([]);
+  });
+
+  test("removeMedia with an HTTP mirror configured changes the repository and leaves the mirror (it serves the change)", async () => {
+    const file = [...(await dependencies("fsdd", { version: "1.0.10" })).media].find((f) => f.includes("_theo_"))!;
+    configure({ repositories: [new Repository("data", server.url, "http"), new Repository("data", host, "file-system")] });
+    await removeMedia("fsdd", file);
+    for (const repository of [new Repository("data", host, "file-system"), new Repository("data", server.url, "http")]) {
+      const backend = await repository.open();
+      expect((await fetchDependencies(backend, "fsdd", "1.0.10")).removed(file), repository.backendKind).toBe(true);
+    }
+    configure({ repositories: [new Repository("data", server.url, "http")] });
+    await expect(removeMedia("fsdd", file)).rejects.toThrow(
+      "database 'fsdd' is not in any configured repository that can be changed (data); read-only, not changed: data",
+    );
   });
 });
