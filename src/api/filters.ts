@@ -5,16 +5,16 @@ import { FilterError } from "../core/errors.js";
  * in each name (`re.search`, Python syntax, see {@link pythonRegExp}), an array is a list
  * of exact names. Undefined keeps all; an empty string or list selects nothing. A
  * filter that matches nothing, or a list naming unknown entries, is a FilterError naming
- * the option (also when there is nothing to match, as in audb).
+ * the option (also when there is nothing to match, as in audb), followed by `where`.
  */
-export function applyFilter(names: string[], filter: string | string[] | undefined, option: string): string[] {
+export function applyFilter(names: string[], filter: string | string[] | undefined, option: string, where = ""): string[] {
   if (filter === undefined) return names;
   if (filter.length === 0) return [];
   if (Array.isArray(filter)) {
     const known = new Set(names);
     const unknown = filter.filter((f) => !known.has(f));
     if (unknown.length > 0) {
-      throw new FilterError(`${option}: ${unknown.slice(0, 20).map((u) => `'${u}'`).join(", ")}${unknown.length > 20 ? ", ..." : ""} not found`);
+      throw new FilterError(`${option}: ${unknown.slice(0, 20).map((u) => `'${u}'`).join(", ")}${unknown.length > 20 ? ", ..." : ""} not found${where}`);
     }
     const wanted = new Set(filter);
     return names.filter((n) => wanted.has(n));
@@ -26,7 +26,7 @@ export function applyFilter(names: string[], filter: string | string[] | undefin
     throw new FilterError(`${option}: '${filter}' is not a valid regular expression: ${(e as Error).message}`);
   }
   const out = names.filter((n) => re.test(n));
-  if (out.length === 0) throw new FilterError(`${option}: '${filter}' matches nothing`);
+  if (out.length === 0) throw new FilterError(`${option}: '${filter}' matches nothing${where}`);
   return out;
 }
 

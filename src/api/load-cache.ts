@@ -163,14 +163,18 @@ async function select(
 
   let media: string[] = [];
   if (!options.onlyMetadata) {
-    // removed media are in no archive any more: `removedMedia` keeps their table rows only, as in audb
-    const removed = new Set(deps.removedMedia);
-    let candidates = deps.media.filter((f) => !removed.has(f));
+    // as audb, the filter picks from the media of the selected tables, removed ones too;
+    // those are in no archive any more (`removedMedia` keeps their table rows only)
+    let candidates = deps.media;
+    let where = ` in ${name} ${version}`;
     if (options.tables !== undefined) {
-      const used = await tableMedia(folder, tables.filter((t) => header.tableIds.includes(t)));
+      const selected = tables.filter((t) => header.tableIds.includes(t));
+      const used = await tableMedia(folder, selected);
       candidates = candidates.filter((f) => used.has(f));
+      where = ` in table${selected.length === 1 ? "" : "s"} ${selected.map((t) => `'${t}'`).join(", ")} of ${name} ${version}`;
     }
-    media = applyFilter(candidates, options.media, "media");
+    const removed = new Set(deps.removedMedia);
+    media = applyFilter(candidates, options.media, "media", where).filter((f) => !removed.has(f));
   }
   return { name, version, flavor, folder, tables, media, dependencies: deps };
 }

@@ -80,6 +80,20 @@ describe("load selections", () => {
     expect(loadConfig({ env: { AUDB_CACHE_ROOT: relativeRoot }, home: join(work, "no-home") }).cacheRoot).toBe(absolute);
   });
 
+  test("a media filter names the tables and version it searched; a removed medium is found, not fetched (as audb)", async () => {
+    await expect(loadToCache("interop", { tables: ["segments"], media: ["wav/a.wav", "no/such.wav"] })).rejects.toThrow(
+      new FilterError("media: 'no/such.wav' not found in table 'segments' of interop 1.0.0"),
+    );
+    await expect(loadToCache("fsdd", { media: "zzz" })).rejects.toThrow(new FilterError("media: 'zzz' matches nothing in fsdd 1.0.0"));
+    const { removeMedia } = await import("../../src/api/remove-media.js");
+    const { dependencies } = await import("../../src/api/discovery.js");
+    const gone = (await dependencies("fsdd", { version: "1.0.0" })).media[0]!;
+    await removeMedia("fsdd", gone);
+    const loaded = await loadToCache("fsdd", { media: [gone], cacheRoot: join(work, "cache-removed") });
+    expect(loaded.media).toEqual([]);
+    expect(existsSync(join(loaded.folder, gone))).toBe(false);
+  });
+
   test("an attachments filter on a version without attachments is a FilterError", async () => {
     await expect(loadToCache("fsdd", { attachments: "zzz" })).rejects.toThrow(new FilterError("attachments: 'zzz' matches nothing"));
   });
