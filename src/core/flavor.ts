@@ -35,7 +35,7 @@ export function makeFlavor(options: FlavorOptions = {}): Flavor {
   const { bitDepth = null, format = null, samplingRate = null } = options;
   let mixdown = options.mixdown ?? false;
   if (bitDepth !== null && !(BIT_DEPTHS as readonly number[]).includes(bitDepth)) {
-    throw new FlavorError(`bitDepth has to be one of ${BIT_DEPTHS.join(", ")}, not ${bitDepth}`);
+    throw new FlavorError(`bitDepth has to be one of ${BIT_DEPTHS.join(", ")}, not ${shown(bitDepth)}`);
   }
   let channels: number[] | null = null;
   if (options.channels !== undefined && options.channels !== null) {
@@ -47,9 +47,14 @@ export function makeFlavor(options: FlavorOptions = {}): Flavor {
     throw new FlavorError(`format has to be one of ${FORMATS.join(", ")}, not '${format}'`);
   }
   if (samplingRate !== null && !(SAMPLING_RATES as readonly number[]).includes(samplingRate)) {
-    throw new FlavorError(`samplingRate has to be one of ${SAMPLING_RATES.join(", ")}, not ${samplingRate}`);
+    throw new FlavorError(`samplingRate has to be one of ${SAMPLING_RATES.join(", ")}, not ${shown(samplingRate)}`);
   }
   return { bitDepth, channels, format, mixdown, samplingRate };
+}
+
+/** A number as it is; anything else (e.g. the string "16000" from untyped JS) as JSON, so the message shows what is wrong. */
+function shown(value: unknown): string {
+  return typeof value === "number" ? String(value) : `${JSON.stringify(value)} (a ${typeof value}, not a number)`;
 }
 
 /** The YAML text audobject serialises a Flavor to (what audb hashes for the id). */

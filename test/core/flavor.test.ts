@@ -32,6 +32,13 @@ describe("makeFlavor", () => {
     expect(() => makeFlavor({ bitDepth: 8 as 16 })).toThrow(/bitDepth.*8/);
     expect(() => makeFlavor({ format: "mp3" as "wav" })).toThrow(/'mp3'/);
   });
+
+  test("a numeric string from untyped JavaScript is shown as a string, not as the number it reads like", () => {
+    expect(() => makeFlavor({ samplingRate: "16000" as unknown as 16000 })).toThrow(
+      new FlavorError('samplingRate has to be one of 8000, 16000, 22050, 24000, 44100, 48000, not "16000" (a string, not a number)'),
+    );
+    expect(() => makeFlavor({ bitDepth: "16" as unknown as 16 })).toThrow(/not "16" \(a string, not a number\)$/);
+  });
 });
 
 describe("conversion rules", () => {
