@@ -76,7 +76,7 @@ export async function openLoadedDatabase(
   const keep = new Set([...loaded.tables, ...db.miscTablesUsedInSchemes()]);
   db.dropTables(db.tableIds.filter((id) => !keep.has(id)));
   const deps = loaded.dependencies;
-  if (options.mediaFiltered) db.pickFiles(loaded.media);
+  if (options.mediaFiltered) db.pickFiles([...loaded.media, ...loaded.removedMedia]); // as audb: pick, then drop removed
   if (!options.removedMedia) {
     const removed = deps.removedMedia;
     if (removed.length > 0) db.dropFiles(removed);

@@ -61,7 +61,10 @@ export interface LoadedFolder {
   flavor: Flavor;
   folder: string;
   tables: string[];
+  /** Media files selected and in the folder. */
   media: string[];
+  /** Media files the selection names that the version has removed: their rows, no files. */
+  removedMedia: string[];
   /** The version's dependency table. */
   dependencies: Dependencies;
 }
@@ -162,6 +165,7 @@ async function select(
   if (ctx) await fetchTables(ctx, tables);
 
   let media: string[] = [];
+  let removedMedia: string[] = [];
   if (!options.onlyMetadata) {
     // as audb, the filter picks from the media of the selected tables, removed ones too;
     // those are in no archive any more (`removedMedia` keeps their table rows only)
@@ -174,9 +178,11 @@ async function select(
       where = ` in table${selected.length === 1 ? "" : "s"} ${selected.map((t) => `'${t}'`).join(", ")} of ${name} ${version}`;
     }
     const removed = new Set(deps.removedMedia);
-    media = applyFilter(candidates, options.media, "media", where).filter((f) => !removed.has(f));
+    const selected = applyFilter(candidates, options.media, "media", where);
+    media = selected.filter((f) => !removed.has(f));
+    removedMedia = selected.filter((f) => removed.has(f));
   }
-  return { name, version, flavor, folder, tables, media, dependencies: deps };
+  return { name, version, flavor, folder, tables, media, removedMedia, dependencies: deps };
 }
 
 export async function fetchTables(ctx: Context, tables: string[]): Promise<void> {

@@ -36,6 +36,10 @@ export async function loadMedia(
 ): Promise<string[]> {
   const files = typeof media === "string" ? [media] : media;
   const loaded = await loadToCache(name, { ...options, media: files });
+  if (loaded.removedMedia.length > 0) {
+    const named = loaded.removedMedia.slice(0, 20).map((f) => `'${f}'`).join(", ");
+    throw new FilterError(`media: ${named} removed from ${name} ${loaded.version} (remove_media): no file to load`);
+  }
   const deps = await cachedDependencies(cacheRootFor(options.cacheRoot), name, loaded.version);
   return files.map((f) => join(loaded.folder, deps.samplingRate(f) > 0 ? flavorDestination(loaded.flavor, f) : f));
 }

@@ -91,7 +91,22 @@ describe("load selections", () => {
     await removeMedia("fsdd", gone);
     const loaded = await loadToCache("fsdd", { media: [gone], cacheRoot: join(work, "cache-removed") });
     expect(loaded.media).toEqual([]);
+    expect(loaded.removedMedia).toEqual([gone]);
     expect(existsSync(join(loaded.folder, gone))).toBe(false);
+
+    // load() picks the selected rows, then drops removed ones unless removedMedia (audb: pick_files, then _remove_media)
+    const { load } = await import("../../src/api/load.js");
+    const other = (await dependencies("fsdd", { version: "1.0.0" })).media[1]!;
+    const rows = async (removedMedia: boolean) =>
+      (await load("fsdd", { media: [gone, other], removedMedia, fullPath: false, cacheRoot: join(work, "cache-removed") })).tables.get("files")!.files;
+    expect(await rows(true)).toEqual([gone, other]);
+    expect(await rows(false)).toEqual([other]);
+
+    // loadMedia has no file to give for it
+    const { loadMedia } = await import("../../src/api/load-files.js");
+    await expect(loadMedia("fsdd", [other, gone], { cacheRoot: join(work, "cache-removed") })).rejects.toThrow(
+      new FilterError(`media: '${gone}' removed from fsdd 1.0.0 (remove_media): no file to load`),
+    );
   });
 
   test("an attachments filter on a version without attachments is a FilterError", async () => {
