@@ -20,7 +20,7 @@ import { MissingKeyError, ReadOnlyBackendError, validateKey, validatePrefix, typ
 import { AccessDeniedError, EndpointUnreachableError, ServerError } from "./remote-errors.js";
 import { downloadToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
-import { backoffDelay, defaultRetryPolicy, networkErrorCode, type RetryPolicy } from "./retry.js";
+import { backoffDelay, defaultRetryPolicy, isTransientNetworkError, networkErrorCode, type RetryPolicy } from "./retry.js";
 
 /** Options of {@link HttpBackend}. */
 export interface HttpBackendOptions {
@@ -80,7 +80,8 @@ export class HttpBackend implements Backend {
         }
         return response;
       } catch (error) {
-        const retryable = error instanceof RetryableStatus || networkErrorCode(error) !== undefined;
+        if (networkErrorCode(error) !== undefined && !isTransientNetworkError(error)) throw this.failure(error, key, url);
+        const retryable = error instanceof RetryableStatus || isTransientNetworkError(error);
         if (!retryable) throw error;
         if (attempt + 1 >= this.retry.attempts) throw this.failure(error, key, url);
         await new Promise((r) => setTimeout(r, backoffDelay(this.retry, attempt)));
@@ -156,6 +157,7 @@ export class HttpBackend implements Backend {
         return;
       } catch (error) {
         if (networkErrorCode(error) === undefined) throw error;
+        if (!isTransientNetworkError(error)) throw this.failure(error, key, this.url(key));
         if (received > before) failures = 0;
         failures++;
         if (failures >= this.retry.attempts) throw this.failure(error, key, this.url(key));

@@ -20,7 +20,6 @@ const transientCodes = new Set([
   "EPIPE",
   "ETIMEDOUT",
   "EAI_AGAIN",
-  "ENOTFOUND", // a host name that does not resolve (a typo, or no DNS yet): cannot reach it
   "ENETUNREACH",
   "EHOSTUNREACH",
   "UND_ERR_SOCKET",
@@ -31,11 +30,20 @@ const transientCodes = new Set([
   "ERR_STREAM_PREMATURE_CLOSE",
 ]);
 
-/** The error code of `error` or of one of its causes (undici nests them). */
+/** Not worth a retry, but the same failure to reach the host: a name that does not resolve (a typo). */
+const unreachableCodes = new Set(["ENOTFOUND"]);
+
+/** True when `error` is a network failure that a retry may overcome. */
+export function isTransientNetworkError(error: unknown): boolean {
+  const code = networkErrorCode(error);
+  return code !== undefined && !unreachableCodes.has(code);
+}
+
+/** The network error code of `error` or of one of its causes (undici nests them), transient or not. */
 export function networkErrorCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && transientCodes.has(code)) return code;
+    if (typeof code === "string" && (transientCodes.has(code) || unreachableCodes.has(code))) return code;
     const name = (e as { name?: unknown }).name;
     if (name === "TimeoutError" || name === "AbortError") return String(name);
     if (e instanceof Error && /premature close|socket hang up|aborted|terminated/i.test(e.message)) return "ECONNRESET";

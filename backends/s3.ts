@@ -23,7 +23,7 @@ import { BackendUnavailableError, MissingKeyError, validateKey, validatePrefix, 
 import { AccessDeniedError, BucketNotFoundError, EndpointUnreachableError, ServerError, WrongRegionError } from "./remote-errors.js";
 import { downloadToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
-import { defaultRetryPolicy, networkErrorCode, withRetry, type RetryPolicy } from "./retry.js";
+import { defaultRetryPolicy, isTransientNetworkError, networkErrorCode, withRetry, type RetryPolicy } from "./retry.js";
 
 /** Options of {@link S3Backend}. All optional. */
 export interface S3BackendOptions {
@@ -281,7 +281,7 @@ export class S3Backend implements Backend {
         if (received !== total) throw Object.assign(new Error(`short read: ${received} of ${total} bytes`), { code: "ECONNRESET" });
         return received;
       } catch (error) {
-        const retryable = networkErrorCode(error) !== undefined || error instanceof ServerError;
+        const retryable = isTransientNetworkError(error) || error instanceof ServerError;
         if (received > before) failures = 0;
         failures++;
         if (!retryable || failures >= policy.attempts) throw this.translate(error, key);
@@ -331,7 +331,7 @@ export class S3Backend implements Backend {
   private async retrying<T>(key: string, attempt: () => Promise<T>): Promise<T> {
     const policy = this.options.retry ?? defaultRetryPolicy;
     try {
-      return await withRetry(policy, (e) => networkErrorCode(e) !== undefined || ((e as SdkError).$metadata?.httpStatusCode ?? 0) >= 500, attempt);
+      return await withRetry(policy, (e) => isTransientNetworkError(e) || ((e as SdkError).$metadata?.httpStatusCode ?? 0) >= 500, attempt);
     } catch (error) {
       throw this.translate(error, key);
     }

@@ -8,3 +8,8 @@ export class AudbError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** The message of anything thrown: an Error's message, else the value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

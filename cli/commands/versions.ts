@@ -8,9 +8,10 @@ export function versionsCommand(): Command {
     .argument("<name>", "database name")
     .action(async (name: string, _flags: object, command: Command) => {
       const ctx = setup(command);
-      const { latestVersion, versions } = await import("../../src/api/discovery.js");
-      const found = await versions(name);
-      if (found.length === 0) await latestVersion(name); // throws, naming the repositories and those that could not be asked
-      ctx.out.result(found, found.join("\n"));
+      const { notFoundError, reachableVersions } = await import("../../src/api/resolve.js");
+      const { settings } = await import("../../src/api/settings.js");
+      const { versions, unreachable } = await reachableVersions(name);
+      if (versions.length === 0) throw notFoundError(name, settings().repositories, unreachable); // names the repositories it could not ask
+      ctx.out.result(versions, versions.join("\n"));
     });
 }

@@ -4,6 +4,7 @@ import type { Dependencies } from "../core/dependencies.js";
 import { flavorId, makeFlavor, type FlavorOptions } from "../core/flavor.js";
 import { listDatabases, listVersions, sortVersions } from "../core/layout.js";
 import type { Repository } from "../core/repository.js";
+import { messageOf } from "../errors.js";
 import { cachedDependencies } from "./load-cache.js";
 import { latestVersionIn, lookupVersion, reachableVersions } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
@@ -25,17 +26,21 @@ export interface CachedFlavor {
   complete: boolean;
 }
 
-async function listRepository(repository: Repository, name?: string): Promise<AvailableVersion[]> {
+/** The error for a repository whose databases or versions could not be listed. */
+function listingFailed(repository: Repository, error: unknown): BackendUnavailableError {
+  return new BackendUnavailableError(`cannot list repository ${repository.toString()}: ${messageOf(error)}`, { cause: error });
+}
+
+async function listRepository(repository: Repository): Promise<AvailableVersion[]> {
   try {
     const backend = await repository.open();
-    const names = name === undefined ? await listDatabases(backend) : [name];
     const out: AvailableVersion[] = [];
-    for (const n of names) {
-      for (const version of await listVersions(backend, n)) out.push({ name: n, version, repository });
+    for (const name of await listDatabases(backend)) {
+      for (const version of await listVersions(backend, name)) out.push({ name, version, repository });
     }
     return out;
-  } catch (e) {
-    throw new BackendUnavailableError(`cannot list repository ${repository.toString()}: ${(e as Error).message}`, { cause: e });
+  } catch (error) {
+    throw listingFailed(repository, error);
   }
 }
 
@@ -44,18 +49,17 @@ async function listRepository(repository: Repository, name?: string): Promise<Av
  * (a version in several repositories is listed once, from the first). With
  * `onlyLatest`, only the newest version of each database. A repository that cannot be
  * listed is skipped, as audb does, and passed to `onSkipped`; when none can be listed,
- * the first one's {@link BackendUnavailableError} is thrown.
+ * the first one's {@link BackendUnavailableError} is thrown instead.
  */
 export async function available(
   options: { onlyLatest?: boolean; onSkipped?: (repository: Repository, error: BackendUnavailableError) => void } = {},
 ): Promise<AvailableVersion[]> {
   const byKey = new Map<string, AvailableVersion>();
   const repositories = settings().repositories;
-  const skipped: BackendUnavailableError[] = [];
+  const skipped: Array<[Repository, BackendUnavailableError]> = [];
   for (const repository of repositories) {
     const entries = await listRepository(repository).catch((error: BackendUnavailableError) => {
-      skipped.push(error);
-      options.onSkipped?.(repository, error);
+      skipped.push([repository, error]);
       return [];
     });
     for (const entry of entries) {
@@ -63,7 +67,8 @@ export async function available(
       if (!byKey.has(key)) byKey.set(key, entry);
     }
   }
-  if (repositories.length > 0 && skipped.length === repositories.length) throw skipped[0]!;
+  if (repositories.length > 0 && skipped.length === repositories.length) throw skipped[0]![1];
+  for (const [repository, error] of skipped) options.onSkipped?.(repository, error);
   const byName = new Map<string, AvailableVersion[]>();
   for (const entry of byKey.values()) byName.set(entry.name, [...(byName.get(entry.name) ?? []), entry]);
   const out: AvailableVersion[] = [];
@@ -84,8 +89,7 @@ export async function versions(name: string): Promise<string[]> {
   const repositories = settings().repositories;
   const { versions: found, unreachable } = await reachableVersions(name, repositories);
   if (found.length === 0 && repositories.length > 0 && unreachable.length === repositories.length) {
-    const { repository, error } = unreachable[0]!;
-    throw new BackendUnavailableError(`cannot list repository ${repository.toString()}: ${(error as Error).message}`, { cause: error });
+    throw listingFailed(unreachable[0]!.repository, unreachable[0]!.error);
   }
   return found;
 }

@@ -2,10 +2,11 @@ import type { Backend } from "../../backends/backend.js";
 import { MissingVersionError } from "../core/errors.js";
 import { headerKey, listVersions, sortVersions } from "../core/layout.js";
 import type { Repository } from "../core/repository.js";
+import { messageOf } from "../errors.js";
 import { settings } from "./settings.js";
 
 /** A repository that could not be asked, and why. */
-interface Unreachable {
+export interface Unreachable {
   repository: Repository;
   error: unknown;
 }
@@ -26,18 +27,14 @@ export async function lookupVersion(name: string, version: string, repositories 
       unreachable.push({ repository, error });
     }
   }
-  const known = await collectVersions(name, reachable, unreachable);
-  if (known.length === 0) throw notFound(name, repositories, unreachable);
-  throw new MissingVersionError(`version '${version}' of '${name}' does not exist; available: ${known.join(", ")}`);
+  const listed = await collectVersions(name, reachable);
+  const all = [...unreachable, ...listed.unreachable];
+  if (listed.versions.length === 0) throw notFoundError(name, repositories, all);
+  throw new MissingVersionError(`version '${version}' of '${name}' does not exist; available: ${listed.versions.join(", ")}${couldNotAsk(all)}`);
 }
 
-/** All versions of `name` across the repositories that can be reached, ascending. */
-export async function versionsIn(name: string, repositories = settings().repositories): Promise<string[]> {
-  return (await reachableVersions(name, repositories)).versions;
-}
-
-/** The versions of `name` in the repositories that can be reached, and those that cannot. */
-export async function reachableVersions(name: string, repositories: readonly Repository[]): Promise<{ versions: string[]; unreachable: Unreachable[] }> {
+/** The versions of `name` in the repositories that can be reached, ascending, and those that cannot be. */
+export async function reachableVersions(name: string, repositories: readonly Repository[] = settings().repositories): Promise<{ versions: string[]; unreachable: Unreachable[] }> {
   const unreachable: Unreachable[] = [];
   const reachable: Array<[Repository, Backend]> = [];
   for (const repository of repositories) {
@@ -46,19 +43,21 @@ export async function reachableVersions(name: string, repositories: readonly Rep
       (error: unknown) => void unreachable.push({ repository, error }),
     );
   }
-  return { versions: await collectVersions(name, reachable, unreachable), unreachable };
+  const listed = await collectVersions(name, reachable);
+  return { versions: listed.versions, unreachable: [...unreachable, ...listed.unreachable] };
 }
 
 /** The newest version of `name`; MissingVersionError when there is none. */
 export async function latestVersionIn(name: string, repositories = settings().repositories): Promise<string> {
   const { versions, unreachable } = await reachableVersions(name, repositories);
   const latest = versions.at(-1);
-  if (!latest) throw notFound(name, repositories, unreachable);
+  if (!latest) throw notFoundError(name, repositories, unreachable);
   return latest;
 }
 
-async function collectVersions(name: string, reachable: Array<[Repository, Backend]>, unreachable: Unreachable[]): Promise<string[]> {
+async function collectVersions(name: string, reachable: Array<[Repository, Backend]>): Promise<{ versions: string[]; unreachable: Unreachable[] }> {
   const all = new Set<string>();
+  const unreachable: Unreachable[] = [];
   for (const [repository, backend] of reachable) {
     try {
       for (const v of await listVersions(backend, name)) all.add(v);
@@ -66,14 +65,16 @@ async function collectVersions(name: string, reachable: Array<[Repository, Backe
       unreachable.push({ repository, error });
     }
   }
-  return sortVersions([...all]);
+  return { versions: sortVersions([...all]), unreachable };
 }
 
 /** `name` is in none of `repositories`; the message also names those that could not be asked, and why. */
-function notFound(name: string, repositories: readonly Repository[], unreachable: Unreachable[]): MissingVersionError {
+export function notFoundError(name: string, repositories: readonly Repository[], unreachable: Unreachable[]): MissingVersionError {
   const names = repositories.map((r) => r.name).join(", ") || "none configured";
-  const why = unreachable.map(({ repository, error }) => `${repository.name}: ${(error as Error).message}`);
-  return new MissingVersionError(
-    `database '${name}' is not in any configured repository (${names})${why.length > 0 ? `; could not ask ${why.join("; ")}` : ""}`,
-  );
+  return new MissingVersionError(`database '${name}' is not in any configured repository (${names})${couldNotAsk(unreachable)}`);
+}
+
+function couldNotAsk(unreachable: Unreachable[]): string {
+  if (unreachable.length === 0) return "";
+  return `; could not ask ${unreachable.map(({ repository, error }) => `${repository.name}: ${messageOf(error)}`).join("; ")}`;
 }

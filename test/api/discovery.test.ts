@@ -90,9 +90,14 @@ describe("discovery", () => {
       expect(await versions("no-such-db")).toEqual([]);
       expect(await versions("fsdd")).toEqual(["1.0.7", "1.0.10"]);
       await expect(loadToCache("no-such-db")).rejects.toThrow(/^database 'no-such-db' is not in any configured repository \(a, broken\); could not ask broken: repository 'broken' uses backend 'no-such-backend'/);
+      await expect(loadToCache("fsdd", { version: "9.9.9" })).rejects.toThrow(
+        /^version '9\.9\.9' of 'fsdd' does not exist; available: 1\.0\.7, 1\.0\.10; could not ask broken: repository 'broken' uses backend 'no-such-backend'/,
+      );
 
       configure({ repositories: [broken] });
-      await expect(available()).rejects.toThrow(BackendUnavailableError);
+      const reported: string[] = [];
+      await expect(available({ onSkipped: (repository) => reported.push(repository.name) })).rejects.toThrow(BackendUnavailableError);
+      expect(reported).toEqual([]); // the error says it; it is not also reported as skipped
       await expect(available()).rejects.toThrow(/Repository\('broken', '\/nowhere', 'no-such-backend'\)/);
       await expect(versions("no-such-db")).rejects.toThrow(/broken/);
     } finally {
