@@ -32,7 +32,7 @@ function viaModel(text: string, audb: Record<string, unknown>, file?: string): s
   return db.toYaml();
 }
 
-/** True when a plain scalar is an integer no double holds exactly, or a time finer than milliseconds. */
+/** True when a plain scalar is an integer no double holds exactly, or a time finer than milliseconds or with a time zone (kept by PyYAML, made UTC by the model). */
 function modelChangesAValue(doc: ReturnType<typeof parseDocument>): boolean {
   let changes = false;
   visit(doc, {
@@ -40,7 +40,7 @@ function modelChangesAValue(doc: ReturnType<typeof parseDocument>): boolean {
       if (node.type !== Scalar.PLAIN || typeof node.value !== "string") return;
       const s = node.value;
       if (PY_YAML_PATTERNS.int.test(s)) changes = !exactDouble(s);
-      else if (PY_YAML_PATTERNS.timestamp.test(s)) changes = /\.\d{3}0*[1-9]/.test(s);
+      else if (PY_YAML_PATTERNS.timestamp.test(s)) changes = /\.\d{3}0*[1-9]/.test(s) || /\d:\d\d(?:\.\d*)?[ \t]*(?:Z|[-+]\d\d?(?::\d\d)?)$/.test(s);
       if (changes) return visit.BREAK;
     },
   });
@@ -77,6 +77,8 @@ function insertedInText(text: string, doc: ReturnType<typeof parseDocument>, aud
     return ending.slice(0, starts[old]!.start) + block + ending.slice(end);
   }
   const next = starts.find((k) => !FIELDS.has(k.name) && compareCodePoints(k.name, "audb") > 0);
-  const at = next ? next.start : ending.length;
+  const lastLine = ending.slice(ending.lastIndexOf("\n", ending.length - 2) + 1);
+  const end = /^\.\.\.[ \t]*\n$/.test(lastLine) ? ending.length - lastLine.length : ending.length; // before a "..." document end
+  const at = next ? next.start : end;
   return ending.slice(0, at) + block + ending.slice(at);
 }

@@ -84,6 +84,17 @@ describe("header in the cache", () => {
     }
   });
 
+  test("times with a zone keep their text (PyYAML keeps the zone, the model would make them UTC); the block goes before a final '...'", () => {
+    const head = "name: db\nsource: ''\nusage: unrestricted\nlanguages: []\n";
+    for (const when of ["2021-01-02T03:04:05+02:00", "2021-01-02 03:04:05Z", "2021-01-02 03:04:05.5 -05"]) {
+      expect(cached(`${head}when: ${when}\n`)).toContain(`\nwhen: ${when}\n`);
+    }
+    expect(cached(`${head}when: 2021-01-02T03:04:05\n`)).toContain("\nwhen: 2021-01-02 03:04:05\n"); // no zone: as PyYAML writes it
+    const ended = cached(`${head}aaa: 4611686018427387905\n...\n`);
+    expect(ended.endsWith("sampling_rate: null}\n...\n")).toBe(true);
+    expect(ended).toContain("aaa: 4611686018427387905\naudb:\n");
+  });
+
   test("audformat's old layout (everything under the database's name) is rewritten as audformat writes it", () => {
     const text = "db:\n  source: ''\n  usage: unrestricted\n  languages: [de]\n  meta_value: 1.0e-05\n";
     const out = cached(text);
