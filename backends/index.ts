@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BackendUnavailableError, registerBackend } from "./backend.js";
@@ -19,9 +19,9 @@ function expandHome(p: string): string {
 // mistyped host would otherwise become a new, empty repository on the first publish.
 registerBackend("file-system", (host, name) => {
   const folder = expandHome(host);
-  if (!existsSync(folder)) {
-    throw new BackendUnavailableError(`file-system host '${host}' of repository '${name}' does not exist: create the folder first`);
-  }
+  const stats = statSync(folder, { throwIfNoEntry: false });
+  if (!stats) throw new BackendUnavailableError(`file-system host '${host}' of repository '${name}' does not exist: create the folder first`);
+  if (!stats.isDirectory()) throw new BackendUnavailableError(`file-system host '${host}' of repository '${name}' is not a folder`);
   return new FileSystemBackend(path.join(folder, name));
 });
 

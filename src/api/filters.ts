@@ -33,7 +33,8 @@ export function applyFilter(names: string[], filter: string | string[] | undefin
 /**
  * A Python (`re`) pattern as a JS RegExp, for what the two spell differently: leading
  * inline flags `(?i)`, `(?m)`, `(?s)`; named groups `(?P<name>...)` and `(?P=name)`;
- * `\A` and `\Z`.
+ * `\A` and `\Z`. Not translated: `\w`, `\d`, `\b` and `\s` match ASCII only here, also
+ * Unicode letters and digits in Python (write `[^/]`, or the letters, for names like `ä`).
  */
 export function pythonRegExp(pattern: string): RegExp {
   let flags = "";

@@ -159,7 +159,7 @@ async function select(
 ): Promise<LoadedFolder> {
   const header = await readHeaderView(folder);
   const allTables = [...header.tableIds, ...header.miscTableIds];
-  let tables = applyFilter(allTables, options.tables, "tables");
+  let tables = applyFilter(allTables, options.tables, "tables", ` in ${name} ${version}`);
   const needed = new Set([...tables, ...header.schemeMiscTables]);
   tables = allTables.filter((t) => needed.has(t));
   if (ctx) await fetchTables(ctx, tables);
@@ -175,7 +175,9 @@ async function select(
       const selected = tables.filter((t) => header.tableIds.includes(t));
       const used = await tableMedia(folder, selected);
       candidates = candidates.filter((f) => used.has(f));
-      where = ` in table${selected.length === 1 ? "" : "s"} ${selected.map((t) => `'${t}'`).join(", ")} of ${name} ${version}`;
+      where = selected.length === 0
+        ? ` in ${name} ${version}, no table selected`
+        : ` in table${selected.length === 1 ? "" : "s"} ${selected.map((t) => `'${t}'`).join(", ")} of ${name} ${version}`;
     }
     const removed = new Set(deps.removedMedia);
     const selected = applyFilter(candidates, options.media, "media", where);
@@ -238,7 +240,7 @@ async function verifyFiles(ctx: Context, root: string, files: string[], source: 
 }
 
 export async function fetchAttachments(ctx: Context, options: LoadOptions): Promise<void> {
-  const ids = applyFilter(ctx.deps.attachmentIds, options.attachments, "attachments");
+  const ids = applyFilter(ctx.deps.attachmentIds, options.attachments, "attachments", ` in ${ctx.name} ${ctx.version}`);
   const byId = new Map(ctx.deps.attachments.map((path) => [ctx.deps.archive(path), path]));
   for (const id of ids) {
     const path = byId.get(id)!;

@@ -21,7 +21,7 @@ import {
 } from "../core/layout.js";
 import { FileState, FileStats } from "../core/file-stats.js";
 import { InvalidIdError } from "../format/errors.js";
-import { ID_PATTERN } from "../format/paths.js";
+import { isKeySegment } from "../format/paths.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { loadDependencySnapshot, saveDependencySnapshot, snapshotBody } from "../core/dependency-snapshot.js";
 import {
@@ -68,6 +68,11 @@ export async function publish(
 ): Promise<Dependencies> {
   const numWorkers = options.numWorkers ?? availableParallelism();
   checkVersion(version, options.previousVersion);
+  checkArchiveNames(options.archives);
+  const backend = await repository.open();
+  if (backend.readOnly) {
+    throw new ReadOnlyBackendError(`repository '${repository.name}' (${backend.kind}, ${repository.host}) is read-only: publish to the repository it serves`);
+  }
   let workers: PublishWorkers | undefined;
   try {
     const algorithm = options.checksum ?? "xxh64";
@@ -76,7 +81,6 @@ export async function publish(
     const index = await StatIndex.load(dbRoot);
     const db = await readPublishableCached(dbRoot, index);
     checkDatabaseName(db.name, dbRoot);
-    checkArchiveNames(options.archives);
     const dbFiles = [...db.files, ...db.tableFiles];
     const stats = FileStats.create(dbRoot, dbFiles);
     // At least this many files are new to the index (it forgets files the database lost).
@@ -84,10 +88,6 @@ export async function publish(
     if (newFiles >= MIN_FILES_FOR_WORKERS && numWorkers > 0) {
       workers = new PublishWorkers(1);
       workers.helpStat(stats).catch(() => undefined);
-    }
-    const backend = await repository.open();
-    if (backend.readOnly) {
-      throw new ReadOnlyBackendError(`repository '${repository.name}' (${backend.kind}, ${repository.host}) is read-only: publish to the repository it serves`);
     }
     const published = await listVersions(backend, db.name);
     if (published.includes(version)) {
@@ -160,7 +160,7 @@ async function finish(
 
 /** The name names the database's folder in the repository: one segment of audbackend's characters. */
 function checkDatabaseName(name: string, dbRoot: string): void {
-  if (ID_PATTERN.test(name) && name !== "." && name !== "..") return;
+  if (isKeySegment(name)) return;
   const file = join(dbRoot, "db.yaml");
   throw new InvalidIdError(
     `'${file}': field 'name' is '${name}', but a database name must be letters, digits, '.', '_' and '-' (it names the database's folder in the repository)`,
@@ -171,7 +171,7 @@ function checkDatabaseName(name: string, dbRoot: string): void {
 /** Archive names are file names in the repository: audbackend's characters, as audb-python requires to load them. */
 function checkArchiveNames(archives: Record<string, string> | undefined): void {
   for (const [file, archive] of Object.entries(archives ?? {})) {
-    if (ID_PATTERN.test(archive) && archive !== "." && archive !== "..") continue;
+    if (isKeySegment(archive)) continue;
     throw new InvalidIdError(
       `archives: '${archive}' (of '${file}') is not a valid archive name: use letters, digits, '.', '_' and '-' (audb-python cannot load others)`,
       { file, field: "archives" },

@@ -3,6 +3,11 @@ import { InvalidIdError, InvalidPathError, type FormatErrorContext } from "./err
 /** Characters allowed in table, misc table and attachment ids: they become file names. */
 export const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
+/** True when `name` can be one segment of a repository key (a database or archive name): audbackend's characters, not `.` or `..`. */
+export function isKeySegment(name: string): boolean {
+  return ID_PATTERN.test(name) && name !== "." && name !== "..";
+}
+
 /** Paths that need no segment-by-segment check (also excluding `/.` and `//` below). */
 const FAST_OK = /^(?![A-Za-z]:)[^/\\\0.][^\\\0]*$/;
 

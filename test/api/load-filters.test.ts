@@ -110,6 +110,6 @@ describe("load selections", () => {
   });
 
   test("an attachments filter on a version without attachments is a FilterError", async () => {
-    await expect(loadToCache("fsdd", { attachments: "zzz" })).rejects.toThrow(new FilterError("attachments: 'zzz' matches nothing"));
+    await expect(loadToCache("fsdd", { attachments: "zzz" })).rejects.toThrow(new FilterError("attachments: 'zzz' matches nothing in fsdd 1.0.0"));
   });
 });

@@ -357,6 +357,11 @@ describe("publish", () => {
     const { available } = await import("../../src/api/discovery.js");
     configure({ repositories: [new Repository("data", host, "file-system")] });
     await expect(available()).rejects.toThrow(`file-system host '${host}' of repository 'data' does not exist`);
+    await writeFile(host, "a file, not a folder");
+    await expect(publish(root, "1.0.0", new Repository("data", host, "file-system"))).rejects.toThrow(
+      new BackendUnavailableError(`file-system host '${host}' of repository 'data' is not a folder`),
+    );
+    await rm(host);
     const { load } = await import("../../src/api/load.js");
     await expect(load("fsdd")).rejects.toThrow(
       `database 'fsdd' is not in any configured repository (data); could not ask data: file-system host '${host}' of repository 'data' does not exist: create the folder first`,
