@@ -82,7 +82,7 @@ export class HttpBackend implements Backend {
       } catch (error) {
         if (networkErrorCode(error) !== undefined && !isTransientNetworkError(error)) throw this.failure(error, key, url);
         const retryable = error instanceof RetryableStatus || isTransientNetworkError(error);
-        if (!retryable) throw error;
+        if (!retryable) throw fetchRefused(error, key, url);
         if (attempt + 1 >= this.retry.attempts) throw this.failure(error, key, url);
         await new Promise((r) => setTimeout(r, backoffDelay(this.retry, attempt)));
       }
@@ -248,6 +248,13 @@ export class HttpBackend implements Backend {
   private readOnlyError(key: string): ReadOnlyBackendError {
     return new ReadOnlyBackendError(`cannot write key '${key}': HTTP repository ${this.baseUrl} is read-only`);
   }
+}
+
+/** fetch's own refusals ("fetch failed", e.g. a port browsers block) as the endpoint error they are, with their reason; anything else as it is. */
+function fetchRefused(error: unknown, key: string, url: string): unknown {
+  const cause = (error as { cause?: unknown }).cause;
+  if (!(error instanceof TypeError) || error.message !== "fetch failed" || !(cause instanceof Error)) return error;
+  return new EndpointUnreachableError(`cannot reach ${url} for key '${key}' (${cause.message})`, { cause: error });
 }
 
 function names(value: unknown): string[] {

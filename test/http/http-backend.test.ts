@@ -118,6 +118,13 @@ describe("HttpBackend", () => {
     expect((error as Error).message).toBe("cannot reach http://no-such-host.invalid/repo/a/b for key 'a/b' (ENOTFOUND)");
   });
 
+  test("a request fetch refuses itself (a port it blocks) raises EndpointUnreachableError with fetch's reason", async () => {
+    const backend = new HttpBackend("http://127.0.0.1:9", "repo", { retry: fastRetry });
+    const error = await backend.exists("a/b").then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(EndpointUnreachableError);
+    expect((error as Error).message).toBe("cannot reach http://127.0.0.1:9/repo/a/b for key 'a/b' (bad port)");
+  });
+
   test("http and https kinds are registered and create read-only backends", async () => {
     registerHttpBackend();
     expect(backendKinds()).toEqual(expect.arrayContaining(["http", "https"]));
