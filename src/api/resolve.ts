@@ -71,7 +71,14 @@ async function collectVersions(name: string, reachable: Array<[Repository, Backe
 /** `name` is in none of `repositories`; the message also names those that could not be asked, and why. */
 export function notFoundError(name: string, repositories: readonly Repository[], unreachable: Unreachable[]): MissingVersionError {
   const names = repositories.map((r) => r.name).join(", ") || "none configured";
-  return new MissingVersionError(`database '${name}' is not in any configured repository (${names})${couldNotAsk(unreachable)}`);
+  return new MissingVersionError(`database '${name}' is not in any configured repository (${names})${couldNotAsk(unreachable)}${indexHint(name, repositories)}`);
+}
+
+/** HTTP repositories list versions from index files only: without them a served database looks absent. */
+function indexHint(name: string, repositories: readonly Repository[]): string {
+  const http = repositories.filter((r) => r.backendKind === "http" || r.backendKind === "https").map((r) => r.name);
+  if (http.length === 0) return "";
+  return `; HTTP repositories (${http.join(", ")}) list versions from '${name}/versions.json': if the server has no index files, name the version, or write them with \`audb http-index\` (writeHttpIndex) on the repository it mirrors`;
 }
 
 function couldNotAsk(unreachable: Unreachable[]): string {

@@ -1,6 +1,6 @@
 // A file-system repository holding the FSDD history, indexed with writeHttpIndex and
 // served as static files, loads read-only over HTTP with the file system's downloads.
-import { readFile } from "node:fs/promises";
+import { readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FileSystemBackend } from "../../backends/filesystem.js";
@@ -10,6 +10,7 @@ import { dependencies } from "../../src/api/discovery.js";
 import { publish } from "../../src/api/publish.js";
 import { removeMedia } from "../../src/api/remove-media.js";
 import { fetchDependencies } from "../../src/core/remote-dependencies.js";
+import { MissingVersionError } from "../../src/core/errors.js";
 import { startStaticServer, type StaticHttpServer } from "../helpers/http-server.js";
 import { writeHttpIndex } from "../../src/api/http-index.js";
 import { latestVersionIn } from "../../src/api/resolve.js";
@@ -65,6 +66,25 @@ describe("FSDD history over HTTP", () => {
   test("the latest version resolves through the index files", async () => {
     configure({ repositories: [new Repository("data", server.url, "http")] });
     expect(await latestVersionIn("fsdd")).toBe(FSDD_TAGS.at(-1)![1]);
+  });
+
+  test("without index files, the latest version is not found and the error says why; a named version still loads", async () => {
+    configure({ repositories: [new Repository("data", server.url, "http")] });
+    const indexes = [join(host, "data", "index.json"), join(host, "data", "fsdd", "versions.json")];
+    await Promise.all(indexes.map((f) => rename(f, `${f}.away`)));
+    try {
+      const err = await latestVersionIn("fsdd").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MissingVersionError);
+      expect((err as Error).message).toBe(
+        "database 'fsdd' is not in any configured repository (data); HTTP repositories (data) list versions from 'fsdd/versions.json': " +
+          "if the server has no index files, name the version, or write them with `audb http-index` (writeHttpIndex) on the repository it mirrors",
+      );
+      const version = FSDD_TAGS[0]![1]; // not loaded by the tests before
+      expect(LOADED).not.toContain(version);
+      expect((await dependencies("fsdd", { version })).media.length).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(indexes.map((f) => rename(`${f}.away`, f)));
+    }
   });
 
   test("publish to an HTTP repository is refused before anything is hashed, naming it read-only", async () => {
