@@ -1,5 +1,6 @@
 import type { ByteSource } from "./wav-header.js";
 import { CorruptAudioError } from "./errors.js";
+import { id3v2End } from "./sniff.js";
 
 /** The STREAMINFO block of a FLAC file. */
 export interface FlacStreamInfo {
@@ -13,24 +14,9 @@ export interface FlacStreamInfo {
   totalFrames: number;
 }
 
-/** Offset of the `fLaC` marker: 0, or after an ID3v2 tag. */
-function flacStart(head: Buffer): number {
-  if (head.length >= 10 && head.toString("latin1", 0, 3) === "ID3") {
-    const size = ((head[6]! & 0x7f) << 21) | ((head[7]! & 0x7f) << 14) | ((head[8]! & 0x7f) << 7) | (head[9]! & 0x7f);
-    return 10 + size + (head[5]! & 0x10 ? 10 : 0);
-  }
-  return 0;
-}
-
-/** Tells whether the first bytes of a file look like FLAC (possibly behind an ID3v2 tag). */
-export function looksLikeFlac(head: Buffer): boolean {
-  if (head.length >= 10 && head.toString("latin1", 0, 3) === "ID3") return true;
-  return head.length >= 4 && head.toString("latin1", 0, 4) === "fLaC";
-}
-
 /** Parses STREAMINFO, the first metadata block of every FLAC stream. */
 export async function parseFlacStreamInfo(fh: ByteSource, file: string, head: Buffer): Promise<FlacStreamInfo> {
-  const start = flacStart(head);
+  const start = id3v2End(head);
   let block = head.subarray(start, start + 42);
   if (block.length < 42) {
     block = Buffer.alloc(42);

@@ -1,15 +1,18 @@
 import { open } from "node:fs/promises";
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
-import { parseFlacStreamInfo, looksLikeFlac } from "./flac-header.js";
-import { looksLikeWav, parseWavHeader, type ByteSource } from "./wav-header.js";
+import { parseFlacStreamInfo } from "./flac-header.js";
+import { parseMpegInfo } from "./mpeg-header.js";
+import { parseOggInfo } from "./ogg-header.js";
+import { sniffAudio, type SniffedFormat } from "./sniff.js";
+import { parseWavHeader, type ByteSource } from "./wav-header.js";
 
 /** What audb's dependency table stores about a media file. */
 export interface AudioInfo {
-  /** Container detected from the content: `wav` or `flac`. */
-  format: "wav" | "flac";
+  /** Container detected from the content. */
+  format: SniffedFormat;
   samplingRate: number;
   channels: number;
-  /** As audiofile.bit_depth: sample container bits (float32 WAV: 32, float64: 64, 8-bit: 8). */
+  /** As audiofile.bit_depth: sample container bits (float32 WAV: 32, float64: 64, 8-bit: 8); 0 for MP3 and Ogg, as audb stores it. */
   bitDepth: number;
   /** Frames / sampling rate, in seconds. */
   duration: number;
@@ -20,11 +23,12 @@ export interface AudioInfo {
 const HEAD_BYTES = 16_384;
 
 /**
- * Reads sampling rate, channels, bit depth and duration of a WAV or FLAC
- * file from its header, without decoding the audio: one open and one read of
- * the first 16 KB (more only for WAV files whose data chunk starts later;
- * FLAC files whose STREAMINFO leaves the sample count at 0 are decoded to
- * count them, as libsndfile does).
+ * Reads sampling rate, channels, bit depth and duration of a WAV, FLAC, MP3
+ * or Ogg (Vorbis, Opus) file from its headers, as libsndfile reports them,
+ * without decoding the audio: one open and one read of the first 16 KB (more
+ * only for WAV files whose data chunk starts later, long ID3 tags, and the
+ * last Ogg page; FLAC files whose STREAMINFO leaves the sample count at 0 are
+ * decoded to count them, as libsndfile does).
  * Throws {@link CorruptAudioError} or {@link UnsupportedAudioError} naming
  * the file for anything else.
  */
@@ -58,19 +62,30 @@ async function infoFrom(source: ByteSource, file: string, size: number, head?: B
     const { bytesRead } = await source.read(buffer, 0, buffer.length, 0);
     bytes = buffer.subarray(0, bytesRead);
   }
-  if (looksLikeWav(bytes)) {
-    const h = await parseWavHeader(source, file, size, bytes);
-    return info("wav", h.samplingRate, h.channels, h.bitDepth, h.frames);
+  switch (await sniffAudio(source, bytes)) {
+    case "wav": {
+      const h = await parseWavHeader(source, file, size, bytes);
+      return info("wav", h.samplingRate, h.channels, h.bitDepth, h.frames);
+    }
+    case "flac": {
+      const s = await parseFlacStreamInfo(source, file, bytes);
+      const frames = s.totalFrames > 0 ? s.totalFrames : await countFlacFrames(file);
+      return info("flac", s.samplingRate, s.channels, s.bitDepth, frames);
+    }
+    case "mp3": {
+      const m = await parseMpegInfo(source, file, size, bytes);
+      return info("mp3", m.samplingRate, m.channels, 0, m.frames);
+    }
+    case "ogg": {
+      const o = await parseOggInfo(source, file, size);
+      return info("ogg", o.samplingRate, o.channels, 0, o.frames);
+    }
+    default:
+      throw new CorruptAudioError(file, "not a WAV, FLAC, MP3 or Ogg file");
   }
-  if (looksLikeFlac(bytes)) {
-    const s = await parseFlacStreamInfo(source, file, bytes);
-    const frames = s.totalFrames > 0 ? s.totalFrames : await countFlacFrames(file);
-    return info("flac", s.samplingRate, s.channels, s.bitDepth, frames);
-  }
-  throw new CorruptAudioError(file, "not a WAV or FLAC file");
 }
 
-function info(format: "wav" | "flac", samplingRate: number, channels: number, bitDepth: number, frames: number): AudioInfo {
+function info(format: SniffedFormat, samplingRate: number, channels: number, bitDepth: number, frames: number): AudioInfo {
   return { format, samplingRate, channels, bitDepth, duration: frames / samplingRate, frames };
 }
 

@@ -117,6 +117,19 @@ describe("publish", () => {
     return { root, repo };
   }
 
+  test("MP3 and Ogg media get the rows audb-python gives them (libsndfile's rate, channels and length; bit depth 0)", async () => {
+    const { root, repo } = await fresh();
+    const compressed = join(import.meta.dirname, "../fixtures/compressed/variants");
+    const added = { "recordings/1_jackson_90.mp3": "lame-vbr.mp3", "recordings/1_jackson_91.ogg": "sndfile-vorbis-44k-stereo.ogg", "recordings/1_jackson_92.ogg": "opusenc-22k.ogg" };
+    for (const [file, fixture] of Object.entries(added)) await cp(join(compressed, fixture), join(root, file));
+    const csv = await readFile(join(root, "db.files.csv"), "utf8");
+    await writeFile(join(root, "db.files.csv"), csv + Object.keys(added).map((f) => `${f},1,jackson,train\n`).join(""));
+    const deps = await publish(root, "1.0.0", repo);
+    expect(deps.get("recordings/1_jackson_90.mp3")).toMatchObject({ format: "mp3", bitDepth: 0, channels: 1, samplingRate: 16_000, duration: 11_680 / 16_000 });
+    expect(deps.get("recordings/1_jackson_91.ogg")).toMatchObject({ format: "ogg", bitDepth: 0, channels: 2, samplingRate: 44_100, duration: 33_957 / 44_100 });
+    expect(deps.get("recordings/1_jackson_92.ogg")).toMatchObject({ format: "ogg", bitDepth: 0, channels: 1, samplingRate: 24_000, duration: 50_400 / 24_000 });
+  });
+
   test("first publish writes the layout audb reads, header last", async () => {
     const { root, repo } = await fresh();
     resetTraffic();

@@ -118,9 +118,9 @@ describe("convertFile at the same sampling rate", () => {
   });
 
   it("says it cannot convert MP3 and Ogg, naming the file, and writes nothing", async () => {
-    for (const [name, kind] of [["tone.mp3", "MP3"], ["tone.ogg", "Ogg"]]) {
+    for (const [name, kind] of [["tone.mp3", "MP3"], ["tone.ogg", "Ogg"], ["variants/lame-id3v2.mp3", "MP3"], ["variants/sndfile-opus-16k-mono.opus", "Ogg"]]) {
       const src = join(import.meta.dirname, "../fixtures/compressed", name!);
-      const dest = join(dir, `${name}.wav`);
+      const dest = join(dir, `${name!.replace("/", "-")}.wav`);
       const err = await convertFile(src, dest, { format: "wav" }).catch((e: unknown) => e);
       expect(err, name).toBeInstanceOf(UnsupportedAudioError);
       expect((err as Error).message, name).toContain(src);

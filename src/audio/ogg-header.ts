@@ -1,0 +1,165 @@
+// Ogg Vorbis and Ogg Opus length without decoding, as libsndfile reports it: from the
+// identification header and the granule positions of the first audio page and the
+// stream's last page.
+import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
+import type { ByteSource } from "./wav-header.js";
+
+/** What an Ogg file's headers and granule positions say. */
+export interface OggInfo {
+  codec: "vorbis" | "opus";
+  samplingRate: number;
+  channels: number;
+  frames: number;
+}
+
+interface Page {
+  offset: number;
+  granule: bigint;
+  serial: number;
+  endOfStream: boolean;
+  /** Segment sizes (lacing values). */
+  lacing: Uint8Array;
+  bodyOffset: number;
+  length: number;
+}
+
+const TAIL_BYTES = 65_536 + 27 + 255;
+
+function pageAt(b: Buffer, at: number, base = 0): Page | undefined {
+  if (at + 27 > b.length || b.toString("latin1", at, at + 4) !== "OggS" || b[at + 4] !== 0) return undefined;
+  const segments = b[at + 26]!;
+  if (at + 27 + segments > b.length) return undefined;
+  const lacing = b.subarray(at + 27, at + 27 + segments);
+  const bodyOffset = at + 27 + segments;
+  const bodyLength = lacing.reduce((n, x) => n + x, 0);
+  return {
+    offset: base + at, granule: b.readBigInt64LE(at + 6), serial: b.readUInt32LE(at + 14), endOfStream: (b[at + 5]! & 4) !== 0,
+    lacing, bodyOffset: base + bodyOffset, length: 27 + segments + bodyLength,
+  };
+}
+
+async function readAt(source: ByteSource, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(Math.max(0, length));
+  const { bytesRead } = await source.read(buffer, 0, buffer.length, position);
+  return buffer.subarray(0, bytesRead);
+}
+
+async function readPage(source: ByteSource, offset: number, file: string): Promise<{ page: Page; body: Buffer }> {
+  const head = await readAt(source, offset, 27 + 255);
+  const page = pageAt(head, 0, offset);
+  if (!page) throw new CorruptAudioError(file, `no Ogg page at byte ${offset}`);
+  const body = await readAt(source, page.bodyOffset, page.length - (page.bodyOffset - offset));
+  if (body.length < page.length - (page.bodyOffset - offset)) throw new CorruptAudioError(file, `Ogg page at byte ${offset} is cut`);
+  return { page, body };
+}
+
+/** Sizes of the packets that end on a page (a continued first packet included with its part on this page). */
+function packetSizes(lacing: Uint8Array): number[] {
+  const sizes: number[] = [];
+  let size = 0;
+  for (const x of lacing) {
+    size += x;
+    if (x < 255) {
+      sizes.push(size);
+      size = 0;
+    }
+  }
+  return sizes;
+}
+
+/** Samples at 48 kHz in an Opus packet, from its TOC byte (opus_packet_get_nb_samples); 0 when invalid. */
+function opusPacketSamples(packet: Uint8Array): number {
+  if (packet.length < 1) return 0;
+  const toc = packet[0]!;
+  const frameSize = toc & 0x80 ? (48_000 << ((toc >> 3) & 3)) / 400
+    : (toc & 0x60) === 0x60 ? (toc & 0x08 ? 960 : 480)
+      : ((toc >> 3) & 3) === 3 ? 2880 : (48_000 << ((toc >> 3) & 3)) / 100;
+  const code = toc & 3;
+  const count = code === 0 ? 1 : code !== 3 ? 2 : packet.length < 2 ? 0 : packet[1]! & 0x3f;
+  const samples = count * frameSize;
+  return samples * 25 > 48_000 * 3 ? 0 : samples;
+}
+
+/** libsndfile's decoding rate of an Opus stream: the lowest Opus rate at or above the original one. */
+function opusDecodingFactor(inputRate: number): number {
+  return inputRate > 24_000 ? 1 : inputRate > 16_000 ? 2 : inputRate > 12_000 ? 3 : inputRate > 8_000 ? 4 : 6;
+}
+
+/** The granule position of the last page of stream `serial` (libsndfile's ogg_sync_last_page_before). */
+async function lastGranule(source: ByteSource, size: number, serial: number, file: string): Promise<bigint> {
+  for (let end = size; end > 0;) {
+    const start = Math.max(0, end - TAIL_BYTES);
+    const tail = await readAt(source, start, end - start + 27 + 255);
+    let found: bigint | undefined;
+    for (let i = tail.indexOf("OggS", 0, "latin1"); i >= 0 && start + i < end; i = tail.indexOf("OggS", i + 1, "latin1")) {
+      const page = pageAt(tail, i, start);
+      if (page && page.serial === serial && page.offset + page.length <= size && page.granule !== -1n) found = page.granule;
+    }
+    if (found !== undefined) return found;
+    if (start === 0) break;
+    end = start + 4; // a page header may straddle the boundary
+  }
+  throw new CorruptAudioError(file, "Ogg stream without a page that has a granule position");
+}
+
+/**
+ * Codec, sampling rate, channels and frames of an Ogg Vorbis or Ogg Opus file, as
+ * libsndfile reports them (Opus: decoded at the lowest Opus rate at or above the
+ * original rate, pre-skip removed). A Vorbis stream is taken to start at granule 0, as
+ * encoders write them. Throws {@link UnsupportedAudioError} for other Ogg codecs.
+ */
+export async function parseOggInfo(source: ByteSource, file: string, size: number): Promise<OggInfo> {
+  const { page: first, body: id } = await readPage(source, 0, file);
+  if (id.toString("latin1", 0, 7) === "\x01vorbis" && id.length >= 16) {
+    const channels = id[11]!;
+    const samplingRate = id.readUInt32LE(12);
+    const end = await lastGranule(source, size, first.serial, file);
+    return { codec: "vorbis", samplingRate, channels, frames: Number(end) };
+  }
+  if (id.toString("latin1", 0, 8) === "OpusHead" && id.length >= 19) {
+    const channels = id[9]!;
+    const preSkip = id.readUInt16LE(10);
+    const factor = opusDecodingFactor(id.readUInt32LE(12));
+    const start = await opusStartGranule(source, first, size, file);
+    const end = await lastGranule(source, size, first.serial, file);
+    const frames = Number(end - start - BigInt(preSkip)) / factor;
+    return { codec: "opus", samplingRate: 48_000 / factor, channels, frames: Math.max(0, Math.floor(frames)) };
+  }
+  throw new UnsupportedAudioError(file, "Ogg stream that is neither Vorbis nor Opus");
+}
+
+/**
+ * The granule position before the first audio page: its granule position less the
+ * samples of its packets, 0 when it is also the last page (libsndfile's
+ * ogg_opus_analyze_file). The headers (OpusHead, OpusTags) end their pages.
+ */
+async function opusStartGranule(source: ByteSource, head: Page, size: number, file: string): Promise<bigint> {
+  let offset = head.offset + head.length;
+  let headerPackets = 1;
+  while (offset < size) {
+    const { page, body } = await readPage(source, offset, file);
+    if (page.serial !== head.serial) {
+      offset += page.length;
+      continue;
+    }
+    if (headerPackets < 2) {
+      headerPackets += packetSizes(page.lacing).length;
+      offset += page.length;
+      continue;
+    }
+    let samples = 0;
+    let at = 0;
+    for (const packetSize of packetSizes(page.lacing)) {
+      samples += opusPacketSamples(body.subarray(at, at + packetSize));
+      at += packetSize;
+    }
+    if (samples === 0) throw new CorruptAudioError(file, `Opus page at byte ${page.offset} holds no audio`);
+    if (page.endOfStream) {
+      if (BigInt(samples) < page.granule) throw new CorruptAudioError(file, "Opus stream of one page whose granule position has an offset");
+      return 0n;
+    }
+    if (BigInt(samples) > page.granule) throw new CorruptAudioError(file, "first Opus page's granule position is less than its samples");
+    return page.granule - BigInt(samples);
+  }
+  throw new CorruptAudioError(file, "Opus stream without audio pages");
+}
