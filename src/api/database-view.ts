@@ -56,7 +56,7 @@ export async function tableMedia(folder: string, tableIds: string[]): Promise<Se
  * audformat does (ids, portable paths, known schemes and raters, labels, duplicates).
  */
 export async function readPublishable(root: string): Promise<Publishable> {
-  const db = await Database.load(root);
+  const db = await Database.load(root, { check: "strict" });
   const header = viewOf(db);
   const allTableIds = [...header.tableIds, ...header.miscTableIds];
   const tableFiles = allTableIds.map((id) => (existsSync(join(root, `db.${id}.parquet`)) ? `db.${id}.parquet` : `db.${id}.csv`));

@@ -89,8 +89,9 @@ export class Column extends HeaderBase {
    */
   set(values: ArrayLike<unknown> | unknown, opts: { index?: Index } = {}): void {
     const table = this.requireTable();
-    const dtype = this.dtype;
     const rows = opts.index === undefined ? undefined : table._rowsForSet(opts.index);
+    // Without a scheme, new values replace the column whatever it held (a float column read from a file too).
+    const dtype = this.schemeId === undefined && rows === undefined ? "object" : this.dtype;
     const n = rows === undefined ? table.length : rows.length;
     let input: ArrayLike<unknown>;
     if (isScalar(values) || typeof values === "string") input = new Array(n).fill(values);

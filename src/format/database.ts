@@ -76,6 +76,13 @@ export interface LoadOptions {
    * as scheme labels). The others stay in the header, not loaded.
    */
   tables?: string[];
+  /**
+   * How values are checked against their schemes: `lenient` (default, as
+   * audformat loads tables) makes values not among the labels NA and leaves
+   * minimum / maximum unchecked; `strict` throws LabelError / OutOfRangeError
+   * (what publish and save require).
+   */
+  check?: "strict" | "lenient";
 }
 
 export interface SaveOptions {
@@ -433,13 +440,13 @@ export class Database {
       } else {
         ids = db.tableIds;
       }
-      await db.loadTables(ids);
+      await db.loadTables(ids, opts.check);
     }
     return db;
   }
 
-  /** Load the data of tables (default: all not yet loaded) from `root`. */
-  async loadTables(ids?: string[]): Promise<void> {
+  /** Load the data of tables (default: all not yet loaded) from `root`; `check` as in {@link LoadOptions}. */
+  async loadTables(ids?: string[], check: "strict" | "lenient" = "lenient"): Promise<void> {
     const root = this.root;
     if (root === undefined) throw new MissingTableFileError(`Database '${this.name}' has no root to load tables from`);
     const list = (ids ?? this.tableIds).map((id) => [id, this.table(id)] as const).filter(([, t]) => !t.isLoaded);
@@ -456,7 +463,7 @@ export class Database {
           if (misc && !misc.isLoaded) await this.readTableData(root, s.labels, misc);
         }
       }
-      validateTableData(this, id, t);
+      validateTableData(this, id, t, check);
       validated.add(id);
     }
   }

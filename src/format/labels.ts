@@ -7,7 +7,7 @@ import type { Database } from "./database.js";
 import { LabelError, OutOfRangeError, UnknownTableError } from "./errors.js";
 import type { MiscTable } from "./table.js";
 import type { Scheme } from "./scheme.js";
-import { isNA, valueAt, type Dtype, type Values } from "./values.js";
+import { isNA, setNA, valueAt, type Dtype, type Values } from "./values.js";
 
 /** Key of a plain label value for set membership. */
 export function labelKey(v: unknown): string {
@@ -84,12 +84,18 @@ export interface ValueCheckContext {
   /** 1-based file line of each row, for messages. */
   lines?: ArrayLike<number>;
   file?: string;
+  /**
+   * `lenient`, when reading a stored table, as audformat reads it: values not
+   * among the labels become NA, and minimum / maximum are not checked.
+   */
+  mode?: "strict" | "lenient";
 }
 
 /**
  * Throw {@link LabelError} for the first value not among the scheme's labels
- * and {@link OutOfRangeError} for the first value outside minimum / maximum.
- * NA values always pass.
+ * and {@link OutOfRangeError} for the first value outside minimum / maximum
+ * (`ctx.mode` lenient: set values not among the labels to NA instead, and
+ * leave the range). NA values always pass.
  */
 export function checkValues(scheme: Scheme, db: Database | undefined, dtype: Dtype, values: Values, ctx: ValueCheckContext): void {
   const where = () =>
@@ -111,6 +117,10 @@ export function checkValues(scheme: Scheme, db: Database | undefined, dtype: Dty
       if (isNA(dtype, values, i)) continue;
       const v = valueAt(dtype, values, i);
       if (!set.has(labelKey(v))) {
+        if (ctx.mode === "lenient") {
+          setNA(dtype, values, i);
+          continue;
+        }
         const shown = labels.slice(0, 10).map(show).join(", ") + (labels.length > 10 ? ", ..." : "");
         throw new LabelError(
           `Value ${show(v)} in ${where()}${lineText(i)} is not a label of scheme '${ctx.schemeId ?? "?"}' (labels: ${shown})`,
@@ -119,6 +129,7 @@ export function checkValues(scheme: Scheme, db: Database | undefined, dtype: Dty
       }
     }
   }
+  if (ctx.mode === "lenient") return;
   if ((scheme.minimum !== undefined || scheme.maximum !== undefined) && (dtype === "int" || dtype === "float")) {
     const arr = values as Float64Array;
     for (let i = 0; i < arr.length; i++) {

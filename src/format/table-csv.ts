@@ -153,9 +153,10 @@ export function inferColumn(texts: Array<string | null>): { dtype: Dtype; values
   if (allInt) return { dtype: "object", values: texts.map((t) => (t === null ? null : Number(t))) };
   if (allBool) return { dtype: "object", values: texts.map((t) => (t === null ? null : t[0] === "T" || t[0] === "t")) };
   if (allFloat) {
+    // A float column (as pyarrow reads it), so that 1.0 is written back as 1.0, not 1.
     return {
-      dtype: "object",
-      values: texts.map((t) => (t === null ? null : RE_INF.test(t) ? (t[0] === "-" ? -Infinity : Infinity) : Number(t))),
+      dtype: "float",
+      values: Float64Array.from(texts, (t) => (t === null ? NaN : RE_INF.test(t) ? (t[0] === "-" ? -Infinity : Infinity) : Number(t))),
     };
   }
   return { dtype: "object", values: texts };
@@ -246,7 +247,6 @@ function formatObject(v: unknown): string {
   }
   if (typeof v === "boolean") return v ? "True" : "False";
   if (typeof v === "bigint") return v.toString();
-  if (v instanceof Date) return dateColumnFormatter([v.getTime()])(v.getTime());
   try {
     return quoteCsvField(JSON.stringify(v) ?? String(v));
   } catch {
@@ -284,7 +284,10 @@ function formatter(dtype: Dtype, values: Values): (i: number) => string {
     }
     default: {
       const a = values as unknown[];
-      return (i) => formatObject(a[i]);
+      // Dates as pandas writes a datetime column: one format for all of them.
+      const dates = a.filter((v): v is Date => v instanceof Date).map((d) => d.getTime());
+      const formatDate = dateColumnFormatter(dates);
+      return (i) => (a[i] instanceof Date ? formatDate((a[i] as Date).getTime()) : formatObject(a[i]));
     }
   }
 }

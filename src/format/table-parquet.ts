@@ -1,7 +1,8 @@
 /**
  * Reading table parquet files (`db.<id>.parquet`, written by audformat >= 1.3
- * with pyarrow) with hyparquet. Durations arrive as BigInt nanoseconds,
- * dictionary (categorical) columns as their values, int64 as BigInt.
+ * with pyarrow) with hyparquet. Durations arrive as BigInt counts of the unit
+ * pandas' metadata names (nanoseconds unless it says otherwise), timestamps as
+ * Dates, dictionary (categorical) columns as their values, int64 as BigInt.
  */
 
 import { FormatError, ParquetError } from "./errors.js";
@@ -10,15 +11,35 @@ import { Index } from "./table-index.js";
 import { nsToSeconds } from "./time.js";
 import { BOOL_NA, emptyValues, type Dtype, type Values } from "./values.js";
 
+/** A timestamp as read: milliseconds since the epoch, fraction kept (a Date would drop it). */
+class Timestamp {
+  constructor(readonly ms: number) {}
+}
+
 function toNumber(v: unknown): number {
   if (v === null || v === undefined) return NaN;
   if (typeof v === "bigint") return Number(v);
   if (typeof v === "number") return v;
+  if (v instanceof Timestamp) return v.ms;
   if (v instanceof Date) return v.getTime();
   return NaN;
 }
 
-function convert(raw: unknown[], dtype: Dtype | undefined, name: string, path: string, table?: string): { dtype: Dtype; values: Values } {
+/** Counts of a duration unit per second, by numpy's unit name. */
+const PER_SECOND: Record<string, number> = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 };
+
+/** How a column is stored: the unit of its durations (per second) and whether it holds floating-point numbers. */
+interface Stored {
+  perSecond: number;
+  floating: boolean;
+}
+
+function durationSeconds(v: number | bigint, perSecond: number): number {
+  if (perSecond === 1e9) return nsToSeconds(v);
+  return typeof v === "bigint" ? Number(v) / perSecond : v / perSecond;
+}
+
+function convert(raw: unknown[], dtype: Dtype | undefined, name: string, path: string, stored: Stored, table?: string): { dtype: Dtype; values: Values } {
   const n = raw.length;
   const fail = (v: unknown): never => {
     throw new ParquetError(`Value ${String(v)} in column '${name}' of '${path}' does not fit dtype '${dtype}'`, { file: path, table, column: name });
@@ -39,8 +60,7 @@ function convert(raw: unknown[], dtype: Dtype | undefined, name: string, path: s
       for (let i = 0; i < n; i++) {
         const v = raw[i];
         if (v === null || v === undefined) out[i] = NaN;
-        else if (typeof v === "bigint") out[i] = nsToSeconds(v);
-        else if (typeof v === "number") out[i] = nsToSeconds(v);
+        else if (typeof v === "bigint" || typeof v === "number") out[i] = durationSeconds(v, stored.perSecond);
         else fail(v);
       }
       return { dtype, values: out };
@@ -71,10 +91,12 @@ function convert(raw: unknown[], dtype: Dtype | undefined, name: string, path: s
       return { dtype, values: out };
     }
     default: {
+      // Without a scheme, a column of doubles stays one (written back as 1.0, not 1).
+      if (stored.floating && raw.every((v) => v === null || v === undefined || typeof v === "number")) return convert(raw, "float", name, path, stored, table);
       const out: unknown[] = new Array(n);
       for (let i = 0; i < n; i++) {
         const v = raw[i];
-        out[i] = v === undefined ? null : typeof v === "bigint" ? Number(v) : v;
+        out[i] = v === undefined ? null : typeof v === "bigint" ? Number(v) : v instanceof Timestamp ? new Date(v.ms) : v;
       }
       return { dtype: "object", values: out };
     }
@@ -99,7 +121,13 @@ export async function readTableParquet(
     if ((err as NodeJS.ErrnoException).code === "ENOENT") throw err;
     throw new ParquetError(`Cannot read parquet file '${path}'${where}: ${(err as Error).message}`, { file: path, table, cause: err });
   }
-  const available = parquetSchema(metadata).children.map((c) => c.element.name);
+  const schema = parquetSchema(metadata).children;
+  const available = schema.map((c) => c.element.name);
+  const units = durationUnits(metadata.key_value_metadata);
+  const storedAs = (column: string): Stored => ({
+    perSecond: PER_SECOND[units.get(column) ?? "ns"]!,
+    floating: ["DOUBLE", "FLOAT"].includes(schema.find((c) => c.element.name === column)?.element.type ?? ""),
+  });
   const specs = [...levels, ...columns];
   for (const s of specs) {
     if (!available.includes(s.name)) {
@@ -118,9 +146,9 @@ export async function readTableParquet(
       metadata,
       columns: specs.map((s) => s.name),
       parsers: {
-        timestampFromMilliseconds: (v: bigint) => Number(v),
-        timestampFromMicroseconds: (v: bigint) => Number(v) / 1000,
-        timestampFromNanoseconds: (v: bigint) => Number(v / 1_000_000n),
+        timestampFromMilliseconds: (v: bigint) => new Timestamp(Number(v)),
+        timestampFromMicroseconds: (v: bigint) => new Timestamp(Number(v) / 1000),
+        timestampFromNanoseconds: (v: bigint) => new Timestamp(Number(v / 1_000_000n)),
       },
       onChunk: (chunk) => {
         let list = chunks.get(chunk.columnName);
@@ -137,10 +165,33 @@ export async function readTableParquet(
     for (const { start, data } of chunks.get(s.name) ?? []) {
       for (let i = 0; i < data.length && start + i < rowCount; i++) raw[start + i] = data[i];
     }
-    return rowCount === 0 ? { dtype: s.dtype ?? "object", values: emptyValues(s.dtype ?? "object", 0) } : convert(raw, s.dtype, s.name, path, table);
+    return rowCount === 0 ? { dtype: s.dtype ?? "object", values: emptyValues(s.dtype ?? "object", 0) } : convert(raw, s.dtype, s.name, path, storedAs(s.name), table);
   });
   const index = new Index(levels.map((l, j) => ({ name: l.name, dtype: result[j].dtype, values: result[j].values })));
   const out = new Map<string, { dtype: Dtype; values: Values }>();
   columns.forEach((c, j) => out.set(c.name, result[levels.length + j]));
   return { index, columns: out };
+}
+
+/**
+ * The unit of each duration column, from the `pandas` metadata pyarrow writes
+ * (`numpy_type: timedelta64[us]`): parquet itself has no duration type, and
+ * pandas 3 keeps microseconds where audformat does not convert to nanoseconds.
+ */
+function durationUnits(keyValues: Array<{ key: string; value?: string }> | undefined): Map<string, string> {
+  const units = new Map<string, string>();
+  const pandas = keyValues?.find((kv) => kv.key === "pandas")?.value;
+  if (!pandas) return units;
+  let columns: unknown;
+  try {
+    columns = (JSON.parse(pandas) as { columns?: unknown }).columns;
+  } catch {
+    return units;
+  }
+  if (!Array.isArray(columns)) return units;
+  for (const c of columns as Array<{ field_name?: unknown; numpy_type?: unknown }>) {
+    const unit = typeof c.numpy_type === "string" ? /^timedelta64\[(s|ms|us|ns)\]$/.exec(c.numpy_type)?.[1] : undefined;
+    if (unit && typeof c.field_name === "string") units.set(c.field_name, unit);
+  }
+  return units;
 }

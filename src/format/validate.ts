@@ -155,9 +155,11 @@ function known(map: Map<string, unknown>): string {
 
 /**
  * Check a loaded table's data: index type, portable file paths, no duplicate
- * index entries, values within their scheme's labels and range.
+ * index entries, values within their scheme's labels and range. `lenient`
+ * (reading a stored table): values not among the labels become NA and the
+ * range is not checked, as audformat reads tables.
  */
-export function validateTableData(db: Database, id: string, table: BaseTable): void {
+export function validateTableData(db: Database, id: string, table: BaseTable, mode: "strict" | "lenient" = "strict"): void {
   if (!table.isLoaded) return;
   const index = table.index;
   const lines = table._lines;
@@ -196,6 +198,6 @@ export function validateTableData(db: Database, id: string, table: BaseTable): v
     const scheme = db.schemes.get(column.schemeId);
     if (!scheme) continue; // reported by validateHeader
     const values = column.values;
-    checkValues(scheme, db, column.dtype, values, { table: id, column: cid, schemeId: column.schemeId, lines, file });
+    checkValues(scheme, db, column.dtype, values, { table: id, column: cid, schemeId: column.schemeId, lines, file, mode });
   }
 }

@@ -53,6 +53,13 @@ export function isNA(dtype: Dtype, values: Values, i: number): boolean {
   return v === null || v === undefined || (typeof v === "number" && Number.isNaN(v));
 }
 
+/** Makes element `i` NA. */
+export function setNA(dtype: Dtype, values: Values, i: number): void {
+  if (usesFloat64(dtype)) (values as Float64Array)[i] = NaN;
+  else if (dtype === "bool") (values as Uint8Array)[i] = BOOL_NA;
+  else (values as unknown[])[i] = null;
+}
+
 /** Element `i` as a plain JS value (`null` for NA; `Date` for dates; seconds for times). */
 export function valueAt(dtype: Dtype, values: Values, i: number): unknown {
   switch (dtype) {

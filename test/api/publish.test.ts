@@ -318,6 +318,19 @@ describe("publish", () => {
     expect(deps.has("recordings/0_lucas_0.wav")).toBe(false);
   });
 
+  test("a value outside its scheme's labels is refused (audb-python would publish it; its load makes it NaN), naming the line; nothing is written", async () => {
+    const { root, repo } = await fresh();
+    const csv = await readFile(join(root, "db.files.csv"), "utf8");
+    const lines = csv.split("\n");
+    lines[2] = lines[2]!.replace(/,[a-z]+,(train|test)$/, ",nobody,$1");
+    await writeFile(join(root, "db.files.csv"), lines.join("\n"));
+    resetTraffic();
+    const err = await publish(root, "1.0.0", repo).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("LabelError");
+    expect((err as Error).message).toMatch(/^Value 'nobody' in column 'speaker' of table 'files' \(line 3\) is not a label of scheme 'speaker'/);
+    expect(traffic.puts).toEqual([]);
+  });
+
   test("bad input is refused with typed errors and nothing is written", async () => {
     const { root, repo } = await fresh();
     const backend = await repo.open();

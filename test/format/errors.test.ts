@@ -16,6 +16,7 @@ import {
   InvalidPathError,
   InvalidValueError,
   LabelError,
+  type LoadOptions,
   MiscTable,
   miscIndex,
   MissingTableFileError,
@@ -49,9 +50,9 @@ function dir(files: Record<string, string>): string {
   return d;
 }
 
-async function loadError(files: Record<string, string>): Promise<FormatError> {
+async function loadError(files: Record<string, string>, opts: LoadOptions = {}): Promise<FormatError> {
   try {
-    await Database.load(dir(files));
+    await Database.load(dir(files), opts);
   } catch (e) {
     return e as FormatError;
   }
@@ -142,11 +143,14 @@ describe("unknown ids", () => {
 });
 
 describe("values", () => {
-  test("values outside labels: on load (with line), on set, on save", async () => {
-    const err = await loadError({
+  test("values outside labels: on a strict load (with line), on set, on save; a default load makes them NA, as audformat", async () => {
+    const files = {
       "db.yaml": header(FILES_TABLE),
       "db.files.csv": "file,emotion,score\na.wav,anger,0.5\n\"multi\nline.wav\",,0.1\nc.wav,joy,0.2\n",
-    });
+    };
+    const lenient = await Database.load(dir(files));
+    expect(lenient.tables.get("files")!.column("emotion").values).toEqual(["anger", null, null]);
+    const err = await loadError(files, { check: "strict" });
     expect(err).toBeInstanceOf(LabelError);
     expect(err.message).toBe("Value 'joy' in column 'emotion' of table 'files' (line 5) is not a label of scheme 'emotion' (labels: 'anger', 'happiness')");
     expect(err.line).toBe(5);
@@ -166,8 +170,10 @@ describe("values", () => {
     expect(saveErr.message).toMatch(/^Value 2 in column 'id' of table 'files' \(row 1\)/);
   });
 
-  test("values outside minimum / maximum", async () => {
-    const err = await loadError({ "db.yaml": header(FILES_TABLE), "db.files.csv": "file,emotion,score\na.wav,anger,0.5\nb.wav,,1.5\n" });
+  test("values outside minimum / maximum: refused by a strict load and set, kept by a default load (audformat does not check them)", async () => {
+    const files = { "db.yaml": header(FILES_TABLE), "db.files.csv": "file,emotion,score\na.wav,anger,0.5\nb.wav,,1.5\n" };
+    expect([...((await Database.load(dir(files))).tables.get("files")!.column("score").values as Float64Array)]).toEqual([0.5, 1.5]);
+    const err = await loadError(files, { check: "strict" });
     expect(err).toBeInstanceOf(OutOfRangeError);
     expect(err.message).toBe("Value 1.5 in column 'score' of table 'files' (line 3) is larger than the maximum 1 of scheme 'score'");
     expect(err.line).toBe(3);
