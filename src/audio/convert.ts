@@ -27,7 +27,7 @@ interface AudioWriter {
 }
 
 /**
- * Converts `src` (WAV or FLAC) to `dest` as audb converts media to a
+ * Converts `src` (WAV, FLAC, MP3 or Ogg) to `dest` as audb converts media to a
  * flavour: decode -> select/repeat/mix channels -> resample -> encode PCM.
  * Streamed in blocks, so memory does not grow with the file's length. A file
  * that needs no change is copied. `dest` appears only when complete (written
@@ -70,6 +70,10 @@ interface Plan {
 
 function planConversion(reader: AudioReader, o: ConvertOptions): Plan {
   const format = o.format ?? reader.format;
+  if (format !== "wav" && format !== "flac") {
+    // audb-python refuses this too: it converts to WAV or FLAC only
+    throw new UnsupportedAudioError(reader.file, `${format.toUpperCase()} audio is converted to WAV or FLAC only: give the flavour a format (wav or flac)`);
+  }
   const samplingRate = o.samplingRate ?? reader.samplingRate;
   const bitDepth = o.bitDepth ?? reader.bitDepth;
   if (!Number.isInteger(samplingRate) || samplingRate <= 0) {

@@ -4,6 +4,7 @@ import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
 import { parseFlacStreamInfo, type FlacStreamInfo } from "./flac-header.js";
 import { loadLibFlac, type LibFlac, type LibFlacStreamInfo } from "./libflac.js";
 import { floatToInt } from "./pcm.js";
+import { PlanarQueue } from "./planar-queue.js";
 import { TempFile } from "./temp-file.js";
 
 const DEFAULT_BLOCK_FRAMES = 65_536;
@@ -20,8 +21,7 @@ export class FlacReader {
   private filePosition = 0;
   private ended = false;
   private decoded = 0;
-  private pending: Int32Array[][] = [];
-  private pendingFrames = 0;
+  private readonly pending: PlanarQueue<Int32Array>;
 
   private constructor(
     private readonly fh: FileHandle,
@@ -30,7 +30,9 @@ export class FlacReader {
     readonly file: string,
     /** STREAMINFO of the file. */
     readonly streamInfo: FlacStreamInfo,
-  ) {}
+  ) {
+    this.pending = new PlanarQueue(streamInfo.channels, (n) => new Int32Array(n));
+  }
 
   /** Opens `file` and parses STREAMINFO; throws {@link CorruptAudioError} naming the file if it is not FLAC. */
   static async open(file: string): Promise<FlacReader> {
@@ -94,9 +96,9 @@ export class FlacReader {
 
   /** Next block as the integers stored in the file, or null at the end. */
   async readInt(maxFrames = DEFAULT_BLOCK_FRAMES): Promise<Int32Array[] | null> {
-    while (this.pendingFrames < maxFrames && !this.ended) await this.decodeMore();
-    if (this.pendingFrames === 0) return null;
-    return this.take(Math.min(maxFrames, this.pendingFrames));
+    while (this.pending.frames < maxFrames && !this.ended) await this.decodeMore();
+    if (this.pending.frames === 0) return null;
+    return this.pending.take(maxFrames);
   }
 
   /** Closes the file and frees the decoder. */
@@ -136,7 +138,6 @@ export class FlacReader {
           return out;
         }),
       );
-      this.pendingFrames += result.samplesDecoded;
       this.decoded += result.samplesDecoded;
     }
     if (this.ended && this.streamInfo.totalFrames > 0 && this.decoded !== this.streamInfo.totalFrames) {
@@ -145,21 +146,6 @@ export class FlacReader {
         `truncated or corrupt: STREAMINFO declares ${this.streamInfo.totalFrames} samples, decoded ${this.decoded}`,
       );
     }
-  }
-
-  private take(frames: number): Int32Array[] {
-    const out = Array.from({ length: this.channels }, () => new Int32Array(frames));
-    let filled = 0;
-    while (filled < frames) {
-      const block = this.pending[0]!;
-      const n = Math.min(block[0]!.length, frames - filled);
-      block.forEach((ch, c) => out[c]!.set(ch.subarray(0, n), filled));
-      filled += n;
-      if (n === block[0]!.length) this.pending.shift();
-      else this.pending[0] = block.map((ch) => ch.subarray(n));
-    }
-    this.pendingFrames -= frames;
-    return out;
   }
 }
 

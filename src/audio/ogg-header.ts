@@ -163,3 +163,59 @@ async function opusStartGranule(source: ByteSource, head: Page, size: number, fi
   }
   throw new CorruptAudioError(file, "Opus stream without audio pages");
 }
+
+/** A complete packet of an Ogg stream. */
+export interface OggPacket {
+  data: Uint8Array;
+}
+
+/**
+ * Splits the first logical stream of an Ogg file, fed in chunks, into packets (joined
+ * across pages); pages of other streams are skipped, a cut last page is dropped.
+ */
+export function oggPackets(): { push(chunk: Uint8Array): OggPacket[]; end(): OggPacket[] } {
+  let buffer = Buffer.alloc(0);
+  let serial: number | undefined;
+  let partial: Buffer[] = [];
+  const take = (): OggPacket[] => {
+    const out: OggPacket[] = [];
+    let at = 0;
+    for (;;) {
+      const start = buffer.indexOf("OggS", at, "latin1");
+      if (start < 0) {
+        at = Math.max(at, buffer.length - 3);
+        break;
+      }
+      const page = pageAt(buffer, start);
+      if (!page && buffer.length - start >= 27 + 255) {
+        at = start + 1; // not a page header: look for the next one, as libogg resyncs
+        continue;
+      }
+      if (!page || start + page.length > buffer.length) {
+        at = start;
+        break;
+      }
+      at = start + page.length;
+      serial ??= page.serial;
+      if (page.serial !== serial) continue;
+      let offset = page.bodyOffset;
+      for (const x of page.lacing) {
+        partial.push(buffer.subarray(offset, offset + x));
+        offset += x;
+        if (x < 255) {
+          out.push({ data: Buffer.concat(partial) });
+          partial = [];
+        }
+      }
+    }
+    buffer = Buffer.from(buffer.subarray(at));
+    return out;
+  };
+  return {
+    push: (chunk) => {
+      buffer = buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([buffer, chunk]);
+      return take();
+    },
+    end: () => take(),
+  };
+}

@@ -4,10 +4,10 @@ import { FlacReader } from "./flac.js";
 import { WavReader } from "./wav.js";
 import { sniffAudio, type SniffedFormat } from "./sniff.js";
 
-/** A streaming decoder of one audio file (WAV or FLAC). */
+/** A streaming decoder of one audio file (WAV, FLAC, MP3 or Ogg). */
 export interface AudioReader {
   readonly file: string;
-  readonly format: "wav" | "flac";
+  readonly format: SniffedFormat;
   readonly samplingRate: number;
   readonly channels: number;
   /** Sample container bits, as audiofile.bit_depth. */
@@ -21,7 +21,7 @@ export interface AudioReader {
   close(): Promise<void>;
 }
 
-/** Opens a WAV or FLAC file for streaming, telling the format from its first bytes. */
+/** Opens a WAV, FLAC, MP3 or Ogg (Vorbis, Opus) file for streaming, telling the format from its first bytes. */
 export async function openAudioReader(file: string): Promise<AudioReader> {
   let format: SniffedFormat | undefined;
   try {
@@ -39,8 +39,8 @@ export async function openAudioReader(file: string): Promise<AudioReader> {
   if (format === "wav") return WavReader.open(file);
   if (format === "flac") return FlacReader.open(file);
   if (format) {
-    const name = format === "mp3" ? "MP3" : "Ogg";
-    throw new UnsupportedAudioError(file, `${name} audio cannot be converted: audb-ts decodes WAV and FLAC only (load it with a flavour that leaves it as it is)`);
+    const { CompressedReader } = await import("./compressed-reader.js"); // the decoders: only for MP3 and Ogg
+    return CompressedReader.open(file);
   }
-  throw new CorruptAudioError(file, "not a WAV or FLAC file");
+  throw new CorruptAudioError(file, "not a WAV, FLAC, MP3 or Ogg file");
 }

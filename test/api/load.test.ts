@@ -263,6 +263,37 @@ describe("load returns the database", () => {
   });
 });
 
+describe("MP3 and Ogg media in flavours", () => {
+  test("16 kHz WAV converts them as audb-python does; a flavour without a format that must convert them is refused, naming the file", async () => {
+    const { audioInfo } = await import("../../src/audio/info.js");
+    const { UnsupportedAudioError } = await import("../../src/audio/errors.js");
+    const repo = new Repository("data", await tempDir("repo-"), "file-system");
+    const source = await tempDir("fsdd-mp3-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    const compressed = join(import.meta.dirname, "../fixtures/compressed/variants");
+    const added = { "recordings/1_jackson_90.mp3": "lame-vbr.mp3", "recordings/1_jackson_91.ogg": "sndfile-vorbis-44k-stereo.ogg", "recordings/1_jackson_92.ogg": "opusenc-22k.ogg" };
+    for (const [file, fixture] of Object.entries(added)) await cp(join(compressed, fixture), join(source, file));
+    await writeFsddDatabase(source);
+    const csv = readFileSync(join(source, "db.files.csv"), "utf8");
+    await writeFile(join(source, "db.files.csv"), csv + Object.keys(added).map((f) => `${f},1,jackson,train\n`).join(""));
+    await publish(source, "1.0.0", repo);
+    const cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+
+    const db = await load("fsdd", { samplingRate: 16000, format: "wav", media: "jackson_9" });
+    const root = db.root!;
+    // lame-vbr.mp3 is 16 kHz already: decoded and written as WAV with its 11,680 frames.
+    expect(await audioInfo(join(root, "recordings/1_jackson_90.wav"))).toMatchObject({ format: "wav", samplingRate: 16000, channels: 1, bitDepth: 16, frames: 11_680 });
+    expect(await audioInfo(join(root, "recordings/1_jackson_91.wav"))).toMatchObject({ format: "wav", samplingRate: 16000, channels: 2, bitDepth: 16, frames: Math.round((33_957 * 16_000) / 44_100) });
+    expect(await audioInfo(join(root, "recordings/1_jackson_92.wav"))).toMatchObject({ format: "wav", samplingRate: 16000, channels: 1, bitDepth: 16, frames: Math.round((50_400 * 16_000) / 24_000) });
+
+    const err = await load("fsdd", { samplingRate: 8000, media: "jackson_91" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsupportedAudioError);
+    expect((err as Error).message).toContain("1_jackson_91.ogg");
+    expect((err as Error).message).toContain("converted to WAV or FLAC only");
+  });
+});
+
 describe.runIf(hasFullFsdd)("the full FSDD 1.0.10 in two flavours", () => {
   test("16 kHz FLAC and channels [0, 0]: every file has the right rate, channels and duration", { timeout: 300_000 }, async () => {
     const { audioInfo } = await import("../../src/audio/info.js");

@@ -117,14 +117,29 @@ describe("convertFile at the same sampling rate", () => {
     noTemps();
   });
 
-  it("says it cannot convert MP3 and Ogg, naming the file, and writes nothing", async () => {
-    for (const [name, kind] of [["tone.mp3", "MP3"], ["tone.ogg", "Ogg"], ["variants/lame-id3v2.mp3", "MP3"], ["variants/sndfile-opus-16k-mono.opus", "Ogg"]]) {
+  it("converts MP3 and Ogg to WAV or FLAC (16 bit unless told, as audb), from libsndfile's decode", async () => {
+    const compressed = join(import.meta.dirname, "../fixtures/compressed");
+    const cases = [
+      ["tone.mp3", { format: "wav", samplingRate: 8000 }, { format: "wav", samplingRate: 8000, channels: 1, bitDepth: 16, frames: 800 }],
+      ["variants/sndfile-vorbis-44k-stereo.ogg", { format: "flac", bitDepth: 24, mixdown: true }, { format: "flac", samplingRate: 44_100, channels: 1, bitDepth: 24, frames: 33_957 }],
+      ["variants/sndfile-opus-16k-mono.opus", { format: "wav" }, { format: "wav", samplingRate: 16_000, channels: 1, bitDepth: 16, frames: 3360 }],
+    ] as const;
+    for (const [name, options, want] of cases) {
+      const dest = join(dir, `${name.replace("/", "-")}.${options.format}`);
+      await convertFile(join(compressed, name), dest, options);
+      expect(await audioInfo(dest), name).toMatchObject(want);
+    }
+    noTemps();
+  });
+
+  it("refuses to write MP3 or Ogg (a flavour without a format), naming the file, as audb-python refuses; writes nothing", async () => {
+    for (const [name, kind] of [["tone.mp3", "MP3"], ["tone.ogg", "OGG"], ["variants/lame-id3v2.mp3", "MP3"]]) {
       const src = join(import.meta.dirname, "../fixtures/compressed", name!);
-      const dest = join(dir, `${name!.replace("/", "-")}.wav`);
-      const err = await convertFile(src, dest, { format: "wav" }).catch((e: unknown) => e);
+      const dest = join(dir, `${name!.replace("/", "-")}`);
+      const err = await convertFile(src, dest, { samplingRate: 8000 }).catch((e: unknown) => e);
       expect(err, name).toBeInstanceOf(UnsupportedAudioError);
       expect((err as Error).message, name).toContain(src);
-      expect((err as Error).message, name).toContain(`${kind} audio cannot be converted: audb-ts decodes WAV and FLAC only`);
+      expect((err as Error).message, name).toContain(`${kind} audio is converted to WAV or FLAC only: give the flavour a format (wav or flac)`);
       expect(existsSync(dest), name).toBe(false);
     }
     noTemps();

@@ -1,0 +1,172 @@
+// Decoding MP3 (mpg123-decoder: libmpg123, gapless) and Ogg Vorbis / Opus
+// (@wasm-audio-decoders/ogg-vorbis: libvorbis; opus-decoder: libopus) as libsndfile
+// decodes them for audiofile.read, so that flavours convert them as audb-python does:
+// libsndfile's channels, rate (Opus: the lowest Opus rate at or above the original)
+// and length (the frames its header reports, see info.ts), floats as the decoders give them.
+import { open, type FileHandle } from "node:fs/promises";
+import { CorruptAudioError } from "./errors.js";
+import { audioInfo, type AudioInfo } from "./info.js";
+import { oggPackets, type OggPacket } from "./ogg-header.js";
+import { PlanarQueue } from "./planar-queue.js";
+import type { AudioReader } from "./reader.js";
+
+const DEFAULT_BLOCK_FRAMES = 65_536;
+
+/** Compressed bytes in, planar floats out. */
+interface ChunkDecoder {
+  decode(chunk: Uint8Array): Promise<Float32Array[]>;
+  /** What the decoder still holds at the end of the file. */
+  flush(): Promise<Float32Array[]>;
+  free(): void;
+}
+
+/** A streaming reader of an MP3 or Ogg (Vorbis, Opus) file; floats only. */
+export class CompressedReader implements AudioReader {
+  /** @internal Bytes read and decoded at a time (tests make it small to cross chunk boundaries). */
+  static readBytes = 256 * 1024;
+  readonly isInteger = false;
+  /** audiofile writes decoded compressed audio as 16 bit unless told otherwise (audb: `bit_depth or 16`). */
+  readonly bitDepth = 16;
+  readonly format: AudioInfo["format"];
+  readonly samplingRate: number;
+  readonly channels: number;
+  private filePosition = 0;
+  private ended = false;
+  /** Frames handed out or queued so far, to stop at the length libsndfile reports. */
+  private produced = 0;
+  private readonly pending: PlanarQueue<Float32Array>;
+
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly size: number,
+    readonly file: string,
+    private readonly info: AudioInfo,
+    private readonly decoder: ChunkDecoder,
+    /** Frames decoded before the first that libsndfile returns (Opus pre-skip). */
+    private skip: number,
+  ) {
+    ({ format: this.format, samplingRate: this.samplingRate, channels: this.channels } = info);
+    this.pending = new PlanarQueue(info.channels, (n) => new Float32Array(n));
+  }
+
+  /** Opens `file`, whose headers say how to decode it (see {@link audioInfo}). */
+  static async open(file: string): Promise<CompressedReader> {
+    const info = await audioInfo(file);
+    let fh: FileHandle;
+    try {
+      fh = await open(file, "r");
+    } catch (err) {
+      throw new CorruptAudioError(file, `cannot open: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      const size = (await fh.stat()).size;
+      const { decoder, skip } = info.format === "mp3" ? { decoder: await mpegDecoder(info), skip: 0 } : await oggDecoder(fh, info);
+      return new CompressedReader(fh, size, file, info, decoder, skip);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  async read(maxFrames = DEFAULT_BLOCK_FRAMES): Promise<Float32Array[] | null> {
+    while (this.pending.frames < maxFrames && !this.ended) await this.fill();
+    return this.pending.frames === 0 ? null : this.pending.take(maxFrames);
+  }
+
+  async readInt(): Promise<Int32Array[] | null> {
+    throw new CorruptAudioError(this.file, `${this.format.toUpperCase()} audio has no stored integers`);
+  }
+
+  async close(): Promise<void> {
+    this.decoder.free();
+    await this.fh.close();
+  }
+
+  private async fill(): Promise<void> {
+    if (this.filePosition >= this.size) {
+      this.ended = true;
+      this.queue(await this.decoder.flush());
+      return;
+    }
+    const chunk = Buffer.alloc(Math.min(CompressedReader.readBytes, this.size - this.filePosition));
+    const { bytesRead } = await this.fh.read(chunk, 0, chunk.length, this.filePosition);
+    if (bytesRead === 0) throw new CorruptAudioError(this.file, `file shrank while reading at byte ${this.filePosition}`);
+    this.filePosition += bytesRead;
+    this.queue(await this.decoder.decode(chunk.subarray(0, bytesRead)));
+    if (this.produced >= this.info.frames) this.ended = true;
+  }
+
+  /** Keeps libsndfile's channels and frames [skip, skip + frames) of decoded blocks. */
+  private queue(decoded: Float32Array[]): void {
+    let block = decoded.slice(0, this.channels);
+    if (block.length < this.channels || block[0]!.length === 0) return;
+    if (this.skip > 0) {
+      const cut = Math.min(this.skip, block[0]!.length);
+      this.skip -= cut;
+      block = block.map((channel) => channel.subarray(cut));
+    }
+    const keep = Math.min(block[0]!.length, this.info.frames - this.produced);
+    if (keep <= 0) return;
+    this.pending.push(block.map((channel) => channel.slice(0, keep)));
+    this.produced += keep;
+  }
+}
+
+async function mpegDecoder(info: AudioInfo): Promise<ChunkDecoder> {
+  const { MPEGDecoder } = await import("mpg123-decoder");
+  const decoder = new MPEGDecoder();
+  await decoder.ready;
+  return {
+    // mpg123-decoder gives mono as two equal channels: the reader keeps the first.
+    decode: async (chunk) => decoder.decode(chunk).channelData,
+    flush: async () => [],
+    free: () => decoder.free(),
+  };
+}
+
+async function oggDecoder(fh: FileHandle, info: AudioInfo): Promise<{ decoder: ChunkDecoder; skip: number }> {
+  const head = Buffer.alloc(512);
+  const { bytesRead } = await fh.read(head, 0, head.length, 0);
+  const opusHead = head.subarray(0, bytesRead).indexOf("OpusHead", 0, "latin1");
+  if (opusHead >= 0) return opusDecoder(info, head.subarray(opusHead, bytesRead));
+  const { OggVorbisDecoder } = await import("@wasm-audio-decoders/ogg-vorbis");
+  const decoder = new OggVorbisDecoder();
+  await decoder.ready;
+  return {
+    decoder: {
+      decode: async (chunk) => (await decoder.decode(chunk)).channelData,
+      flush: async () => (await decoder.flush()).channelData,
+      free: () => decoder.free(),
+    },
+    skip: 0,
+  };
+}
+
+/**
+ * libopus at libsndfile's decoding rate (`info`), fed the packets after the two headers;
+ * the pre-skip (in 48 kHz samples) is dropped at that rate, as libsndfile drops it.
+ */
+async function opusDecoder(info: AudioInfo, opusHead: Buffer): Promise<{ decoder: ChunkDecoder; skip: number }> {
+  const { OpusDecoder } = await import("opus-decoder");
+  const channels = opusHead[9]!;
+  const mapping = opusHead[18] === 0
+    ? { streamCount: 1, coupledStreamCount: channels - 1, channelMappingTable: channels === 1 ? [0] : [0, 1] }
+    : { streamCount: opusHead[19]!, coupledStreamCount: opusHead[20]!, channelMappingTable: [...opusHead.subarray(21, 21 + channels)] };
+  const decoder = new OpusDecoder({ sampleRate: info.samplingRate as 8000 | 12000 | 16000 | 24000 | 48000, channels, preSkip: 0, ...mapping });
+  await decoder.ready;
+  const packets = oggPackets();
+  let headers = 2; // OpusHead, OpusTags
+  const decodePackets = async (list: OggPacket[]): Promise<Float32Array[]> => {
+    const audio = list.slice(Math.min(headers, list.length)).map((p) => p.data);
+    headers -= Math.min(headers, list.length);
+    return audio.length === 0 ? [] : decoder.decodeFrames(audio).channelData;
+  };
+  return {
+    decoder: {
+      decode: (chunk) => decodePackets(packets.push(chunk)),
+      flush: () => decodePackets(packets.end()),
+      free: () => decoder.free(),
+    },
+    skip: Math.floor(opusHead.readUInt16LE(10) / (48_000 / info.samplingRate)),
+  };
+}
