@@ -3,7 +3,8 @@
 // decodes them for audiofile.read, so that flavours convert them as audb-python does:
 // libsndfile's channels, rate (Opus: the lowest Opus rate at or above the original)
 // and length (the frames its header reports, see info.ts), floats as the decoders give them.
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { FileChunks, openAudioFile } from "./audio-file.js";
 import { CorruptAudioError } from "./errors.js";
 import { audioInfo, type AudioInfo } from "./info.js";
 import { oggPackets, type OggPacket } from "./ogg-header.js";
@@ -30,15 +31,13 @@ export class CompressedReader implements AudioReader {
   readonly format: AudioInfo["format"];
   readonly samplingRate: number;
   readonly channels: number;
-  private filePosition = 0;
   private ended = false;
   /** Frames handed out or queued so far, to stop at the length libsndfile reports. */
   private produced = 0;
   private readonly pending: PlanarQueue<Float32Array>;
 
   private constructor(
-    private readonly fh: FileHandle,
-    private readonly size: number,
+    private readonly chunks: FileChunks,
     readonly file: string,
     private readonly info: AudioInfo,
     private readonly decoder: ChunkDecoder,
@@ -52,16 +51,11 @@ export class CompressedReader implements AudioReader {
   /** Opens `file`, whose headers say how to decode it (see {@link audioInfo}). */
   static async open(file: string): Promise<CompressedReader> {
     const info = await audioInfo(file);
-    let fh: FileHandle;
+    const fh = await openAudioFile(file);
     try {
-      fh = await open(file, "r");
-    } catch (err) {
-      throw new CorruptAudioError(file, `cannot open: ${(err as Error).message}`, { cause: err });
-    }
-    try {
-      const size = (await fh.stat()).size;
+      const chunks = new FileChunks(fh, (await fh.stat()).size, file);
       const { decoder, skip } = info.format === "mp3" ? { decoder: await mpegDecoder(info), skip: 0 } : await oggDecoder(fh, info);
-      return new CompressedReader(fh, size, file, info, decoder, skip);
+      return new CompressedReader(chunks, file, info, decoder, skip);
     } catch (err) {
       await fh.close();
       throw err;
@@ -79,20 +73,17 @@ export class CompressedReader implements AudioReader {
 
   async close(): Promise<void> {
     this.decoder.free();
-    await this.fh.close();
+    await this.chunks.close();
   }
 
   private async fill(): Promise<void> {
-    if (this.filePosition >= this.size) {
+    const chunk = await this.chunks.next(CompressedReader.readBytes);
+    if (!chunk) {
       this.ended = true;
       this.queue(await this.decoder.flush());
       return;
     }
-    const chunk = Buffer.alloc(Math.min(CompressedReader.readBytes, this.size - this.filePosition));
-    const { bytesRead } = await this.fh.read(chunk, 0, chunk.length, this.filePosition);
-    if (bytesRead === 0) throw new CorruptAudioError(this.file, `file shrank while reading at byte ${this.filePosition}`);
-    this.filePosition += bytesRead;
-    this.queue(await this.decoder.decode(chunk.subarray(0, bytesRead)));
+    this.queue(await this.decoder.decode(chunk));
     if (this.produced >= this.info.frames) this.ended = true;
   }
 

@@ -1,4 +1,4 @@
-import type { ByteSource } from "./wav-header.js";
+import { readAt, type ByteSource } from "./wav-header.js";
 import { CorruptAudioError } from "./errors.js";
 import { id3v2End } from "./sniff.js";
 
@@ -19,9 +19,7 @@ export async function parseFlacStreamInfo(fh: ByteSource, file: string, head: Bu
   const start = id3v2End(head);
   let block = head.subarray(start, start + 42);
   if (block.length < 42) {
-    block = Buffer.alloc(42);
-    const { bytesRead } = await fh.read(block, 0, 42, start);
-    block = block.subarray(0, bytesRead);
+    block = await readAt(fh, start, 42);
   }
   if (block.length < 42 || block.toString("latin1", 0, 4) !== "fLaC") throw new CorruptAudioError(file, "not a FLAC file (no fLaC marker)");
   const type = block[4]! & 0x7f;

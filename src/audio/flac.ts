@@ -1,9 +1,9 @@
-import { open, type FileHandle } from "node:fs/promises";
 import { FLACDecoder } from "@wasm-audio-decoders/flac";
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
 import { parseFlacStreamInfo, type FlacStreamInfo } from "./flac-header.js";
 import { loadLibFlac, type LibFlac, type LibFlacStreamInfo } from "./libflac.js";
 import { floatToInt } from "./pcm.js";
+import { FileChunks, openAudioFile } from "./audio-file.js";
 import { PlanarQueue } from "./planar-queue.js";
 import { TempFile } from "./temp-file.js";
 
@@ -18,14 +18,12 @@ const READ_BYTES = 256 * 1024;
  */
 export class FlacReader {
   private readonly decoder = new FLACDecoder();
-  private filePosition = 0;
   private ended = false;
   private decoded = 0;
   private readonly pending: PlanarQueue<Int32Array>;
 
   private constructor(
-    private readonly fh: FileHandle,
-    private readonly fileSize: number,
+    private readonly chunks: FileChunks,
     /** The file read. */
     readonly file: string,
     /** STREAMINFO of the file. */
@@ -36,12 +34,7 @@ export class FlacReader {
 
   /** Opens `file` and parses STREAMINFO; throws {@link CorruptAudioError} naming the file if it is not FLAC. */
   static async open(file: string): Promise<FlacReader> {
-    let fh: FileHandle;
-    try {
-      fh = await open(file, "r");
-    } catch (err) {
-      throw new CorruptAudioError(file, `cannot open: ${(err as Error).message}`, { cause: err });
-    }
+    const fh = await openAudioFile(file);
     try {
       const size = (await fh.stat()).size;
       const head = Buffer.alloc(Math.min(4096, size));
@@ -51,7 +44,7 @@ export class FlacReader {
         // @wasm-audio-decoders/flac returns NaN/Infinity for such streams.
         throw new UnsupportedAudioError(file, `decoding ${info.codedBits}-bit FLAC is not supported (only 8, 16, 24 and 32 bit)`);
       }
-      const reader = new FlacReader(fh, size, file, info);
+      const reader = new FlacReader(new FileChunks(fh, size, file), file, info);
       await reader.decoder.ready;
       return reader;
     } catch (err) {
@@ -104,16 +97,14 @@ export class FlacReader {
   /** Closes the file and frees the decoder. */
   async close(): Promise<void> {
     this.decoder.free();
-    await this.fh.close();
+    await this.chunks.close();
   }
 
   private async decodeMore(): Promise<void> {
-    const buf = Buffer.alloc(Math.min(READ_BYTES, this.fileSize - this.filePosition));
+    const chunk = await this.chunks.next(READ_BYTES);
     let result;
-    if (buf.length > 0) {
-      const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.filePosition);
-      this.filePosition += bytesRead;
-      result = await this.decoder.decode(buf.subarray(0, bytesRead));
+    if (chunk) {
+      result = await this.decoder.decode(chunk);
     } else {
       result = await this.decoder.flush();
       this.ended = true;

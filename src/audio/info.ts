@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { openAudioFile } from "./audio-file.js";
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
 import { parseFlacStreamInfo } from "./flac-header.js";
 import { parseMpegInfo } from "./mpeg-header.js";
@@ -33,12 +33,7 @@ const HEAD_BYTES = 16_384;
  * the file for anything else.
  */
 export async function audioInfo(file: string): Promise<AudioInfo> {
-  let fh;
-  try {
-    fh = await open(file, "r");
-  } catch (err) {
-    throw new CorruptAudioError(file, `cannot open: ${(err as Error).message}`, { cause: err });
-  }
+  const fh = await openAudioFile(file);
   try {
     return await infoFrom(fh, file, (await fh.stat()).size);
   } finally {

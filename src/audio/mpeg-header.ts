@@ -4,7 +4,7 @@
 // frame count, libmpg123's estimate from the file size and the first frame's size.
 import { CorruptAudioError } from "./errors.js";
 import { id3v2End, isMpegFrameHeader } from "./sniff.js";
-import type { ByteSource } from "./wav-header.js";
+import { readAt, type ByteSource } from "./wav-header.js";
 
 /** What an MP3 file's frame headers say. */
 export interface MpegInfo {
@@ -31,6 +31,8 @@ const MPEG1_RATES = [44100, 48000, 32000];
 const DECODER_DELAY = 529;
 /** How far past the ID3 tag the first frame is looked for. */
 const SEARCH_BYTES = 65_536;
+/** More than any MPEG audio frame takes (MPEG-2.5 layer III at 160 kbit/s and 8 kHz: 1,441 bytes). */
+const MAX_FRAME_BYTES = 2881;
 
 interface FrameHeader {
   /** MPEG-2 or 2.5 ("low sampling frequency"). */
@@ -63,11 +65,6 @@ function continues(a: FrameHeader, b: FrameHeader | undefined): boolean {
   return b !== undefined && a.lsf === b.lsf && a.layer === b.layer && a.samplingRate === b.samplingRate;
 }
 
-async function readAt(source: ByteSource, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  const { bytesRead } = await source.read(buffer, 0, length, position);
-  return buffer.subarray(0, bytesRead);
-}
 
 /** Frame count and gapless trim of a Xing/Info frame (LAME tag), as libmpg123's check_lame_tag reads them. */
 function xingTag(frame: Uint8Array, h: FrameHeader): { frames: number; delay?: number; padding?: number } | undefined {
@@ -95,10 +92,8 @@ function xingTag(frame: Uint8Array, h: FrameHeader): { frames: number; delay?: n
 
 /** libmpg123's gapless length of `frames` frames: encoder delay and decoder delay cut at the start, padding at the end. */
 function gaplessLength(total: number, delay: number, padding: number): number {
-  const begin = delay + DECODER_DELAY;
   const end = total - padding + DECODER_DELAY;
-  if (total <= end) return total - begin;
-  return total - (total - end + begin);
+  return Math.min(total, end) - (delay + DECODER_DELAY);
 }
 
 /**
@@ -107,7 +102,7 @@ function gaplessLength(total: number, delay: number, padding: number): number {
  */
 export async function parseMpegInfo(source: ByteSource, file: string, size: number, head: Buffer): Promise<MpegInfo> {
   const start = id3v2End(head);
-  const window = start + SEARCH_BYTES + 8 <= head.length ? head.subarray(start) : await readAt(source, start, SEARCH_BYTES + 2 * 2881);
+  const window = start + SEARCH_BYTES + 8 <= head.length ? head.subarray(start) : await readAt(source, start, SEARCH_BYTES + 2 * MAX_FRAME_BYTES);
   let at = -1;
   let h: FrameHeader | undefined;
   for (let i = 0; i + 4 <= Math.min(window.length, SEARCH_BYTES); i++) {
@@ -126,7 +121,7 @@ export async function parseMpegInfo(source: ByteSource, file: string, size: numb
   const xing = h.layer === 3 ? xingTag(frame, h) : undefined;
   if (xing && xing.frames > 0) {
     const total = xing.frames * h.samplesPerFrame;
-    const frames = xing.delay === undefined ? gaplessLength(total, 0, 0) : gaplessLength(total, xing.delay, xing.padding!);
+    const frames = gaplessLength(total, xing.delay ?? 0, xing.padding ?? 0);
     return { samplingRate: h.samplingRate, channels, frames: Math.max(0, frames) };
   }
   // The estimate counts every byte but a trailing ID3v1 tag, with the first audio frame's size.

@@ -2,7 +2,7 @@
 // identification header and the granule positions of the first audio page and the
 // stream's last page.
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
-import type { ByteSource } from "./wav-header.js";
+import { readAt, type ByteSource } from "./wav-header.js";
 
 /** What an Ogg file's headers and granule positions say. */
 export interface OggInfo {
@@ -38,11 +38,6 @@ function pageAt(b: Buffer, at: number, base = 0): Page | undefined {
   };
 }
 
-async function readAt(source: ByteSource, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(Math.max(0, length));
-  const { bytesRead } = await source.read(buffer, 0, buffer.length, position);
-  return buffer.subarray(0, bytesRead);
-}
 
 async function readPage(source: ByteSource, offset: number, file: string): Promise<{ page: Page; body: Buffer }> {
   const head = await readAt(source, offset, 27 + 255);

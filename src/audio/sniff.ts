@@ -1,5 +1,4 @@
-import type { ByteSource } from "./wav-header.js";
-import { looksLikeWav } from "./wav-header.js";
+import { looksLikeWav, readAt, type ByteSource } from "./wav-header.js";
 
 /** Containers told apart by their first bytes (FLAC and MP3 also behind an ID3v2 tag). */
 export type SniffedFormat = "wav" | "flac" | "mp3" | "ogg";
@@ -27,11 +26,8 @@ export async function sniffAudio(source: ByteSource, head: Buffer): Promise<Snif
   if (looksLikeWav(head)) return "wav";
   if (head.toString("latin1", 0, 4) === "OggS") return "ogg";
   const start = id3v2End(head);
-  let magic = head.subarray(start, start + 4);
-  if (start > 0 && magic.length < 4) {
-    magic = Buffer.alloc(4);
-    magic = magic.subarray(0, (await source.read(magic, 0, 4, start)).bytesRead);
-  }
+  const inHead = head.subarray(start, start + 4);
+  const magic = start > 0 && inHead.length < 4 ? await readAt(source, start, 4) : inHead;
   if (magic.toString("latin1") === "fLaC") return "flac";
   // Behind an ID3 tag, anything but FLAC is taken for MP3 (which may have junk before its first frame).
   if (isMpegFrameHeader(magic) || start > 0) return "mp3";

@@ -2,6 +2,13 @@
 export interface ByteSource {
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
 }
+
+/** Up to `length` bytes of `source` from `position` (fewer at its end). */
+export async function readAt(source: ByteSource, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(Math.max(0, length));
+  const { bytesRead } = await source.read(buffer, 0, buffer.length, position);
+  return buffer.subarray(0, bytesRead);
+}
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
 
 /** What the RIFF/WAVE header of a file says about its audio. */
@@ -38,9 +45,7 @@ class ChunkSource {
 
   async bytes(offset: number, length: number): Promise<Buffer> {
     if (offset + length <= this.head.length) return this.head.subarray(offset, offset + length);
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await this.fh.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
+    return readAt(this.fh, offset, length);
   }
 }
 

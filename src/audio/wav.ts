@@ -1,4 +1,5 @@
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { openAudioFile } from "./audio-file.js";
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
 import { floatToInt } from "./pcm.js";
 import { TempFile } from "./temp-file.js";
@@ -28,7 +29,7 @@ export class WavReader {
 
   /** Opens `file` and parses its header; throws {@link CorruptAudioError} or {@link UnsupportedAudioError}. */
   static async open(file: string): Promise<WavReader> {
-    const fh = await openOrThrow(file);
+    const fh = await openAudioFile(file);
     try {
       const size = (await fh.stat()).size;
       const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
@@ -94,14 +95,6 @@ export class WavReader {
     }
     this.position += count;
     return new DataView(buf.buffer, buf.byteOffset, buf.length);
-  }
-}
-
-async function openOrThrow(file: string): Promise<FileHandle> {
-  try {
-    return await open(file, "r");
-  } catch (err) {
-    throw new CorruptAudioError(file, `cannot open: ${(err as Error).message}`, { cause: err });
   }
 }
 

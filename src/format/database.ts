@@ -33,6 +33,7 @@ import { BaseTable, MiscTable, Table } from "./table.js";
 import { readTableCsv, writeTableCsv, type CsvColumnSpec } from "./table-csv.js";
 import { sortedUnique, type IndexType } from "./table-index.js";
 import { readTableParquet } from "./table-parquet.js";
+import type { ValueCheck } from "./labels.js";
 import { validateHeader, validateTableData } from "./validate.js";
 import { isDtype, type Dtype } from "./values.js";
 import { dumpPyYaml, type YamlValue } from "./yaml-emit.js";
@@ -82,7 +83,7 @@ export interface LoadOptions {
    * minimum / maximum unchecked; `strict` throws LabelError / OutOfRangeError
    * (what publish and save require).
    */
-  check?: "strict" | "lenient";
+  check?: ValueCheck;
 }
 
 export interface SaveOptions {
@@ -446,7 +447,7 @@ export class Database {
   }
 
   /** Load the data of tables (default: all not yet loaded) from `root`; `check` as in {@link LoadOptions}. */
-  async loadTables(ids?: string[], check: "strict" | "lenient" = "lenient"): Promise<void> {
+  async loadTables(ids?: string[], check: ValueCheck = "lenient"): Promise<void> {
     const root = this.root;
     if (root === undefined) throw new MissingTableFileError(`Database '${this.name}' has no root to load tables from`);
     const list = (ids ?? this.tableIds).map((id) => [id, this.table(id)] as const).filter(([, t]) => !t.isLoaded);

@@ -5,6 +5,7 @@
 
 export * from "./errors.js";
 export { Database, IdMap, tableCsvName, tableParquetName, type DatabaseOptions, type LoadOptions, type SaveOptions } from "./database.js";
+export type { ValueCheck } from "./labels.js";
 export {
   Attachment,
   HeaderBase,

@@ -77,6 +77,9 @@ function show(v: unknown): string {
   return String(v);
 }
 
+/** How stored values meet their scheme: `strict` refuses the first misfit, `lenient` reads as audformat does. */
+export type ValueCheck = "strict" | "lenient";
+
 export interface ValueCheckContext {
   table?: string;
   column?: string;
@@ -88,7 +91,7 @@ export interface ValueCheckContext {
    * `lenient`, when reading a stored table, as audformat reads it: values not
    * among the labels become NA, and minimum / maximum are not checked.
    */
-  mode?: "strict" | "lenient";
+  mode?: ValueCheck;
 }
 
 /**

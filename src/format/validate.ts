@@ -19,7 +19,7 @@ import {
   UnknownTableError,
 } from "./errors.js";
 import { checkOneOf, USAGES } from "./header-items.js";
-import { checkValues } from "./labels.js";
+import { checkValues, type ValueCheck } from "./labels.js";
 import { checkId, checkPortablePath } from "./paths.js";
 import { dtypeFromLabels } from "./scheme.js";
 import { MiscTable, Table, type BaseTable } from "./table.js";
@@ -159,7 +159,7 @@ function known(map: Map<string, unknown>): string {
  * (reading a stored table): values not among the labels become NA and the
  * range is not checked, as audformat reads tables.
  */
-export function validateTableData(db: Database, id: string, table: BaseTable, mode: "strict" | "lenient" = "strict"): void {
+export function validateTableData(db: Database, id: string, table: BaseTable, mode: ValueCheck = "strict"): void {
   if (!table.isLoaded) return;
   const index = table.index;
   const lines = table._lines;
