@@ -17,7 +17,9 @@ import { CsvSyntaxError, quoteCsvField, readCsvFile } from "./csv-reader.js";
 import { pyFloatRepr } from "./py.js";
 import type { BaseTable } from "./table.js";
 import { Index } from "./table-index.js";
-import { dateColumnFormatter, formatTimedelta, isNaTString, parseDate, parseTimedelta } from "./time.js";
+import {
+  dateColumnFormatter, formatTimestamp, isNaTString, parseDate, parseTimedelta, TimedeltaSpelling, timedeltaColumnFormatter,
+} from "./time.js";
 import { BOOL_NA, type Dtype, type Values } from "./values.js";
 
 /** pyarrow's default `null_values`: read as NA in every column (audformat reads with `strings_can_be_null`). */
@@ -59,6 +61,7 @@ class Builder {
   private u8?: Uint8Array;
   private arr?: unknown[];
   private n = 0;
+  private readonly spelling = new TimedeltaSpelling();
 
   constructor(
     readonly spec: CsvColumnSpec,
@@ -99,6 +102,7 @@ class Builder {
       } else if (d === "time") {
         const s = isNaTString(text) ? NaN : parseTimedelta(text);
         if (s === undefined) this.fail(text, line, "duration");
+        if (!Number.isNaN(s)) this.spelling.see(text);
         v = s;
       } else {
         const ms = parseDate(text);
@@ -128,7 +132,11 @@ class Builder {
 
   /** Final values and their dtype. */
   finish(): { dtype: Dtype; values: Values } {
-    if (this.f64) return { dtype: this.spec.dtype!, values: this.f64.slice(0, this.n) };
+    if (this.f64) {
+      const values = this.f64.slice(0, this.n);
+      if (this.spec.dtype === "time") this.spelling.apply(values);
+      return { dtype: this.spec.dtype!, values };
+    }
     if (this.u8) return { dtype: "bool", values: this.u8.slice(0, this.n) };
     const arr = this.arr!;
     if (this.spec.dtype !== undefined && this.spec.dtype !== "object") return { dtype: this.spec.dtype, values: arr };
@@ -267,7 +275,8 @@ function formatter(dtype: Dtype, values: Values): (i: number) => string {
     }
     case "time": {
       const a = values as Float64Array;
-      return (i) => formatTimedelta(a[i]);
+      const f = timedeltaColumnFormatter(a);
+      return (i) => f(a[i]);
     }
     case "date": {
       const a = values as Float64Array;
@@ -284,10 +293,8 @@ function formatter(dtype: Dtype, values: Values): (i: number) => string {
     }
     default: {
       const a = values as unknown[];
-      // Dates as pandas writes a datetime column: one format for all of them.
-      const dates = a.filter((v): v is Date => v instanceof Date).map((d) => d.getTime());
-      const formatDate = dateColumnFormatter(dates);
-      return (i) => (a[i] instanceof Date ? formatDate((a[i] as Date).getTime()) : formatObject(a[i]));
+      // Dates as pandas writes timestamps in an object column: each as str(Timestamp).
+      return (i) => (a[i] instanceof Date ? formatTimestamp((a[i] as Date).getTime()) : formatObject(a[i]));
     }
   }
 }

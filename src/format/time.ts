@@ -34,13 +34,8 @@ function pad2(n: number): string {
   return n < 10 ? "0" + n : String(n);
 }
 
-/**
- * Format a duration given in seconds the way pandas 2 writes a Timedelta to
- * CSV: `0 days 00:00:01`, `0 days 00:00:01.500000`, `0 days 00:00:01.500000001`,
- * `-1 days +23:59:59`. NaN gives `""` (NaT is written as an empty field).
- */
-export function formatTimedelta(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "";
+/** A duration's parts as pandas prints them: days (floored), then the time of day. */
+function timedeltaParts(seconds: number): { days: number; clock: string; fraction: number } {
   const ns = secondsToNs(seconds);
   const days = Math.floor(ns / NS_PER_DAY);
   let rest = ns - days * NS_PER_DAY; // 0 <= rest < 1 day
@@ -49,13 +44,93 @@ export function formatTimedelta(seconds: number): string {
   const minutes = Math.floor(rest / (60 * NS_PER_S));
   rest -= minutes * 60 * NS_PER_S;
   const secs = Math.floor(rest / NS_PER_S);
-  const frac = rest - secs * NS_PER_S; // nanoseconds
-  let s = days + (days < 0 ? " days +" : " days ") + pad2(hours) + ":" + pad2(minutes) + ":" + pad2(secs);
-  if (frac !== 0) {
-    const f = pad(frac, 9);
-    s += "." + (frac % 1000 === 0 ? f.slice(0, 6) : f);
+  const clock = days + (days < 0 ? " days +" : " days ") + pad2(hours) + ":" + pad2(minutes) + ":" + pad2(secs);
+  return { days, clock, fraction: rest - secs * NS_PER_S };
+}
+
+/**
+ * Format one duration given in seconds as `str(pd.Timedelta)` does: `0 days 00:00:01`,
+ * `0 days 00:00:01.500000`, `0 days 00:00:01.500000001`, `-1 days +23:59:59`. NaN gives
+ * `""` (NaT is written as an empty field). Columns: {@link timedeltaColumnFormatter}.
+ */
+export function formatTimedelta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "";
+  const { clock, fraction } = timedeltaParts(seconds);
+  if (fraction === 0) return clock;
+  const digits = pad(fraction, 9);
+  return `${clock}.${fraction % 1000 === 0 ? digits.slice(0, 6) : digits}`;
+}
+
+/** How pandas writes every duration of a column: see {@link timedeltaColumnFormatter}. */
+type TimedeltaColumnFormat = "days" | "seconds" | "micros" | "nanos" | "per-value";
+
+/**
+ * Duration columns read from a CSV that pandas 2 wrote: each value with as many fraction
+ * digits as it needs. Written back the same way, so that a table saved again unchanged
+ * keeps its bytes (and md5).
+ */
+const perValueSpelled = new WeakSet<Float64Array>();
+
+/**
+ * Tracks how the durations of one CSV column are spelled, to tell pandas 2's spelling
+ * (fraction digits per value: `00:00:00`, `00:00:01.500000`) from pandas 3's (one width for
+ * the column: `00:00:00.000000`). Columns whose values all need the same width read the
+ * same either way; they are written as pandas 3 does.
+ */
+export class TimedeltaSpelling {
+  private widths = 0;
+  private padded = false;
+
+  /** Notes the spelling of one value (not NaT) as it stood in the file. */
+  see(text: string): void {
+    const dot = text.lastIndexOf(".");
+    const width = dot < 0 ? 0 : text.length - dot - 1;
+    this.widths |= width === 0 ? 1 : width === 6 ? 2 : 4;
+    if ((width === 6 && text.endsWith("000000")) || (width === 9 && text.endsWith("000"))) this.padded = true;
   }
-  return s;
+
+  /** Marks `values` (the column as read) to be written back per value if pandas 2 spelled them. */
+  apply(values: Float64Array): void {
+    const mixed = this.widths !== 1 && this.widths !== 2 && this.widths !== 4 && this.widths !== 0;
+    if (mixed && !this.padded) perValueSpelled.add(values);
+  }
+}
+
+/**
+ * Format durations (seconds; NaN = NaT) the way pandas 3 writes a timedelta column or
+ * index level to CSV, one format for all of its values: `1 days` when every value is a
+ * whole number of days, `0 days 00:00:01` when every value is whole seconds, 9 fraction
+ * digits when some value has nanoseconds, else 6 (`0 days 00:00:00.000000`). Columns read
+ * as pandas 2 spelled them keep its spelling ({@link TimedeltaSpelling}), which differs in
+ * the fraction only: as many digits as each value needs.
+ */
+export function timedeltaColumnFormatter(values: ArrayLike<number>): (seconds: number) => string {
+  let format: TimedeltaColumnFormat = "days";
+  for (let i = 0; i < values.length && format !== "nanos"; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) continue;
+    const ns = secondsToNs(v);
+    if (ns % 1000 !== 0) format = "nanos";
+    else if (ns % NS_PER_S !== 0) format = "micros";
+    else if (ns % NS_PER_DAY !== 0 && format === "days") format = "seconds";
+  }
+  if (format !== "days" && values instanceof Float64Array && perValueSpelled.has(values)) format = "per-value";
+  return (seconds: number) => {
+    if (!Number.isFinite(seconds)) return "";
+    const { days, clock, fraction } = timedeltaParts(seconds);
+    switch (format) {
+      case "per-value":
+        return formatTimedelta(seconds);
+      case "days":
+        return `${days} days`;
+      case "seconds":
+        return clock;
+      case "micros":
+        return `${clock}.${pad(fraction, 9).slice(0, 6)}`;
+      case "nanos":
+        return `${clock}.${pad(fraction, 9)}`;
+    }
+  };
 }
 
 const UNIT_NS: Record<string, number> = {
@@ -250,10 +325,29 @@ export function dateColumnFormatter(values: ArrayLike<number>): (ms: number) => 
   return (ms: number) => {
     if (!Number.isFinite(ms)) return "";
     const d = new Date(ms);
-    const date = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
-    if (dateOnly) return date;
-    let s = `${date} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
-    if (withMs) s += "." + pad(d.getUTCMilliseconds(), 3);
-    return s;
+    if (dateOnly) return calendarDate(d);
+    const s = dateAndClock(d);
+    return withMs ? `${s}.${pad(d.getUTCMilliseconds(), 3)}` : s;
   };
+}
+
+function calendarDate(d: Date): string {
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` (UTC). */
+function dateAndClock(d: Date): string {
+  return `${calendarDate(d)} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
+}
+
+/**
+ * Format one date (ms since epoch) as `str(pd.Timestamp)` does, which is how pandas writes
+ * a timestamp held in an `object` column (audformat's columns without a scheme):
+ * `2024-01-02 00:00:00`, and `2024-01-03 04:05:06.789000` when it has a fraction.
+ */
+export function formatTimestamp(ms: number): string {
+  if (!Number.isFinite(ms)) return "";
+  const d = new Date(ms);
+  const fraction = d.getUTCMilliseconds();
+  return fraction === 0 ? dateAndClock(d) : `${dateAndClock(d)}.${pad(fraction, 3)}000`;
 }

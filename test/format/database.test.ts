@@ -145,12 +145,14 @@ describe("databases written by audformat", () => {
   }
 
   test("header and CSV written back are byte-identical to audformat's (also from parquet)", async () => {
-    for (const variant of ["csv", "parquet", "csv-pandas3"]) {
+    // A CSV keeps the spelling of its durations (pandas 2: per value; pandas 3: per
+    // column); tables from parquet are spelled as pandas 3 writes them.
+    for (const [variant, written] of [["csv", "csv"], ["csv-pandas3", "csv-pandas3"], ["parquet", "csv-pandas3"]]) {
       const db = await Database.load(join(base, variant));
       const out = tmp();
       await db.save(out);
-      for (const f of dbFiles(join(base, "csv"))) {
-        expect(readFileSync(join(out, f), "utf8"), `${variant}: ${f}`).toBe(readFileSync(join(base, "csv", f), "utf8"));
+      for (const f of dbFiles(join(base, written))) {
+        expect(readFileSync(join(out, f), "utf8"), `${variant}: ${f}`).toBe(readFileSync(join(base, written, f), "utf8"));
       }
     }
   });
@@ -212,7 +214,8 @@ describe("segmented tables", () => {
     await db.save(out);
     const csv = readFileSync(join(out, "db.segments.csv"), "utf8").split("\n");
     expect(csv[0]).toBe("file,start,end,emotion,confidence,note,flag");
-    expect(csv[1]).toBe('audio/000000.wav,0 days 00:00:00,,,,"note, ""0""",');
+    // One fraction width a column, as pandas 3 writes them: nanoseconds in both.
+    expect(csv[1]).toBe('audio/000000.wav,0 days 00:00:00.000000000,,,,"note, ""0""",');
     expect(csv[2]).toBe("audio/000000.wav,0 days 00:00:01.500000001,0 days 00:00:02.750000002,happiness,0.001,,False");
     const again = await Database.load(out);
     expect(again.equals(db)).toBe(true);

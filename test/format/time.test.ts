@@ -10,9 +10,10 @@ import {
   parseTimedelta,
   pyFloatRepr,
 } from "../../src/format/index.js";
+import { timedeltaColumnFormatter } from "../../src/format/time.js";
 
 describe("pandas durations", () => {
-  test("format like pandas 2 writes them to CSV", () => {
+  test("format one value as str(pd.Timedelta) does", () => {
     expect(formatTimedelta(1)).toBe("0 days 00:00:01");
     expect(formatTimedelta(1.5)).toBe("0 days 00:00:01.500000");
     expect(formatTimedelta(1.500000001)).toBe("0 days 00:00:01.500000001");
@@ -21,6 +22,16 @@ describe("pandas durations", () => {
     expect(formatTimedelta(86402)).toBe("1 days 00:00:02");
     expect(formatTimedelta(-1)).toBe("-1 days +23:59:59");
     expect(formatTimedelta(NaN)).toBe("");
+  });
+
+  test("format a column as pandas writes it to CSV: one format for all its values", () => {
+    const column = (values: number[]) => values.map(timedeltaColumnFormatter(Float64Array.from(values)));
+    expect(column([0, 0])).toEqual(["0 days", "0 days"]); // pandas 2 and 3 alike
+    expect(column([86_400, -86_400, NaN])).toEqual(["1 days", "-1 days", ""]);
+    expect(column([86_400, 86_401])).toEqual(["1 days 00:00:00", "1 days 00:00:01"]);
+    expect(column([0, 1.5])).toEqual(["0 days 00:00:00.000000", "0 days 00:00:01.500000"]);
+    expect(column([-1, 1e-9])).toEqual(["-1 days +23:59:59.000000000", "0 days 00:00:00.000000001"]);
+    expect(column([NaN, NaN])).toEqual(["", ""]);
   });
 
   test("parse pandas forms, units and plain seconds", () => {

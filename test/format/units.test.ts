@@ -33,10 +33,10 @@ describe.each(["csv", "parquet"])("audformat's %s tables", (storage) => {
     const db = await Database.load(join(base, storage));
     const dest = join(out, storage);
     await db.save(dest);
-    // audformat with pandas 3.1 wrote 2024-01-02 00:00:00 and 2024-01-03 04:05:06.789000; we
-    // write dates as pandas 2 does (one fraction for the column); both read back the same.
-    const when = storage === "parquet" ? ["2024-01-02 00:00:00.000", "2024-01-03 04:05:06.789"] : ["2024-01-02 00:00:00", "2024-01-03 04:05:06.789000"];
-    expect(readFileSync(join(dest, "db.files.csv"), "utf8")).toBe(`file,when,score,whole\na.wav,${when[0]},1.0,1.0\nb.wav,${when[1]},2.5,2.0\n`);
+    // The bytes audformat writes, from both sources: dates in a column without a scheme
+    // are timestamps in an object column, each written as str(pd.Timestamp).
+    expect(readFileSync(join(dest, "db.files.csv"), "utf8")).toBe(readFileSync(join(base, "csv", "db.files.csv"), "utf8"));
+    expect(readFileSync(join(dest, "db.durations.csv"), "utf8")).toBe(readFileSync(join(base, "csv", "db.durations.csv"), "utf8"));
     const again = await Database.load(dest);
     expect([...(again.miscTables.get("durations")!.index.level("duration").values as Float64Array)]).toEqual([1, 2.5]);
   });
