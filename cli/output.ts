@@ -8,7 +8,8 @@ export class Output {
   /** Prints a command's result: `data` as JSON with `--json`, else `text` (nothing if empty). */
   result(data: unknown, text: string | (() => string)): void {
     if (this.json) {
-      process.stdout.write(JSON.stringify(data, null, 2) + "\n");
+      // Header integers beyond 2^53 are bigints: their digits, as a string.
+      process.stdout.write(JSON.stringify(data, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
       return;
     }
     const body = typeof text === "function" ? text() : text;

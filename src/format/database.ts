@@ -143,6 +143,7 @@ export class Database {
   organization?: string;
   license?: string;
   licenseUrl?: string;
+  /** Other top-level header keys, as PyYAML reads them (integers beyond 2^53 as `bigint`). */
   meta: Record<string, unknown>;
   readonly attachments = new IdMap<Attachment>();
   readonly media = new IdMap<Media>();

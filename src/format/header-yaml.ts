@@ -42,7 +42,8 @@ function isMarkedFloat(container: object, key: string | number): boolean {
   return (container as Marked)[FLOAT_KEYS]?.has(key) ?? false;
 }
 
-function parseInt11(text: string): number {
+/** A YAML 1.1 integer; beyond 2^53 a `bigint`, so that its digits survive a save. */
+function parseInt11(text: string): number | bigint {
   let s = text.replace(/_/g, "");
   let sign = 1;
   if (s[0] === "-" || s[0] === "+") {
@@ -50,15 +51,14 @@ function parseInt11(text: string): number {
     s = s.slice(1);
   }
   if (s === "0") return 0;
-  if (s.startsWith("0b")) return sign * parseInt(s.slice(2), 2);
-  if (s.startsWith("0x")) return sign * parseInt(s.slice(2), 16);
-  if (s.startsWith("0")) return sign * parseInt(s.slice(1), 8);
   if (s.includes(":")) {
     let v = 0;
     for (const part of s.split(":")) v = v * 60 + Number(part);
     return sign * v;
   }
-  return sign * Number(s);
+  const [prefix, digits, radix] = s.startsWith("0b") ? ["0b", s.slice(2), 2] : s.startsWith("0x") ? ["0x", s.slice(2), 16] : s.startsWith("0") ? ["0o", s.slice(1), 8] : ["", s, 10];
+  const value = sign * parseInt(digits, radix);
+  return Number.isSafeInteger(value) || Number.isNaN(value) ? value : BigInt(`${prefix}${digits}`) * BigInt(sign);
 }
 
 function parseFloat11(text: string): number {
@@ -108,7 +108,7 @@ const PY_TAGS: ScalarTag[] = [
   {
     tag: "tag:yaml.org,2002:int",
     default: true,
-    identify: (v) => typeof v === "number" && Number.isInteger(v),
+    identify: (v) => (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint",
     test: PY_YAML_PATTERNS.int,
     resolve: (s) => parseInt11(s),
   },

@@ -61,6 +61,19 @@ describe("YAML parsing like PyYAML (YAML 1.1)", () => {
     expect(v.get("j")).toBe(true);
   });
 
+  test("integers beyond 2^53 are bigints, and a header saved again keeps their digits", () => {
+    const v = parseYaml("a: 1152921504606846976\nb: -9007199254740993\nc: 0x1000000000000001\nd: 9007199254740991\n") as Map<string, unknown>;
+    expect(v.get("a")).toBe(1152921504606846976n);
+    expect(v.get("b")).toBe(-9007199254740993n);
+    expect(v.get("c")).toBe(0x1000000000000001n);
+    expect(v.get("d")).toBe(9007199254740991); // the largest safe integer stays a number
+    const text = "name: x\nsource: ''\nusage: research\nbig: 1152921504606846976\nnested: {n: [-9007199254740993, 1]}\n";
+    const db = Database.fromYaml(text);
+    expect(db.meta.big).toBe(1152921504606846976n);
+    expect(db.toYaml()).toContain("big: 1152921504606846976\n");
+    expect(db.toYaml()).toContain("nested:\n  n: [-9007199254740993, 1]\n");
+  });
+
   test("integer keys stay integers", () => {
     const v = parseYaml("labels:\n  1: {a: 1}\n  10: x\n") as Map<string, Map<unknown, unknown>>;
     expect([...v.get("labels")!.keys()]).toEqual([1, 10]);
