@@ -144,7 +144,22 @@ class Builder {
   }
 }
 
-/** Type inference for columns without a scheme, like pyarrow: int, then bool, then float, else string. */
+const RE_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{3}000)?$/;
+
+/**
+ * True for a timestamp spelled as pandas writes one in an object column (str(Timestamp))
+ * that a `Date` holds exactly, so it is written back byte for byte.
+ */
+function isExactTimestamp(text: string): boolean {
+  if (!RE_TIMESTAMP.test(text)) return false;
+  const ms = parseDate(text);
+  return ms !== undefined && formatTimestamp(ms) === text;
+}
+
+/**
+ * Type inference for columns without a scheme, like pyarrow: int, then bool, then float,
+ * then timestamps (those a `Date` holds exactly), else string.
+ */
 export function inferColumn(texts: Array<string | null>): { dtype: Dtype; values: Values } {
   let allInt = true;
   let allBool = true;
@@ -158,6 +173,10 @@ export function inferColumn(texts: Array<string | null>): { dtype: Dtype; values
   }
   const nonNull = texts.some((t) => t !== null);
   if (!nonNull) return { dtype: "object", values: texts };
+  if (!allInt && !allBool && !allFloat && texts.every((t) => t === null || isExactTimestamp(t))) {
+    // Timestamps, as pyarrow guesses them and audformat holds them (in an object column).
+    return { dtype: "object", values: texts.map((t) => (t === null ? null : new Date(parseDate(t)!))) };
+  }
   if (allInt) return { dtype: "object", values: texts.map((t) => (t === null ? null : Number(t))) };
   if (allBool) return { dtype: "object", values: texts.map((t) => (t === null ? null : t[0] === "T" || t[0] === "t")) };
   if (allFloat) {
