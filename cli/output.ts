@@ -8,12 +8,22 @@ export class Output {
   /** Prints a command's result: `data` as JSON with `--json`, else `text` (nothing if empty). */
   result(data: unknown, text: string | (() => string)): void {
     if (this.json) {
-      // Header integers beyond 2^53 are bigints: their digits, as a string.
-      process.stdout.write(JSON.stringify(data, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+      process.stdout.write(JSON.stringify(data, bigintsAsDigits, 2) + "\n");
       return;
     }
     const body = typeof text === "function" ? text() : text;
     if (body !== "") process.stdout.write(body.endsWith("\n") ? body : body + "\n");
+  }
+
+  /**
+   * Prints table rows as they come: with `--json` one JSON object a line (JSON Lines), else
+   * tab-separated values under a header line of `names` (`header` true for the first rows).
+   */
+  rows(rows: Array<Record<string, unknown>>, names: string[], header: boolean): void {
+    const lines = this.json
+      ? rows.map((row) => JSON.stringify(row, bigintsAsDigits))
+      : [...(header ? [names.join("\t")] : []), ...rows.map((row) => names.map((n) => tsvField(row[n])).join("\t"))];
+    if (lines.length > 0) process.stdout.write(lines.join("\n") + "\n");
   }
 
   /** A message on stderr, unless `--quiet`. */
@@ -40,4 +50,16 @@ export function columns(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+/** JSON replacer: header integers beyond 2^53 are bigints, given as their digits in a string. */
+function bigintsAsDigits(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** A value in a tab-separated line: NA empty, dates in ISO 8601, tabs and line breaks as spaces. */
+function tsvField(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value, bigintsAsDigits) : String(value);
+  return text.replace(/[\t\r\n]/g, " ");
 }

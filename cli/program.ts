@@ -8,6 +8,7 @@ import { loadCommand } from "./commands/load.js";
 import { loadToCommand } from "./commands/load-to.js";
 import { publishCommand } from "./commands/publish.js";
 import { removeMediaCommand } from "./commands/remove-media.js";
+import { streamCommand } from "./commands/stream.js";
 import { versionsCommand } from "./commands/versions.js";
 import { httpIndexCommand } from "./commands/http-index.js";
 import { packageVersion } from "../src/core/package-version.js";
@@ -45,7 +46,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .enablePositionalOptions();
   for (const command of [
-    publishCommand(), loadCommand(), loadToCommand(), versionsCommand(), availableCommand(), infoCommand(), removeMediaCommand(), cacheCommand(), cardCommand(), httpIndexCommand(),
+    publishCommand(), loadCommand(), loadToCommand(), streamCommand(), versionsCommand(), availableCommand(), infoCommand(), removeMediaCommand(), cacheCommand(), cardCommand(), httpIndexCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -15,6 +15,7 @@ export { load, type LoadOptions } from "./api/load.js";
 export { loadTo, type LoadToOptions } from "./api/load-to.js";
 export { loadAttachment, loadMedia, loadTable } from "./api/load-files.js";
 export { removeMedia } from "./api/remove-media.js";
+export { stream, type StreamOptions } from "./api/stream.js";
 export {
   available, cached, dependencies, exists, latestVersion, repository, versions,
   type AvailableVersion, type CachedFlavor,

@@ -20,3 +20,5 @@ export class ChecksumMismatchError extends AudbError {}
 export class FilterError extends AudbError {}
 /** A cache folder lock that could not be acquired in time. */
 export class LockTimeoutError extends AudbError {}
+/** A `stream` option out of range (batch or buffer size). */
+export class StreamOptionError extends AudbError {}

@@ -21,6 +21,11 @@ export interface FlavorOptions {
   samplingRate?: number | null;
 }
 
+/** The flavour options of `options` alone (of, e.g., load or stream options). */
+export function pickFlavorOptions({ bitDepth, channels, format, mixdown, samplingRate }: FlavorOptions): FlavorOptions {
+  return { bitDepth, channels, format, mixdown, samplingRate };
+}
+
 /** A validated flavour, as audb's `Flavor`. */
 export interface Flavor {
   bitDepth: number | null;

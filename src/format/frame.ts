@@ -3,7 +3,7 @@
  */
 
 import type { Index } from "./table-index.js";
-import { isNA, valueAt, valuesToArray, type Dtype, type Values } from "./values.js";
+import { isNA, takeValues, valueAt, valuesToArray, type Dtype, type Values } from "./values.js";
 
 /** One column of values (typed storage, see `values.ts`) with its index. */
 export class Series {
@@ -53,6 +53,14 @@ export class Frame {
     const s = this.columns.get(id);
     if (!s) throw new Error(`Frame has no column '${id}' (columns: ${this.columnIds.join(", ")})`);
     return s;
+  }
+
+  /** The rows at positions `rows`, in that order. */
+  take(rows: ArrayLike<number>): Frame {
+    const index = this.index.take(rows);
+    const columns = new Map<string, Series>();
+    for (const [id, s] of this.columns) columns.set(id, new Series(id, s.dtype, index, takeValues(s.dtype, s.values, rows)));
+    return new Frame(index, columns);
   }
 
   /** Rows as objects: index level values and column values by name. */

@@ -1,0 +1,130 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import "../helpers/counting-backend.js";
+import { resetTraffic, traffic } from "../helpers/counting-backend.js";
+import { FSDD_SPEAKERS, writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { publish } from "../../src/api/publish.js";
+import { removeMedia } from "../../src/api/remove-media.js";
+import { configure } from "../../src/api/settings.js";
+import { stream, type StreamOptions } from "../../src/api/stream.js";
+import { audioInfo } from "../../src/audio/info.js";
+import { FilterError, StreamOptionError } from "../../src/core/errors.js";
+import { flavorId, makeFlavor } from "../../src/core/flavor.js";
+import { Repository } from "../../src/core/repository.js";
+import type { Frame } from "../../src/format/index.js";
+
+const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+const mediaGets = () => traffic.gets.filter((k) => k.includes("/media/"));
+
+async function all(name: string, table: string, options: StreamOptions = {}): Promise<Frame[]> {
+  const batches: Frame[] = [];
+  for await (const batch of stream(name, table, options)) batches.push(batch);
+  return batches;
+}
+const filesOf = (batch: Frame) => batch.index.level("file").values as string[];
+
+describe("stream", () => {
+  let source: string;
+  let files: string[];
+  let cacheRoot: string;
+  const folder = (flavor: string) => join(cacheRoot, "fsdd/1.0.0", flavor);
+  beforeAll(async () => {
+    const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+    source = await tempDir("fsdd-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    files = await writeFsddDatabase(source);
+    await publish(source, "1.0.0", repo);
+    cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  });
+
+  test("yields the rows in batches, each with its media in the cache, fetching a batch ahead only", async () => {
+    resetTraffic();
+    const seen: string[] = [];
+    let batches = 0;
+    for await (const batch of stream("fsdd", "files", { batchSize: 4 })) {
+      batches++;
+      // the batches so far and the one fetched ahead: nothing more
+      expect(mediaGets().length).toBeLessThanOrEqual(Math.min(files.length, (batches + 1) * 4));
+      expect(batch.columnIds).toEqual(["digit", "speaker", "split"]);
+      for (const [i, path] of filesOf(batch).entries()) {
+        const file = files[seen.length + i]!;
+        expect(path).toBe(join(folder("d3b62a9b"), file));
+        expect(readFileSync(path).equals(readFileSync(join(source, file)))).toBe(true);
+        expect(batch.column("speaker").at(i)).toBe(file.split("_")[1]);
+      }
+      seen.push(...filesOf(batch).map((p) => p.slice(folder("d3b62a9b").length + 1)));
+    }
+    expect(seen).toEqual(files);
+    expect(batches).toBe(Math.ceil(files.length / 4));
+    expect(mediaGets()).toHaveLength(files.length);
+  });
+
+  test("a flavour converts each batch's media; relative paths with fullPath false", async () => {
+    const options: StreamOptions = { batchSize: 3, samplingRate: 16000, format: "flac" };
+    const batches = stream("fsdd", "files", options);
+    const first = (await batches.next()).value as Frame;
+    await batches.return(); // waits for the batch fetched ahead
+    const paths = filesOf(first);
+    expect(paths).toEqual(files.slice(0, 3).map((f) => join(folder(flavorId(makeFlavor(options))), f.replace(/\.wav$/, ".flac"))));
+    for (const path of paths) expect(await audioInfo(path)).toMatchObject({ samplingRate: 16000, format: "flac" });
+    const relative = await all("fsdd", "files", { batchSize: 3, samplingRate: 16000, format: "flac", fullPath: false, onlyMetadata: true });
+    expect(filesOf(relative[0]!)).toEqual(files.slice(0, 3).map((f) => f.replace(/\.wav$/, ".flac")));
+  });
+
+  test("shuffled: every row once, each buffer window in its own order, the same order for the same seed", async () => {
+    const options: StreamOptions = { batchSize: 3, shuffle: true, bufferSize: 5, seed: 7, onlyMetadata: true, fullPath: false };
+    const order = (await all("fsdd", "files", options)).flatMap(filesOf);
+    expect([...order].sort()).toEqual(files);
+    expect(order).not.toEqual(files);
+    for (let start = 0; start < files.length; start += 5) {
+      expect([...order.slice(start, start + 5)].sort()).toEqual(files.slice(start, start + 5));
+    }
+    expect((await all("fsdd", "files", options)).flatMap(filesOf)).toEqual(order);
+    expect((await all("fsdd", "files", { ...options, seed: 8 })).flatMap(filesOf)).not.toEqual(order);
+  });
+
+  test("onlyMetadata downloads no media; map and misc tables stream too", async () => {
+    resetTraffic();
+    const [batch] = await all("fsdd", "files", { batchSize: 2, onlyMetadata: true, map: { speaker: "accent" } });
+    expect(mediaGets()).toEqual([]);
+    expect(batch!.columnIds).toEqual(["digit", "split", "accent"]); // as audformat: mapped columns go last
+    expect(batch!.column("accent").at(0)).toBe(FSDD_SPEAKERS[files[0]!.split("_")[1]!]!.accent);
+    const speakers = (await all("fsdd", "speaker", { batchSize: 4 })).flatMap((b) => b.index.level("speaker").values as string[]);
+    expect(speakers).toEqual(Object.keys(FSDD_SPEAKERS).filter((s) => files.some((f) => f.includes(`_${s}_`))).sort());
+  });
+
+  test("a caller that stops early ends the stream with no download left running", async () => {
+    const cache = await tempDir("cache-early-");
+    resetTraffic();
+    for await (const batch of stream("fsdd", "files", { batchSize: 2, cacheRoot: cache })) {
+      expect(filesOf(batch)).toHaveLength(2);
+      break;
+    }
+    const fetched = mediaGets().length;
+    expect(fetched).toBeLessThanOrEqual(4);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(mediaGets()).toHaveLength(fetched);
+  });
+
+  test("bad options and unknown tables are typed errors naming them", async () => {
+    await expect(all("fsdd", "nope")).rejects.toThrow(FilterError);
+    await expect(all("fsdd", "nope")).rejects.toThrow(/table 'nope'/);
+    await expect(all("fsdd", "files", { batchSize: 0 })).rejects.toThrow(StreamOptionError);
+    await expect(all("fsdd", "files", { shuffle: true, bufferSize: 2.5 })).rejects.toThrow(/bufferSize must be a positive integer, got 2.5/);
+  });
+
+  test("rows of removed media are left out unless asked for", async () => {
+    const removed = files[1]!;
+    await removeMedia("fsdd", removed);
+    const kept = (await all("fsdd", "files", { batchSize: 5, fullPath: false })).flatMap(filesOf);
+    expect(kept).toEqual(files.filter((f) => f !== removed));
+    const withRemoved = await all("fsdd", "files", { batchSize: 5, removedMedia: true });
+    expect(filesOf(withRemoved[0]!)[1]).toBe(join(folder("d3b62a9b"), removed));
+    expect(withRemoved.flatMap(filesOf)).toHaveLength(files.length);
+  });
+});
