@@ -124,23 +124,35 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
   }, options.timeout);
 }
 
+/** Per folder, a medium last found missing there: the next check mostly ends on it. */
+const lastMissing = new Map<string, string>();
+
 /**
  * True when the folder holds every table, attachment and non-removed medium of the
  * version, e.g. after partial loads that together covered everything (audb's
- * `_database_check_complete`).
+ * `_database_check_complete`). Media are checked last first, starting with the one the
+ * last check found missing: loads of a few files at a time (loadMedia, stream) then cost
+ * a check or two each, not one per medium.
  */
-function holdsEverything(ctx: Context): boolean {
+export function holdsEverything(ctx: Context): boolean {
   const { deps, folder, flavor } = ctx;
   const has = (f: string) => existsSync(join(folder, f));
-  return (
-    deps.tables.every(has) &&
-    deps.attachments.every(has) &&
-    deps.media.every((f) => deps.removed(f) || has(deps.samplingRate(f) > 0 ? flavorDestination(flavor, f) : f))
-  );
+  const hasMedium = (f: string) => deps.removed(f) || has(deps.samplingRate(f) > 0 ? flavorDestination(flavor, f) : f);
+  const remembered = lastMissing.get(folder);
+  if (remembered !== undefined && deps.has(remembered) && !hasMedium(remembered)) return false;
+  if (!deps.tables.every(has) || !deps.attachments.every(has)) return false;
+  const media = deps.media;
+  for (let i = media.length - 1; i >= 0; i--) {
+    if (hasMedium(media[i]!)) continue;
+    lastMissing.set(folder, media[i]!);
+    return false;
+  }
+  lastMissing.delete(folder);
+  return true;
 }
 
 /** Header into the flavour folder, with audb's `audb:` block (root, version, flavour). */
-async function fetchHeader(ctx: Context): Promise<void> {
+export async function fetchHeader(ctx: Context): Promise<void> {
   const target = join(ctx.folder, "db.yaml");
   if (existsSync(target)) return;
   const original = join(versionFolder(ctx.cacheRoot, ctx.name, ctx.version), "db.yaml");
@@ -154,7 +166,7 @@ async function fetchHeader(ctx: Context): Promise<void> {
  * Chooses tables and media as audb does; with a context, fetches missing tables first
  * (the media of selected tables are only known once the tables are there).
  */
-async function select(
+export async function select(
   name: string, version: string, flavor: Flavor, folder: string, deps: Dependencies, options: LoadOptions, ctx?: Context,
 ): Promise<LoadedFolder> {
   const header = await readHeaderView(folder);
@@ -211,7 +223,7 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
 }
 
 /** Staging folders (`<folder>~XXXXXX`) left by a killed load; safe to remove while holding the lock. */
-async function removeStaleStaging(folder: string): Promise<void> {
+export async function removeStaleStaging(folder: string): Promise<void> {
   const parent = dirname(folder);
   const prefix = `${basename(folder)}~`;
   for (const entry of await readdir(parent).catch(() => [] as string[])) {

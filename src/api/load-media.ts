@@ -13,6 +13,7 @@ import { flavorDestination, flavorId, needsConversion, type Flavor } from "../co
 import { mediaKey } from "../core/layout.js";
 import { emit } from "../core/progress.js";
 import { unzipBytes } from "../core/unzip-bytes.js";
+import type { Dependencies } from "../core/dependencies.js";
 import type { Context } from "./load-context.js";
 import { settings } from "./settings.js";
 
@@ -201,7 +202,7 @@ async function reuseFromOtherVersions(ctx: Context, missing: string[], target: (
     for (const other of await cachedFlavorVersions(root, ctx.name, id)) {
       if (rest.length === 0) return rest;
       if (root === ctx.cacheRoot && other === ctx.version) continue;
-      const otherDeps = await readCachedDependencies(root, ctx.name, other);
+      const otherDeps = await otherDependencies(ctx, root, other);
       if (!otherDeps) continue;
       const otherFolder = flavorFolder(root, ctx.name, other, id);
       const still: string[] = [];
@@ -217,6 +218,15 @@ async function reuseFromOtherVersions(ctx: Context, missing: string[], target: (
     }
   }
   return rest;
+}
+
+/** The cached dependency table of another version, read once per context that keeps them. */
+async function otherDependencies(ctx: Context, root: string, version: string): Promise<Dependencies | undefined> {
+  const key = `${root}\0${version}`;
+  if (ctx.otherDependencies?.has(key)) return ctx.otherDependencies.get(key);
+  const deps = await readCachedDependencies(root, ctx.name, version);
+  ctx.otherDependencies?.set(key, deps);
+  return deps;
 }
 
 async function linkOrCopy(src: string, dest: string): Promise<void> {

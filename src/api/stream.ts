@@ -1,11 +1,10 @@
 import { join } from "node:path";
-import { flavorFolder } from "../core/cache.js";
 import type { Dependencies } from "../core/dependencies.js";
 import { StreamOptionError } from "../core/errors.js";
-import { flavorDestination, flavorId, makeFlavor, pickFlavorOptions, type Flavor, type FlavorOptions } from "../core/flavor.js";
+import { flavorDestination, makeFlavor, pickFlavorOptions, type Flavor, type FlavorOptions } from "../core/flavor.js";
 import { Frame, Index, Series } from "../format/index.js";
+import { MediaBatches } from "./load-batches.js";
 import { loadTable } from "./load-files.js";
-import { cachedDependencies, loadToCache } from "./load-cache.js";
 import { latestVersionIn } from "./resolve.js";
 import { cacheRootFor } from "./settings.js";
 
@@ -55,7 +54,10 @@ export async function* stream(name: string, table: string, options: StreamOption
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
   const frame = await loadTable(name, table, { version, map: options.map, cacheRoot });
-  const deps = await cachedDependencies(cacheRoot, name, version);
+  const media = await MediaBatches.open(name, {
+    version, ...pickFlavorOptions(options), cacheRoot, numWorkers: options.numWorkers, timeout: options.timeout,
+  });
+  const { deps } = media;
   const rows = kept(frame, deps, options.removedMedia ?? false);
   const order = options.shuffle ? shuffledInWindows(rows, bufferSize, random(options.seed)) : rows;
 
@@ -64,14 +66,8 @@ export async function* stream(name: string, table: string, options: StreamOption
   const batchOf = async (batch: Frame): Promise<Frame> => {
     const files = mediaOf(batch);
     if (files === undefined) return batch;
-    let folder = flavorFolder(cacheRoot, name, version, flavorId(flavor));
-    const present = [...new Set(files)].filter((f) => deps.has(f) && !deps.removed(f));
-    if (!options.onlyMetadata && present.length > 0) {
-      ({ folder } = await loadToCache(name, {
-        version, ...pickFlavorOptions(options), media: present, cacheRoot, numWorkers: options.numWorkers, timeout: options.timeout,
-      }));
-    }
-    return withPaths(batch, files.map((f) => pathOf(f, deps, flavor, (options.fullPath ?? true) ? folder : undefined)));
+    if (!options.onlyMetadata) await media.fetch([...new Set(files)].filter((f) => deps.has(f) && !deps.removed(f)));
+    return withPaths(batch, files.map((f) => pathOf(f, deps, flavor, (options.fullPath ?? true) ? media.folder : undefined)));
   };
 
   let next = batches > 0 ? fetch(0) : undefined;
@@ -83,6 +79,7 @@ export async function* stream(name: string, table: string, options: StreamOption
       next?.catch(() => undefined);
       yield batch;
     }
+    if (!options.onlyMetadata) await media.finish(); // a stream through every file leaves a complete folder
   } finally {
     await next?.catch(() => undefined); // a caller that stops early leaves no download running
   }

@@ -7,6 +7,7 @@ import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { FSDD_SPEAKERS, writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { loadMedia } from "../../src/api/load-files.js";
 import { publish } from "../../src/api/publish.js";
 import { removeMedia } from "../../src/api/remove-media.js";
 import { configure } from "../../src/api/settings.js";
@@ -62,6 +63,17 @@ describe("stream", () => {
     expect(seen).toEqual(files);
     expect(batches).toBe(Math.ceil(files.length / 4));
     expect(mediaGets()).toHaveLength(files.length);
+    expect(existsSync(join(folder("d3b62a9b"), ".complete"))).toBe(true); // every file is there: a later load checks nothing
+  });
+
+  test("loading the media one by one marks the folder complete with the last one, in any order", async () => {
+    const cache = await tempDir("cache-one-by-one-");
+    const complete = join(cache, "fsdd/1.0.0/d3b62a9b/.complete");
+    const order = [...files.slice(1).reverse(), files[0]!]; // the last check made first finds the first file missing
+    for (const [i, file] of order.entries()) {
+      await loadMedia("fsdd", file, { cacheRoot: cache });
+      expect(existsSync(complete), `after ${i + 1} of ${files.length}`).toBe(i === files.length - 1);
+    }
   });
 
   test("a flavour converts each batch's media; relative paths with fullPath false", async () => {

@@ -1,0 +1,79 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { COMPLETE_FILE, flavorFolder, flavorLockFile, isComplete, readCachedDependencies } from "../core/cache.js";
+import type { Dependencies } from "../core/dependencies.js";
+import { flavorId, makeFlavor } from "../core/flavor.js";
+import { withLock } from "../core/lock.js";
+import { cachedDependencies, fetchHeader, holdsEverything, removeStaleStaging, select, type LoadOptions } from "./load-cache.js";
+import type { Context } from "./load-context.js";
+import { fetchMedia } from "./load-media.js";
+import { latestVersionIn, lookupVersion } from "./resolve.js";
+import { cacheRootFor, settings } from "./settings.js";
+
+/**
+ * The media of one version in one flavour, loaded into its cache folder a few at a time
+ * (for `stream`): the repository and the dependency table are opened once, and each batch
+ * holds the folder's lock only while it fetches. The header and tables come with the
+ * first batch, as with audb's `load_media`.
+ */
+export class MediaBatches {
+  private started = false;
+
+  private constructor(
+    readonly folder: string,
+    readonly deps: Dependencies,
+    /** Undefined when the folder is complete already (ours or the shared cache's). */
+    private readonly ctx: Context | undefined,
+    private readonly lockFile: string,
+    private readonly timeout: number | undefined,
+  ) {}
+
+  static async open(name: string, options: LoadOptions = {}): Promise<MediaBatches> {
+    const version = options.version ?? (await latestVersionIn(name));
+    const flavor = makeFlavor(options);
+    const id = flavorId(flavor);
+    const cacheRoot = cacheRootFor(options.cacheRoot);
+    const lockFile = flavorLockFile(cacheRoot, name, version, id);
+    for (const root of [settings().sharedCacheRoot, cacheRoot]) {
+      const folder = flavorFolder(root, name, version, id);
+      if (!isComplete(folder)) continue;
+      const shared = root !== cacheRoot ? await readCachedDependencies(root, name, version) : undefined;
+      return new MediaBatches(folder, shared ?? (await cachedDependencies(cacheRoot, name, version)), undefined, lockFile, options.timeout);
+    }
+    const backend = await (await lookupVersion(name, version)).open();
+    const deps = await cachedDependencies(cacheRoot, name, version, backend);
+    const folder = flavorFolder(cacheRoot, name, version, id);
+    const ctx: Context = {
+      name, version, flavor, folder, deps, backend, cacheRoot, numWorkers: options.numWorkers ?? availableParallelism(),
+      verify: options.verify ?? true, otherDependencies: new Map(),
+    };
+    return new MediaBatches(folder, deps, ctx, lockFile, options.timeout);
+  }
+
+  /** Fetches `media` (exact names of media the version holds, not removed) that the folder lacks. */
+  async fetch(media: string[]): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || media.length === 0) return;
+    await withLock(this.lockFile, async () => {
+      if (isComplete(ctx.folder)) return;
+      if (!this.started) {
+        await removeStaleStaging(ctx.folder);
+        await mkdir(ctx.folder, { recursive: true });
+        await fetchHeader(ctx);
+        await select(ctx.name, ctx.version, ctx.flavor, ctx.folder, ctx.deps, { media: [] }, ctx); // the tables
+        this.started = true;
+      }
+      await fetchMedia(ctx, media);
+    }, this.timeout);
+  }
+
+  /** Marks the folder complete if the batches (with earlier loads) filled it. */
+  async finish(): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || !this.started) return;
+    await withLock(this.lockFile, async () => {
+      if (!isComplete(ctx.folder) && holdsEverything(ctx)) await writeFile(join(ctx.folder, COMPLETE_FILE), "");
+    }, this.timeout);
+  }
+}
