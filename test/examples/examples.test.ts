@@ -22,4 +22,10 @@ describe("examples run as documented", () => {
     expect(stdout).toContain("first file: 16000 Hz, 1 channel(s), 16 bit");
     expect(stdout).toContain("gender via the misc table: male");
   });
+
+  test("stream-batches.ts walks FSDD in shuffled batches of 16 kHz media (docs/loading.md)", async () => {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "examples/stream-batches.ts", mini], { cwd: root });
+    expect(stdout).toMatch(/^first batch: digits (\d, ){7}\d$/m);
+    expect(stdout).toMatch(/^5 batches, 36 rows, \d+\.\d s of 16 kHz audio$/m);
+  });
 });
