@@ -30,6 +30,9 @@ so one failing operation does not hide the others), to OUT.json if given
   largest difference in LSB of the reference's bit depth, and the energy of
   the difference relative to the reference in dB.
 * ``{"op": "versions", "repos", "name"}``: ``audb.versions``.
+* ``{"op": "stream", "repos", "name", "table", "version", "batch_size",
+  "cache_root", "only_metadata"?, "sampling_rate"?, "format"?}``: the batches
+  of ``audb.stream`` (relative paths) and the cache folder's files after each.
 * ``{"op": "list_files", "root"}``: relative path -> md5.
 """
 
@@ -185,6 +188,29 @@ def op_compare_audio(o):
     return out
 
 
+def op_stream(o):
+    """``audb.stream`` of one table: each batch as JSON (``df_to_json``), with the
+    cache folder's files (relative path -> md5) after each batch."""
+    _common.use_repositories(_common.parse_repos(o["repos"]))
+    db = audb.stream(
+        o["name"],
+        o["table"],
+        version=o["version"],
+        batch_size=o["batch_size"],
+        only_metadata=o.get("only_metadata", False),
+        sampling_rate=o.get("sampling_rate"),
+        format=o.get("format"),
+        full_path=False,
+        cache_root=o["cache_root"],
+        verbose=False,
+    )
+    root = db.root  # the iterator is the database (audb >= 1.8)
+    batches = []
+    for df in db:
+        batches.append({"frame": _common.df_to_json(df), "files": _common.list_files(root)})
+    return {"root": root, "batches": batches}
+
+
 def op_versions(o):
     _common.use_repositories(_common.parse_repos(o["repos"]))
     return audb.versions(o["name"])
@@ -197,6 +223,7 @@ def op_list_files(o):
 OPS = {
     "publish": op_publish,
     "load": op_load,
+    "stream": op_stream,
     "load_to_publish": op_load_to_publish,
     "read_db": op_read_db,
     "load_to": op_load_to,
