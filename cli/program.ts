@@ -3,6 +3,7 @@ import { backendKinds } from "../backends/index.js";
 import { availableCommand } from "./commands/available.js";
 import { cacheCommand } from "./commands/cache.js";
 import { cardCommand } from "./commands/card.js";
+import { dependenciesCommand } from "./commands/dependencies.js";
 import { infoCommand } from "./commands/info.js";
 import { loadCommand } from "./commands/load.js";
 import { loadToCommand } from "./commands/load-to.js";
@@ -46,7 +47,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .enablePositionalOptions();
   for (const command of [
-    publishCommand(), loadCommand(), loadToCommand(), streamCommand(), versionsCommand(), availableCommand(), infoCommand(), removeMediaCommand(), cacheCommand(), cardCommand(), httpIndexCommand(),
+    publishCommand(), loadCommand(), loadToCommand(), streamCommand(), versionsCommand(), availableCommand(), infoCommand(), dependenciesCommand(), removeMediaCommand(), cacheCommand(), cardCommand(), httpIndexCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -1,4 +1,5 @@
-// `audb stream` as a user runs it: a separate process printing rows batch by batch.
+// `audb stream` and `audb dependencies` as a user runs them: separate processes on one
+// published version.
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -61,5 +62,20 @@ describe("audb stream", () => {
     const bad = await audb("stream", "fsdd", "files", "--batch-size", "0");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--batch-size.*expected a whole number >= 1/);
+  });
+});
+
+describe("audb dependencies", () => {
+  test("prints the version's dependency table as audb writes db.csv; rows with --json", { timeout: 60_000 }, async () => {
+    const text = await audb("dependencies", "fsdd");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(readFileSync(join(source, "db.csv"), "utf8")); // what publish wrote next to the database
+    const json = await audb("dependencies", "fsdd", "--version", "1.0.0", "--json");
+    const rows = JSON.parse(json.stdout) as Array<{ file: string; type: number; samplingRate: number; version: string }>;
+    expect(rows.filter((r) => r.type === 1).map((r) => r.file).sort()).toEqual(files);
+    expect(rows.find((r) => r.file === files[0])).toMatchObject({ samplingRate: 8000, version: "1.0.0" });
+    const missing = await audb("dependencies", "fsdd", "--version", "9.9.9");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/9\.9\.9/);
   });
 });
