@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
-import { FSDD_SPEAKERS, writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { FSDD_HEADER, FSDD_SPEAKERS, writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
 import { loadMedia } from "../../src/api/load-files.js";
 import { publish } from "../../src/api/publish.js";
@@ -19,6 +19,7 @@ import { Repository } from "../../src/core/repository.js";
 import type { Frame } from "../../src/format/index.js";
 
 const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+const SEGMENTED_HEADER = FSDD_HEADER.replace("misc_tables:", "  segments:\n    type: segmented\n    columns:\n      digit: {scheme_id: digit}\nmisc_tables:");
 const mediaGets = () => traffic.gets.filter((k) => k.includes("/media/"));
 
 async function all(name: string, table: string, options: StreamOptions = {}): Promise<Frame[]> {
@@ -37,7 +38,10 @@ describe("stream", () => {
     const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
     source = await tempDir("fsdd-");
     await materialize(MINI_FSDD, "v1.0.10", source);
-    files = await writeFsddDatabase(source);
+    files = await writeFsddDatabase(source, SEGMENTED_HEADER);
+    // two segments of each of the first five files, the second open-ended
+    const segments = files.slice(0, 5).flatMap((f, i) => [`${f},0 days 00:00:00,0 days 00:00:00.100000,${i}`, `${f},0 days 00:00:00.100000,,${i}`]);
+    await writeFile(join(source, "db.segments.csv"), ["file,start,end,digit", ...segments].join("\n") + "\n");
     await publish(source, "1.0.0", repo);
     cacheRoot = await tempDir("cache-");
     configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
@@ -108,6 +112,17 @@ describe("stream", () => {
     expect(batch!.column("accent").at(0)).toBe(FSDD_SPEAKERS[files[0]!.split("_")[1]!]!.accent);
     const speakers = (await all("fsdd", "speaker", { batchSize: 4 })).flatMap((b) => b.index.level("speaker").values as string[]);
     expect(speakers).toEqual(Object.keys(FSDD_SPEAKERS).filter((s) => files.some((f) => f.includes(`_${s}_`))).sort());
+  });
+
+  test("a segmented table: batches cut across files, each row with its file's path, start and end", async () => {
+    const batches = await all("fsdd", "segments", { batchSize: 3 });
+    expect(batches.map((b) => b.length)).toEqual([3, 3, 3, 1]);
+    const rows = batches.flatMap((b) => b.toRecords());
+    expect(rows.map((r) => r.file)).toEqual(files.slice(0, 5).flatMap((f) => [f, f]).map((f) => join(folder("d3b62a9b"), f)));
+    expect(rows.map((r) => r.start)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 0 : 0.1)));
+    expect(rows.map((r) => r.end)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 0.1 : null)));
+    expect(rows.map((r) => r.digit)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+    for (const row of rows) expect(existsSync(row.file as string)).toBe(true);
   });
 
   test("a caller that stops early ends the stream with no download left running", async () => {
