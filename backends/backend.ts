@@ -41,6 +41,12 @@ export interface Backend {
   putFile(key: string, src: string): Promise<void>;
   /** Uploads `data` to `key`, replacing any object there. */
   putBytes(key: string, data: Uint8Array): Promise<void>;
+  /**
+   * Uploads small `data` to `key` only when no object is there; false when one is (a
+   * publish claims a version with it). Atomic on the file system and on S3 stores with
+   * conditional writes (AWS, MinIO, R2, moto); on others a check, then a write.
+   */
+  putBytesIfAbsent?(key: string, data: Uint8Array): Promise<boolean>;
   /** Lists what lies directly under `prefix` (`""` = the root). */
   list(prefix: string): Promise<Listing>;
   /** Removes `key`; MissingKeyError if absent. */

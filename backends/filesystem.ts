@@ -203,6 +203,23 @@ export class FileSystemBackend implements Backend {
     else await writeAtomically(target, (temp) => fs.writeFile(temp, data));
   }
 
+  /** Written under a temp name and linked into place: the link fails if the key exists. */
+  async putBytesIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+    const target = this.pathOf(key);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const temp = tempPathFor(target);
+    await fs.writeFile(temp, data);
+    try {
+      await fs.link(temp, target);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw err;
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+  }
+
   async list(prefix: string): Promise<Listing> {
     const clean = validatePrefix(prefix);
     const folder = clean === "" ? this.root : path.join(this.root, ...clean.split("/"));

@@ -434,6 +434,29 @@ export class S3Backend implements Backend {
     );
   }
 
+  /**
+   * PutObject with `If-None-Match: *`, after a check for stores that ignore the header. A
+   * refusal (412, or 409 for a write racing ours) is ours when the object holds our bytes:
+   * a retry after a lost response finds its own write.
+   */
+  async putBytesIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+    validateKey(key);
+    if (await this.exists(key)) return false;
+    const client = await this.client();
+    const checksum = createHash("md5").update(data).digest("hex");
+    try {
+      await this.retrying(key, () =>
+        client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, IfNoneMatch: "*", Metadata: { checksum } })),
+      );
+      return true;
+    } catch (error) {
+      const status = ((error as Error).cause as SdkError | undefined)?.$metadata?.httpStatusCode;
+      if (status !== 412 && status !== 409) throw error;
+      const there = await this.getBytes(key).catch(() => undefined);
+      return there !== undefined && Buffer.from(there).equals(data);
+    }
+  }
+
   async list(prefix: string): Promise<Listing> {
     const base = validatePrefix(prefix);
     const s3Prefix = base === "" ? "" : `${base}/`;

@@ -11,6 +11,7 @@ interface PublishFlags {
   workers?: number;
   checksum?: ChecksumAlgorithm;
   archives?: string;
+  breakClaim?: boolean;
 }
 
 /** `audb publish DIR VERSION`: publishes a database folder to the repository given by `--repo`. */
@@ -23,6 +24,7 @@ export function publishCommand(): Command {
     .option("--workers <n>", "parallel hashing and uploads (default: number of cores)", integer(1))
     .option("--checksum <algorithm>", "checksum of new files: xxh64 or md5 (md5 if audb-python publishes too)", oneOf(["xxh64", "md5"] as const))
     .option("--archives <file.json>", "JSON object mapping media files to archive names")
+    .option("--break-claim", "take over the claim another publish of VERSION left (one that died elsewhere)")
     .action(async (dir: string, version: string, flags: PublishFlags, command: Command) => {
       const ctx = setup(command);
       const root = resolve(dir);
@@ -36,6 +38,7 @@ export function publishCommand(): Command {
           ...(flags.archives !== undefined ? { archives: readArchives(flags.archives) } : {}),
           ...(flags.workers !== undefined ? { numWorkers: flags.workers } : {}),
           ...(flags.checksum !== undefined ? { checksum: flags.checksum } : {}),
+          breakClaim: flags.breakClaim ?? false,
           onProgress,
         }),
       );

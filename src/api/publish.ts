@@ -36,6 +36,7 @@ import { readPublishableCached } from "./publishable-cache.js";
 import { MIN_FILES_FOR_WORKERS, type OwnArchiveFile } from "./publish-own-archives.js";
 import { StagedDbCsv, uploadAll, type Upload } from "./publish-upload.js";
 import { PublishWorkers } from "./publish-workers.js";
+import { PublishClaim } from "./publish-claim.js";
 import { lookupVersion } from "./resolve.js";
 
 /** Options of {@link publish}. */
@@ -50,6 +51,11 @@ export interface PublishOptions {
   checksum?: ChecksumAlgorithm;
   /** Progress events for hashing and uploading. */
   onProgress?: ProgressListener;
+  /**
+   * Take over the version's claim that another publish left (one that died elsewhere).
+   * A publish run again from the folder of an interrupted one takes its claim without it.
+   */
+  breakClaim?: boolean;
 }
 
 const LOCAL_DEPENDENCY_FILES = ["db.parquet", "db.csv"];
@@ -106,6 +112,8 @@ export async function publish(
     await findTables(db, dbRoot, stats, version, deps, algorithm, index, uploads, options.onProgress);
     const { touched: archives, direct } = await findMedia(db, dbRoot, stats, version, deps, algorithm, index, numWorkers, options);
 
+    // Nothing is written before the input is checked; from here the version is ours.
+    const claim = await PublishClaim.take(backend, db.name, version, dbRoot, repository.name, options.breakClaim);
     const workDir = new WorkDir("audb-publish-");
     try {
       const uploading = uploadAll(uploads, archives, direct, {
@@ -117,6 +125,7 @@ export async function publish(
     } finally {
       await workDir.remove();
     }
+    await claim.release(); // kept after a failure: running the publish again from this folder takes it over
     return deps;
   } finally {
     await workers?.close();

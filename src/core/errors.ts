@@ -12,6 +12,8 @@ export class RepositoryMismatchError extends AudbError {}
 export class DependencyMismatchError extends AudbError {}
 /** Tables reference media that is neither on disk nor in the previous version. */
 export class MissingMediaError extends AudbError {}
+/** Another publish holds the claim on the version (see `breakClaim`). */
+export class PublishInProgressError extends AudbError {}
 /** A database folder that cannot be published as it is (extension case, symlink, overlap ...). */
 export class PublishError extends AudbError {}
 /** A downloaded file whose checksum differs from the dependency table. */

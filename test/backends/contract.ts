@@ -68,7 +68,11 @@ async function writeRandomFile(file: string, size: number): Promise<string> {
 export function backendContract(
   label: string,
   make: () => Promise<{ backend: Backend; cleanup(): Promise<void> }>,
-  options?: { readOnly?: ReadOnlyOptions },
+  options?: {
+    readOnly?: ReadOnlyOptions;
+    /** False for stores without conditional writes (s3rver): `putBytesIfAbsent` checks, then writes. */
+    atomicIfAbsent?: boolean;
+  },
 ): void {
   const readOnly = options?.readOnly;
 
@@ -275,6 +279,25 @@ export function backendContract(
       expect(Buffer.from(await backend.getBytes("o/k")).toString()).toBe("now written from a file, longer than before");
       expect(await backend.list("o")).toEqual({ dirs: [], files: ["k"] });
     });
+
+    test("putBytesIfAbsent writes a key once and never replaces it", async () => {
+      expect(backend.putBytesIfAbsent).toBeTypeOf("function");
+      expect(await backend.putBytesIfAbsent!("claim/v", Buffer.from("first"))).toBe(true);
+      expect(await backend.putBytesIfAbsent!("claim/v", Buffer.from("second"))).toBe(false);
+      expect(Buffer.from(await backend.getBytes("claim/v")).toString()).toBe("first");
+      await backend.remove("claim/v");
+      expect(await backend.putBytesIfAbsent!("claim/v", Buffer.from("third"))).toBe(true);
+      expect(await backend.list("claim")).toEqual({ dirs: [], files: ["v"] });
+    });
+
+    if (options?.atomicIfAbsent ?? true) {
+      test("putBytesIfAbsent racing itself: exactly one writer wins, and its bytes stay", async () => {
+        const candidates = Array.from({ length: 8 }, (_, i) => Buffer.from(`claim of writer ${i}`));
+        const won = await Promise.all(candidates.map((data) => backend.putBytesIfAbsent!("race/claim", data)));
+        expect(won.filter(Boolean)).toHaveLength(1);
+        expect(Buffer.from(await backend.getBytes("race/claim")).equals(candidates[won.indexOf(true)]!)).toBe(true);
+      });
+    }
 
     test("remove deletes the object and it disappears from listings", async () => {
       await backend.putBytes("del/a/one", Buffer.from("1"));

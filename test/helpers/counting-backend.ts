@@ -2,12 +2,13 @@ import { registerBackend, type Backend } from "../../backends/backend.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 import { join } from "node:path";
 
-/** Keys written and read through every `counting-fs` backend, for upload/download counts. */
-export const traffic = { puts: [] as string[], gets: [] as string[] };
+/** Keys written and read through every `counting-fs` backend, for upload/download counts (claims apart). */
+export const traffic = { puts: [] as string[], gets: [] as string[], claims: [] as string[] };
 
 export function resetTraffic(): void {
   traffic.puts.length = 0;
   traffic.gets.length = 0;
+  traffic.claims.length = 0;
 }
 
 /** A file-system backend that records the keys it uploads and downloads. */
@@ -21,6 +22,8 @@ export function countingBackend(inner: Backend): Backend {
     getStream: async (k, r) => { traffic.gets.push(k); return inner.getStream(k, r); },
     putFile: async (k, s) => { traffic.puts.push(k); return inner.putFile(k, s); },
     putBytes: async (k, b) => { traffic.puts.push(k); return inner.putBytes(k, b); },
+    // a publish's claim on its version: kept apart from the uploads of data
+    putBytesIfAbsent: async (k, b) => { traffic.claims.push(k); return inner.putBytesIfAbsent!(k, b); },
     list: (p) => inner.list(p),
     remove: (k) => inner.remove(k),
   };

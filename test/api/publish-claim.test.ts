@@ -1,0 +1,86 @@
+// Two publishes of one version must not mix: the first to claim the version publishes it,
+// the other is refused before it uploads anything. Real processes race in the last test.
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import "../helpers/counting-backend.js";
+import { resetTraffic, traffic } from "../helpers/counting-backend.js";
+import { writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize, padRecordings } from "../helpers/fsdd-history.js";
+import { spawnTsx } from "../helpers/spawn-tsx.js";
+import { FileSystemBackend } from "../../backends/filesystem.js";
+import { claimKey, LOCAL_CLAIM_FILE } from "../../src/api/publish-claim.js";
+import { publish } from "../../src/api/publish.js";
+import { dependenciesFromCsv } from "../../src/core/dependencies-csv.js";
+import { PublishInProgressError } from "../../src/core/errors.js";
+import { listVersions } from "../../src/core/layout.js";
+import { fetchDependencies } from "../../src/core/remote-dependencies.js";
+import { Repository } from "../../src/core/repository.js";
+
+const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+
+async function fsddFolder(tag: string): Promise<{ root: string; files: string[] }> {
+  const root = await tempDir(`fsdd-${tag}-`);
+  await materialize(MINI_FSDD, tag, root);
+  return { root, files: await writeFsddDatabase(root) };
+}
+
+describe("a publish claims its version", () => {
+  test("the claim is taken before the first upload and gone once the header is there", async () => {
+    const host = await tempDir("repo-");
+    const repository = new Repository("data", host, "counting-fs");
+    const { root } = await fsddFolder("v1.0.10");
+    resetTraffic();
+    await publish(root, "1.0.0", repository);
+    expect(traffic.claims).toEqual([claimKey("fsdd", "1.0.0")]);
+    expect(existsSync(join(host, "data", claimKey("fsdd", "1.0.0")))).toBe(false);
+    expect(existsSync(join(root, LOCAL_CLAIM_FILE))).toBe(false);
+  });
+
+  test("a claim another folder holds refuses the publish, naming who holds it, with nothing uploaded; breakClaim takes it over", async () => {
+    const host = await tempDir("repo-");
+    const repository = new Repository("data", host, "counting-fs");
+    const backend = new FileSystemBackend(join(host, "data"));
+    const foreign = { token: "someone-else", host: "lab-gpu-7", user: "ada", pid: 4242, started: "2026-12-07T09:00:00.000Z" };
+    await backend.putBytes(claimKey("fsdd", "1.0.0"), Buffer.from(JSON.stringify(foreign)));
+    const { root, files } = await fsddFolder("v1.0.10");
+    resetTraffic();
+    const refused = publish(root, "1.0.0", repository);
+    await expect(refused).rejects.toThrow(PublishInProgressError);
+    await expect(publish(root, "1.0.0", repository)).rejects.toThrow(
+      /version '1\.0\.0' of 'fsdd' is being published from lab-gpu-7 by ada \(pid 4242\) since 2026-12-07T09:00:00\.000Z.*fsdd\/1\.0\.0\/db\.publishing\.json.*--break-claim/,
+    );
+    expect(traffic.puts).toEqual([]);
+    expect(await listVersions(backend, "fsdd")).toEqual([]);
+
+    await publish(root, "1.0.0", repository, { breakClaim: true });
+    expect((await fetchDependencies(backend, "fsdd", "1.0.0")).media.sort()).toEqual(files);
+    expect(await backend.exists(claimKey("fsdd", "1.0.0"))).toBe(false);
+  });
+});
+
+test("two processes publishing one version at once: one publishes it, the other uploads nothing and says why", { timeout: 180_000 }, async () => {
+  const host = await tempDir("repo-");
+  const backend = new FileSystemBackend(join(host, "data"));
+  const a = await fsddFolder("v1.0.10");
+  const b = await fsddFolder("v1.0");
+  await padRecordings(a.root, 300);
+  await padRecordings(b.root, 300);
+  const folders = [a, b].map(({ root }) => ({ root, files: [] as string[] }));
+  for (const f of folders) f.files = await writeFsddDatabase(f.root);
+  const child = join(import.meta.dirname, "../helpers/publish-process.ts");
+  const runs = await Promise.all(folders.map(({ root }) => spawnTsx(child, [root, host, "1.0.0"]).done));
+
+  const winners = runs.flatMap((r, i) => (r.code === 0 ? [i] : []));
+  expect(winners, runs.map((r) => r.err).join("\n")).toHaveLength(1);
+  const winner = folders[winners[0]!]!;
+  const loser = runs[1 - winners[0]!]!;
+  expect(loser.err).toMatch(/PublishInProgressError|VersionExistsError/);
+  expect(await listVersions(backend, "fsdd")).toEqual(["1.0.0"]);
+  const published = await fetchDependencies(backend, "fsdd", "1.0.0");
+  expect(published.equals(dependenciesFromCsv(readFileSync(join(winner.root, "db.csv"), "utf8"), "db.csv"))).toBe(true);
+  expect((await backend.list("fsdd/media/1.0.0/")).files).toHaveLength(winner.files.length); // no archive of the loser
+  expect(await backend.exists(claimKey("fsdd", "1.0.0"))).toBe(false);
+});
