@@ -24,9 +24,9 @@ interface Claim {
 /**
  * A version claimed for one publish: two publishes of the same version (two people, two
  * machines on one S3 bucket) would otherwise overwrite each other's archives. The claim is
- * an object written only if absent; the folder it was taken from keeps its token, so a
- * publish run again from there (after a crash or kill) takes it over. It is removed once
- * the header is written.
+ * an object written only if absent, and removed when the publish ends, with or without
+ * success. The folder it was taken from keeps its token, so a publish run again from there
+ * after a crash or kill takes it over.
  */
 export class PublishClaim {
   private constructor(

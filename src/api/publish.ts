@@ -113,6 +113,7 @@ export async function publish(
     const { touched: archives, direct } = await findMedia(db, dbRoot, stats, version, deps, algorithm, index, numWorkers, options);
 
     // Nothing is written before the input is checked; from here the version is ours.
+    // Released however the publish ends; only a killed one leaves it (taken over when run again from this folder).
     const claim = await PublishClaim.take(backend, db.name, version, dbRoot, repository.name, options.breakClaim);
     const workDir = new WorkDir("audb-publish-");
     try {
@@ -124,8 +125,8 @@ export async function publish(
       emit(options.onProgress, { phase: "done", done: 1, total: 1 });
     } finally {
       await workDir.remove();
+      await claim.release();
     }
-    await claim.release(); // kept after a failure: running the publish again from this folder takes it over
     return deps;
   } finally {
     await workers?.close();

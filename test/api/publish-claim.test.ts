@@ -10,6 +10,7 @@ import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, materialize, padRecordings } from "../helpers/fsdd-history.js";
 import { spawnTsx } from "../helpers/spawn-tsx.js";
+import { registerBackend } from "../../backends/backend.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 import { claimKey, LOCAL_CLAIM_FILE } from "../../src/api/publish-claim.js";
 import { publish } from "../../src/api/publish.js";
@@ -59,6 +60,32 @@ describe("a publish claims its version", () => {
     expect((await fetchDependencies(backend, "fsdd", "1.0.0")).media.sort()).toEqual(files);
     expect(await backend.exists(claimKey("fsdd", "1.0.0"))).toBe(false);
   });
+});
+
+test("a publish that fails midway releases its claim, so another folder can publish the version", async () => {
+  const host = await tempDir("repo-");
+  const backend = new FileSystemBackend(join(host, "data"));
+  // uploads of media fail: the archives go through putFile/putBytes (no localPath)
+  registerBackend("media-fails", (h, name) => {
+    const inner = new FileSystemBackend(join(h, name));
+    const failing = async (key: string) => {
+      if (key.includes("/media/")) throw new Error(`upload of '${key}' failed`);
+    };
+    return {
+      kind: "media-fails", exists: (k) => inner.exists(k), size: (k) => inner.size(k), getFile: (k, d) => inner.getFile(k, d),
+      getBytes: (k) => inner.getBytes(k), getStream: (k, r) => inner.getStream(k, r), list: (p) => inner.list(p), remove: (k) => inner.remove(k),
+      putBytesIfAbsent: (k, b) => inner.putBytesIfAbsent(k, b),
+      putFile: async (k, src) => { await failing(k); await inner.putFile(k, src); },
+      putBytes: async (k, b) => { await failing(k); await inner.putBytes(k, b); },
+    };
+  });
+  const first = await fsddFolder("v1.0.10");
+  await expect(publish(first.root, "1.0.0", new Repository("data", host, "media-fails"))).rejects.toThrow(/upload of 'fsdd\/media\/1\.0\.0\/.*' failed/);
+  expect(await backend.exists(claimKey("fsdd", "1.0.0"))).toBe(false);
+  expect(existsSync(join(first.root, LOCAL_CLAIM_FILE))).toBe(false);
+  const second = await fsddFolder("v1.0");
+  await publish(second.root, "1.0.0", new Repository("data", host, "file-system"));
+  expect((await fetchDependencies(backend, "fsdd", "1.0.0")).media.sort()).toEqual(second.files);
 });
 
 test("two processes publishing one version at once: one publishes it, the other uploads nothing and says why", { timeout: 180_000 }, async () => {
