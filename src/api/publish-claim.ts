@@ -48,9 +48,24 @@ export class PublishClaim {
     const own = await ownToken(localFile, key);
     const claim: Claim = { token: randomUUID(), host: hostname(), user: userName(), pid: process.pid, started: new Date().toISOString() };
     const bytes = Buffer.from(`${JSON.stringify(claim)}\n`);
-    if (!(await putIfAbsent(backend, key, bytes))) {
+    // the folder's record is written meanwhile: a token no claim holds means nothing
+    const [claimed, recorded] = await Promise.allSettled([
+      putIfAbsent(backend, key, bytes),
+      writeAtomically(localFile, (temp) => writeFile(temp, JSON.stringify({ key, token: claim.token }))),
+    ]);
+    if (claimed.status === "rejected") {
+      await rm(localFile, { force: true });
+      throw claimed.reason;
+    }
+    const won = claimed.value;
+    if (recorded.status === "rejected") {
+      if (won) await backend.remove(key).catch(() => undefined);
+      throw recorded.reason;
+    }
+    if (!won) {
       const held = await readClaim(backend, key);
       if (!breakClaim && (held === undefined || held.token !== own)) {
+        await rm(localFile, { force: true });
         const who = held ? `from ${held.host} by ${held.user} (pid ${held.pid}) since ${held.started}` : "by another publish";
         throw new PublishInProgressError(
           `version '${version}' of '${name}' is being published ${who} in repository '${repository}' (claim '${key}'): wait for it, or, if that publish died, publish with breakClaim (audb publish --break-claim)`,
@@ -58,7 +73,6 @@ export class PublishClaim {
       }
       await backend.putBytes(key, bytes); // our own interrupted publish, or taken over
     }
-    await writeAtomically(localFile, (temp) => writeFile(temp, JSON.stringify({ key, token: claim.token })));
     if (await backend.exists(headerKey(name, version))) {
       await new PublishClaim(backend, key, localFile).release();
       throw new VersionExistsError(`version '${version}' of database '${name}' already exists in repository '${repository}' (published meanwhile)`);
@@ -68,8 +82,7 @@ export class PublishClaim {
 
   /** Removes the claim from the repository and the folder. */
   async release(): Promise<void> {
-    await this.backend.remove(this.key).catch(() => undefined);
-    await rm(this.localFile, { force: true });
+    await Promise.all([this.backend.remove(this.key).catch(() => undefined), rm(this.localFile, { force: true })]);
   }
 }
 
