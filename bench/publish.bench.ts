@@ -6,6 +6,8 @@ import { lstatSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
+import { FileSystemBackend } from "../backends/filesystem.js";
+import { PublishClaim } from "../src/api/publish-claim.js";
 import { publish } from "../src/api/publish.js";
 import { checksumFiles } from "../src/core/checksum.js";
 import { measureIfMain, runCompiled } from "./compiled.js";
@@ -77,6 +79,23 @@ async function measure(): Promise<void> {
   rows.push({
     task: `stat floor: lstat of the ${FILE_COUNT} files (1 thread), after rewriting 1 % and sync as before the republish`, seconds: floorS, all: statFloor,
     extra: `${fmt((100 * floorS) / t1, 1)} % of first publish: the change check every republish must make`, load: loadAgain,
+  });
+
+  // The claim every publish takes on its version and gives back (part of both publishes above).
+  const claimHost = path.join(BENCH_ROOT, "claim-bench");
+  await fs.rm(claimHost, { recursive: true, force: true });
+  const claimRoot = await fs.mkdtemp(path.join(BENCH_ROOT, "claim-db-"));
+  const claimBackend = new FileSystemBackend(claimHost);
+  const claims: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    claims.push(await timed(async () => (await PublishClaim.take(claimBackend, "db", `1.0.${i}`, claimRoot, "bench")).release()));
+  }
+  await fs.rm(claimHost, { recursive: true, force: true });
+  await fs.rm(claimRoot, { recursive: true, force: true });
+  const claimS = median(claims);
+  rows.push({
+    task: "version claim: take and release (median of 30)", seconds: claimS, all: [claimS],
+    extra: `${fmt(claimS * 1000, 2)} ms (${fmt(Math.min(...claims) * 1000, 2)} - ${fmt(Math.max(...claims) * 1000, 2)}); ${fmt((100 * claimS) / t2, 1)} % of the republish`, load: load1(),
   });
 
   // Hashing vs raw read of the same files.
