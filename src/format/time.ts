@@ -71,6 +71,9 @@ type TimedeltaColumnFormat = "days" | "seconds" | "micros" | "nanos" | "per-valu
  */
 const perValueSpelled = new WeakSet<Float64Array>();
 
+/** Whole-day columns read with a clock (`0 days 00:00:00`, as audb-ts wrote them before): written back so. */
+const clockSpelledDays = new WeakSet<Float64Array>();
+
 /**
  * Tracks how the durations of one CSV column are spelled, to tell pandas 2's spelling
  * (fraction digits per value: `00:00:00`, `00:00:01.500000`) from pandas 3's (one width for
@@ -80,9 +83,11 @@ const perValueSpelled = new WeakSet<Float64Array>();
 export class TimedeltaSpelling {
   private widths = 0;
   private padded = false;
+  private clock = false;
 
   /** Notes the spelling of one value (not NaT) as it stood in the file. */
   see(text: string): void {
+    if (text.includes(":")) this.clock = true;
     const dot = text.lastIndexOf(".");
     const width = dot < 0 ? 0 : text.length - dot - 1;
     this.widths |= width === 0 ? 1 : width === 6 ? 2 : 4;
@@ -93,6 +98,7 @@ export class TimedeltaSpelling {
   apply(values: Float64Array): void {
     const mixed = this.widths !== 1 && this.widths !== 2 && this.widths !== 4 && this.widths !== 0;
     if (mixed && !this.padded) perValueSpelled.add(values);
+    if (this.clock) clockSpelledDays.add(values);
   }
 }
 
@@ -114,7 +120,10 @@ export function timedeltaColumnFormatter(values: ArrayLike<number>): (seconds: n
     else if (ns % NS_PER_S !== 0) format = "micros";
     else if (ns % NS_PER_DAY !== 0 && format === "days") format = "seconds";
   }
-  if (format !== "days" && values instanceof Float64Array && perValueSpelled.has(values)) format = "per-value";
+  if (values instanceof Float64Array) {
+    if (format !== "days" && perValueSpelled.has(values)) format = "per-value";
+    if (format === "days" && clockSpelledDays.has(values)) format = "seconds";
+  }
   return (seconds: number) => {
     if (!Number.isFinite(seconds)) return "";
     const { days, clock, fraction } = timedeltaParts(seconds);

@@ -1,7 +1,7 @@
 // Durations audformat 1.4.3 saved with pandas 3.1 (test/fixtures/format-timedelta/generate.py):
 // one format per column or index level, so a table audb-ts loads and saves keeps its bytes
 // (and its md5, which audb-python compares when it publishes).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -24,6 +24,18 @@ describe("durations in CSV", () => {
     expect(column("none")).toEqual([NaN, NaN, NaN]);
     const segments = db.tables.get("segments")!;
     expect([...(segments.index.level("end").values as Float64Array)]).toEqual([1.5, NaN, 2]);
+  });
+
+  test("whole days spelled with a clock (as audb-ts wrote them before) keep it; pandas' 'N days' stays too", async () => {
+    const root = join(out, "clocked");
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, "db.yaml"), "name: t\nsource: ''\nusage: research\nlanguages: []\ntables:\n  segs: {type: segmented}\n");
+    const csv = "file,start,end\na.wav,0 days 00:00:00,1 days\nb.wav,0 days 00:00:00,2 days\n";
+    writeFileSync(join(root, "db.segs.csv"), csv);
+    const db = await Database.load(root);
+    const dest = join(out, "clocked-saved");
+    await db.save(dest);
+    expect(readFileSync(join(dest, "db.segs.csv"), "utf8")).toBe(csv);
   });
 
   test.each(["values", "segments", "whole_segments"])("table '%s' saved again has pandas 3's bytes", async (table) => {
