@@ -7,7 +7,7 @@ import type { FileHandle } from "node:fs/promises";
 import { FileChunks, openAudioFile } from "./audio-file.js";
 import { CorruptAudioError } from "./errors.js";
 import { audioInfo, type AudioInfo } from "./info.js";
-import { oggPackets, type OggPacket } from "./ogg-header.js";
+import { oggPackets, vorbisDroppedFrames, type OggPacket } from "./ogg-header.js";
 import { PlanarQueue } from "./planar-queue.js";
 import type { AudioReader } from "./reader.js";
 
@@ -34,6 +34,8 @@ export class CompressedReader implements AudioReader {
   private ended = false;
   /** Frames handed out or queued so far, to stop at the length libsndfile reports. */
   private produced = 0;
+  /** Frames the decoder gave so far. */
+  private decoded = 0;
   private readonly pending: PlanarQueue<Float32Array>;
 
   private constructor(
@@ -41,8 +43,8 @@ export class CompressedReader implements AudioReader {
     readonly file: string,
     private readonly info: AudioInfo,
     private readonly decoder: ChunkDecoder,
-    /** Frames decoded before the first that libsndfile returns (Opus pre-skip). */
-    private skip: number,
+    /** Decoded frames libsndfile does not return: Opus's pre-skip, libvorbis's trim. */
+    private readonly dropped: DroppedFrames,
   ) {
     ({ format: this.format, samplingRate: this.samplingRate, channels: this.channels } = info);
     this.pending = new PlanarQueue(info.channels, (n) => new Float32Array(n));
@@ -53,9 +55,10 @@ export class CompressedReader implements AudioReader {
     const info = await audioInfo(file);
     const fh = await openAudioFile(file);
     try {
-      const chunks = new FileChunks(fh, (await fh.stat()).size, file);
-      const { decoder, skip } = info.format === "mp3" ? { decoder: await mpegDecoder(info), skip: 0 } : await oggDecoder(fh, info);
-      return new CompressedReader(chunks, file, info, decoder, skip);
+      const { size } = await fh.stat();
+      const chunks = new FileChunks(fh, size, file);
+      const { decoder, dropped } = info.format === "mp3" ? { decoder: await mpegDecoder(info), dropped: NONE_DROPPED } : await oggDecoder(fh, info, file, size);
+      return new CompressedReader(chunks, file, info, decoder, dropped);
     } catch (err) {
       await fh.close();
       throw err;
@@ -87,20 +90,39 @@ export class CompressedReader implements AudioReader {
     if (this.produced >= this.info.frames) this.ended = true;
   }
 
-  /** Keeps libsndfile's channels and frames [skip, skip + frames) of decoded blocks. */
+  /** Keeps libsndfile's channels, and its frames of decoded blocks: without the dropped ones, up to its length. */
   private queue(decoded: Float32Array[]): void {
     let block = decoded.slice(0, this.channels);
     if (block.length < this.channels || block[0]!.length === 0) return;
-    if (this.skip > 0) {
-      const cut = Math.min(this.skip, block[0]!.length);
-      this.skip -= cut;
-      block = block.map((channel) => channel.subarray(cut));
-    }
+    const start = this.decoded;
+    const length = block[0]!.length;
+    this.decoded += length;
+    const from = Math.max(0, this.dropped.at - start);
+    const to = Math.min(length, this.dropped.at + this.dropped.count - start);
+    if (from < to) block = block.map((channel) => withoutRange(channel, from, to));
+    if (block[0]!.length === 0) return;
     const keep = Math.min(block[0]!.length, this.info.frames - this.produced);
     if (keep <= 0) return;
     this.pending.push(block.map((channel) => channel.slice(0, keep)));
     this.produced += keep;
   }
+}
+
+/** Decoded frames `[at, at + count)` that the reader leaves out. */
+interface DroppedFrames {
+  at: number;
+  count: number;
+}
+
+const NONE_DROPPED: DroppedFrames = { at: 0, count: 0 };
+
+/** `channel` without its frames `[from, to)`. */
+function withoutRange(channel: Float32Array, from: number, to: number): Float32Array {
+  if (from === 0) return channel.subarray(to);
+  const out = new Float32Array(channel.length - (to - from));
+  out.set(channel.subarray(0, from));
+  out.set(channel.subarray(to), from);
+  return out;
 }
 
 async function mpegDecoder(info: AudioInfo): Promise<ChunkDecoder> {
@@ -115,7 +137,7 @@ async function mpegDecoder(info: AudioInfo): Promise<ChunkDecoder> {
   };
 }
 
-async function oggDecoder(fh: FileHandle, info: AudioInfo): Promise<{ decoder: ChunkDecoder; skip: number }> {
+async function oggDecoder(fh: FileHandle, info: AudioInfo, file: string, size: number): Promise<{ decoder: ChunkDecoder; dropped: DroppedFrames }> {
   const head = Buffer.alloc(512);
   const { bytesRead } = await fh.read(head, 0, head.length, 0);
   const opusHead = head.subarray(0, bytesRead).indexOf("OpusHead", 0, "latin1");
@@ -129,7 +151,7 @@ async function oggDecoder(fh: FileHandle, info: AudioInfo): Promise<{ decoder: C
       flush: async () => (await decoder.flush()).channelData,
       free: () => decoder.free(),
     },
-    skip: 0,
+    dropped: await vorbisDroppedFrames(fh, file, size),
   };
 }
 
@@ -137,7 +159,7 @@ async function oggDecoder(fh: FileHandle, info: AudioInfo): Promise<{ decoder: C
  * libopus at libsndfile's decoding rate (`info`), fed the packets after the two headers;
  * the pre-skip (in 48 kHz samples) is dropped at that rate, as libsndfile drops it.
  */
-async function opusDecoder(info: AudioInfo, opusHead: Buffer): Promise<{ decoder: ChunkDecoder; skip: number }> {
+async function opusDecoder(info: AudioInfo, opusHead: Buffer): Promise<{ decoder: ChunkDecoder; dropped: DroppedFrames }> {
   const { OpusDecoder } = await import("opus-decoder");
   const channels = opusHead[9]!;
   const mapping = opusHead[18] === 0
@@ -158,6 +180,6 @@ async function opusDecoder(info: AudioInfo, opusHead: Buffer): Promise<{ decoder
       flush: () => decodePackets(packets.end()),
       free: () => decoder.free(),
     },
-    skip: Math.floor(opusHead.readUInt16LE(10) / (48_000 / info.samplingRate)),
+    dropped: { at: 0, count: Math.floor(opusHead.readUInt16LE(10) / (48_000 / info.samplingRate)) },
   };
 }

@@ -2,6 +2,7 @@
 // identification header and the granule positions of the first audio page and the
 // stream's last page.
 import { CorruptAudioError, UnsupportedAudioError } from "./errors.js";
+import { vorbisBlocksizes, vorbisModeFlags, vorbisStart, type VorbisModes, type VorbisStart } from "./vorbis-start.js";
 import { readAt, type ByteSource } from "./wav-header.js";
 
 /** What an Ogg file's headers and granule positions say. */
@@ -100,16 +101,18 @@ async function lastGranule(source: ByteSource, size: number, serial: number, fil
 /**
  * Codec, sampling rate, channels and frames of an Ogg Vorbis or Ogg Opus file, as
  * libsndfile reports them (Opus: decoded at the lowest Opus rate at or above the
- * original rate, pre-skip removed). A Vorbis stream is taken to start at granule 0, as
- * encoders write them. Throws {@link UnsupportedAudioError} for other Ogg codecs.
+ * original rate, pre-skip removed; Vorbis: from the granule position of its first
+ * sample, above 0 in streams cut out of longer ones). Throws {@link UnsupportedAudioError}
+ * for other Ogg codecs.
  */
 export async function parseOggInfo(source: ByteSource, file: string, size: number): Promise<OggInfo> {
   const { page: first, body: id } = await readPage(source, 0, file);
   if (id.toString("latin1", 0, 7) === "\x01vorbis" && id.length >= 16) {
     const channels = id[11]!;
     const samplingRate = id.readUInt32LE(12);
+    const start = await vorbisStreamStart(source, first, id, size, file);
     const end = await lastGranule(source, size, first.serial, file);
-    return { codec: "vorbis", samplingRate, channels, frames: Number(end) };
+    return { codec: "vorbis", samplingRate, channels, frames: Math.max(0, Number(end - start.granule)) };
   }
   if (id.toString("latin1", 0, 8) === "OpusHead" && id.length >= 19) {
     const channels = id[9]!;
@@ -121,6 +124,54 @@ export async function parseOggInfo(source: ByteSource, file: string, size: numbe
     return { codec: "opus", samplingRate: 48_000 / factor, channels, frames: Math.max(0, Math.floor(frames)) };
   }
   throw new UnsupportedAudioError(file, "Ogg stream that is neither Vorbis nor Opus");
+}
+
+/** Decoded frames libvorbis drops from the Vorbis stream in `source`: `count` from frame `at` (see {@link vorbisStart}). */
+export async function vorbisDroppedFrames(source: ByteSource, file: string, size: number): Promise<{ at: number; count: number }> {
+  const { page, body } = await readPage(source, 0, file);
+  const { trim, trimAt } = await vorbisStreamStart(source, page, body, size, file);
+  return { at: trimAt, count: trim };
+}
+
+const STARTS_AT_ZERO: VorbisStart = { granule: 0n, trim: 0, trimAt: 0 };
+
+/**
+ * Where a Vorbis stream starts: the packets of the page after the three headers decide it
+ * ({@link vorbisStart}). At 0 when the setup header names no modes libavcodec's way of
+ * finding them can read, or when that page is cut (libsndfile then has no packets).
+ */
+async function vorbisStreamStart(source: ByteSource, head: Page, identification: Buffer, size: number, file: string): Promise<VorbisStart> {
+  const headers: Uint8Array[] = [];
+  let partial: Buffer[] = [];
+  let modes: VorbisModes | undefined;
+  for (let offset = head.offset; offset < size;) {
+    const read = await readPage(source, offset, file).catch((error: unknown) => {
+      if (error instanceof CorruptAudioError) return undefined;
+      throw error;
+    });
+    if (!read) return STARTS_AT_ZERO;
+    const { page, body } = read;
+    offset += page.length;
+    if (page.serial !== head.serial) continue;
+    const ending: Uint8Array[] = [];
+    let at = 0;
+    for (const x of page.lacing) {
+      partial.push(body.subarray(at, at + x));
+      at += x;
+      if (x < 255) {
+        ending.push(Buffer.concat(partial));
+        partial = [];
+      }
+    }
+    if (modes) return vorbisStart(modes, ending, page.granule, page.endOfStream);
+    headers.push(...ending);
+    if (headers.length >= 3) {
+      const blockflags = vorbisModeFlags(headers[2]!);
+      if (!blockflags) return STARTS_AT_ZERO;
+      modes = { blocksizes: vorbisBlocksizes(identification), blockflags };
+    }
+  }
+  return STARTS_AT_ZERO;
 }
 
 /**
