@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { writeAtomically } from "../../backends/filesystem.js";
-import type { Backend } from "../../backends/backend.js";
+import { MissingKeyError, type Backend } from "../../backends/backend.js";
 import { PublishInProgressError, VersionExistsError } from "../core/errors.js";
 import { headerKey } from "../core/layout.js";
 
@@ -25,64 +25,78 @@ interface Claim {
  * A version claimed for one publish: two publishes of the same version (two people, two
  * machines on one S3 bucket) would otherwise overwrite each other's archives. The claim is
  * an object written only if absent, and removed when the publish ends, with or without
- * success. The folder it was taken from keeps its token, so a publish run again from there
- * after a crash or kill takes it over.
+ * success. A claim whose publish died (a kill, a crash) is taken over by a publish run
+ * again from the folder that took it (it keeps the token) or from anywhere on the same
+ * host (its process is gone); a claim held by a running process on this host never is.
  */
 export class PublishClaim {
   private constructor(
     private readonly backend: Backend,
     private readonly key: string,
+    private readonly token: string,
     private readonly localFile: string,
   ) {}
 
   /**
    * Claims `version` of `name`, or throws {@link PublishInProgressError} naming who holds
-   * it (`breakClaim` takes it over), or {@link VersionExistsError} when a publish finished
-   * it meanwhile.
+   * it (`breakClaim` takes over a claim that is not held by a running process here), or
+   * {@link VersionExistsError} when a publish finished it meanwhile.
    */
   static async take(
     backend: Backend, name: string, version: string, dbRoot: string, repository: string, breakClaim = false,
   ): Promise<PublishClaim> {
     const key = claimKey(name, version);
     const localFile = join(dbRoot, LOCAL_CLAIM_FILE);
-    const own = await ownToken(localFile, key);
     const claim: Claim = { token: randomUUID(), host: hostname(), user: userName(), pid: process.pid, started: new Date().toISOString() };
     const bytes = Buffer.from(`${JSON.stringify(claim)}\n`);
-    // the folder's record is written meanwhile: a token no claim holds means nothing
-    const [claimed, recorded] = await Promise.allSettled([
-      putIfAbsent(backend, key, bytes),
-      writeAtomically(localFile, (temp) => writeFile(temp, JSON.stringify({ key, token: claim.token }))),
-    ]);
-    if (claimed.status === "rejected") {
-      await rm(localFile, { force: true });
-      throw claimed.reason;
-    }
-    const won = claimed.value;
-    if (recorded.status === "rejected") {
-      if (won) await backend.remove(key).catch(() => undefined);
-      throw recorded.reason;
-    }
-    if (!won) {
+    if (!(await putIfAbsent(backend, key, bytes))) {
       const held = await readClaim(backend, key);
-      if (!breakClaim && (held === undefined || held.token !== own)) {
-        await rm(localFile, { force: true });
+      const takeOver = held !== undefined && !runsHere(held) && (breakClaim || held.token === (await ownToken(localFile, key)) || held.host === claim.host);
+      if (!takeOver) {
         const who = held ? `from ${held.host} by ${held.user} (pid ${held.pid}) since ${held.started}` : "by another publish";
-        throw new PublishInProgressError(
-          `version '${version}' of '${name}' is being published ${who} in repository '${repository}' (claim '${key}'): wait for it, or, if that publish died, publish with breakClaim (audb publish --break-claim)`,
-        );
+        const remedy = held && runsHere(held) ? "wait for it (it runs on this machine)" : "wait for it, or, if that publish died, publish with breakClaim (audb publish --break-claim)";
+        throw new PublishInProgressError(`version '${version}' of '${name}' is being published ${who} in repository '${repository}' (claim '${key}'): ${remedy}`);
       }
-      await backend.putBytes(key, bytes); // our own interrupted publish, or taken over
+      await backend.putBytes(key, bytes); // a publish that died: ours from this folder, one on this host, or broken
+    }
+    const taken = new PublishClaim(backend, key, claim.token, localFile);
+    try {
+      await writeAtomically(localFile, (temp) => writeFile(temp, JSON.stringify({ key, token: claim.token })));
+    } catch (error) {
+      await backend.remove(key).catch(() => undefined);
+      throw error;
     }
     if (await backend.exists(headerKey(name, version))) {
-      await new PublishClaim(backend, key, localFile).release();
+      await taken.release();
       throw new VersionExistsError(`version '${version}' of database '${name}' already exists in repository '${repository}' (published meanwhile)`);
     }
-    return new PublishClaim(backend, key, localFile);
+    return taken;
   }
 
-  /** Removes the claim from the repository and the folder. */
+  /**
+   * Removes the claim, if it is still ours (a broken one is not), and then the folder's
+   * record; the record stays when the claim cannot be removed, so that a publish run again
+   * from the folder takes it over.
+   */
   async release(): Promise<void> {
-    await Promise.all([this.backend.remove(this.key).catch(() => undefined), rm(this.localFile, { force: true })]);
+    try {
+      const held = JSON.parse(Buffer.from(await this.backend.getBytes(this.key)).toString("utf8")) as Partial<Claim>;
+      if (held.token === this.token) await this.backend.remove(this.key);
+    } catch (error) {
+      if (!(error instanceof MissingKeyError)) return;
+    }
+    await rm(this.localFile, { force: true });
+  }
+}
+
+/** True when `claim` was taken by a process that still runs on this machine (this one excepted). */
+function runsHere(claim: Claim): boolean {
+  if (claim.host !== hostname() || claim.pid === process.pid || !Number.isInteger(claim.pid) || claim.pid <= 0) return false;
+  try {
+    process.kill(claim.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // there, but another user's
   }
 }
 

@@ -1,8 +1,9 @@
 // Two publishes of one version must not mix: the first to claim the version publishes it,
 // the other is refused before it uploads anything. Real processes race in the last test.
-import { existsSync, readFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import "../helpers/counting-backend.js";
@@ -12,7 +13,7 @@ import { MINI_FSDD, materialize, padRecordings } from "../helpers/fsdd-history.j
 import { spawnTsx } from "../helpers/spawn-tsx.js";
 import { registerBackend } from "../../backends/backend.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
-import { claimKey, LOCAL_CLAIM_FILE } from "../../src/api/publish-claim.js";
+import { claimKey, LOCAL_CLAIM_FILE, PublishClaim } from "../../src/api/publish-claim.js";
 import { publish } from "../../src/api/publish.js";
 import { dependenciesFromCsv } from "../../src/core/dependencies-csv.js";
 import { PublishInProgressError } from "../../src/core/errors.js";
@@ -59,6 +60,56 @@ describe("a publish claims its version", () => {
     await publish(root, "1.0.0", repository, { breakClaim: true });
     expect((await fetchDependencies(backend, "fsdd", "1.0.0")).media.sort()).toEqual(files);
     expect(await backend.exists(claimKey("fsdd", "1.0.0"))).toBe(false);
+  });
+});
+
+describe("a claim left by a publish on this machine", () => {
+  const exited = (proc: ChildProcess) => new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+
+  test("is never taken over while its process runs, not even from the same folder or with breakClaim; once it is gone, it is", async () => {
+    const host = await tempDir("repo-");
+    const repository = new Repository("data", host, "file-system");
+    const backend = new FileSystemBackend(join(host, "data"));
+    const { root, files } = await fsddFolder("v1.0.10");
+    const holder = spawn("sleep", ["30"]);
+    const running = { token: "t-1", host: hostname(), user: "me", pid: holder.pid, started: "2026-12-07T10:00:00.000Z" };
+    await backend.putBytes(claimKey("fsdd", "1.0.0"), Buffer.from(JSON.stringify(running)));
+    writeFileSync(join(root, LOCAL_CLAIM_FILE), JSON.stringify({ key: claimKey("fsdd", "1.0.0"), token: "t-1" })); // this folder took it
+    for (const breakClaim of [false, true]) {
+      await expect(publish(root, "1.0.0", repository, { breakClaim })).rejects.toThrow(
+        new RegExp(`being published from ${hostname()} by me \\(pid ${holder.pid}\\).*wait for it \\(it runs on this machine\\)`),
+      );
+    }
+    holder.kill();
+    await exited(holder);
+    const other = await fsddFolder("v1.0.10"); // no token: the process is gone, so the claim is free
+    await publish(other.root, "1.0.0", repository);
+    expect((await fetchDependencies(backend, "fsdd", "1.0.0")).media.sort()).toEqual(files);
+  });
+
+  test("the publish it was broken from does not remove the claim that broke it", async () => {
+    const host = await tempDir("repo-");
+    const backend = new FileSystemBackend(join(host, "data"));
+    const [a, b] = [await tempDir("db-a-"), await tempDir("db-b-")];
+    const first = await PublishClaim.take(backend, "db", "1.0.0", a, "data");
+    const second = await PublishClaim.take(backend, "db", "1.0.0", b, "data", true);
+    await first.release();
+    expect(await backend.exists(claimKey("db", "1.0.0"))).toBe(true);
+    expect(existsSync(join(a, LOCAL_CLAIM_FILE))).toBe(false);
+    await second.release();
+    expect(await backend.exists(claimKey("db", "1.0.0"))).toBe(false);
+  });
+
+  test("a claim that cannot be removed keeps the folder's record", async () => {
+    const host = await tempDir("repo-");
+    const inner = new FileSystemBackend(join(host, "data"));
+    const backend = { ...inner, getBytes: (k: string) => inner.getBytes(k), putBytesIfAbsent: (k: string, b: Uint8Array) => inner.putBytesIfAbsent(k, b),
+      exists: (k: string) => inner.exists(k), remove: async () => { throw new Error("network down"); } } as unknown as FileSystemBackend;
+    const root = await tempDir("db-");
+    const claim = await PublishClaim.take(backend, "db", "1.0.0", root, "data");
+    await claim.release();
+    expect(await inner.exists(claimKey("db", "1.0.0"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(root, LOCAL_CLAIM_FILE), "utf8"))).toMatchObject({ key: claimKey("db", "1.0.0") });
   });
 });
 
