@@ -3,10 +3,19 @@ import { progressRenderer } from "./progress.js";
 
 /** How results and messages reach the user: text or JSON on stdout, notes and progress on stderr. */
 export class Output {
-  constructor(readonly json: boolean, readonly quiet: boolean) {}
+  /** True once the reader of stdout went away (`audb stream ... | head`): nothing more is written. */
+  closed = false;
+
+  constructor(readonly json: boolean, readonly quiet: boolean) {
+    process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      this.closed = true;
+    });
+  }
 
   /** Prints a command's result: `data` as JSON with `--json`, else `text` (nothing if empty). */
   result(data: unknown, text: string | (() => string)): void {
+    if (this.closed) return;
     if (this.json) {
       process.stdout.write(JSON.stringify(data, bigintsAsDigits, 2) + "\n");
       return;
@@ -20,6 +29,7 @@ export class Output {
    * tab-separated values under a header line of `names` (`header` true for the first rows).
    */
   rows(rows: Array<Record<string, unknown>>, names: string[], header: boolean): void {
+    if (this.closed) return;
     const lines = this.json
       ? rows.map((row) => JSON.stringify(row, bigintsAsDigits))
       : [...(header ? [names.join("\t")] : []), ...rows.map((row) => names.map((n) => tsvField(row[n])).join("\t"))];

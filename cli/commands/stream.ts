@@ -51,7 +51,7 @@ export function streamCommand(): Command {
       let batches = 0;
       for await (const batch of stream(name, table, options)) {
         ctx.out.rows(batch.toRecords(), [...batch.index.names, ...batch.columnIds], batches === 0);
-        if (++batches === flags.batches) break;
+        if (++batches === flags.batches || ctx.out.closed) break; // a reader that stops (head) ends the stream
       }
     });
 }

@@ -29,6 +29,11 @@ export class MediaBatches {
     private readonly timeout: number | undefined,
   ) {}
 
+  /** True when the folder is complete: nothing to fetch, and no repository asked. */
+  get complete(): boolean {
+    return this.ctx === undefined;
+  }
+
   static async open(name: string, options: LoadOptions = {}): Promise<MediaBatches> {
     const version = options.version ?? (await latestVersionIn(name));
     const flavor = makeFlavor(options);

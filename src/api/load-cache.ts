@@ -12,7 +12,7 @@ import {
 } from "../core/cache.js";
 import { algorithmOf } from "../core/checksum.js";
 import type { Dependencies } from "../core/dependencies.js";
-import { ChecksumMismatchError } from "../core/errors.js";
+import { ChecksumMismatchError, positiveInteger } from "../core/errors.js";
 import { flavorDestination, flavorId, makeFlavor, type Flavor, type FlavorOptions } from "../core/flavor.js";
 import { hashFiles } from "../core/hash-files.js";
 import { attachmentKey, headerKey, tableParquetKey, tableZipKey } from "../core/layout.js";
@@ -85,6 +85,7 @@ function isFullLoad(options: LoadOptions): boolean {
 
 /** Does the work of {@link load} and returns the folder and selection. */
 export async function loadToCache(name: string, options: LoadOptions = {}): Promise<LoadedFolder> {
+  if (options.numWorkers !== undefined) positiveInteger(options.numWorkers, "numWorkers");
   const config = settings();
   const version = options.version ?? (await latestVersionIn(name));
   const flavor = makeFlavor(options);

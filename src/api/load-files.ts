@@ -57,18 +57,38 @@ export async function loadTable(
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
   const headerPath = await fetchHeaderFile(name, version, cacheRoot);
-  const db = Database.fromYaml(await readFile(headerPath, "utf8"), headerPath);
-  if (!db.tables.has(table) && !db.miscTables.has(table)) {
-    throw new FilterError(`table '${table}' is not in '${name}' ${version}; tables: ${db.tableIds.join(", ")}`);
-  }
+  const db = await headerWithTable(headerPath, name, version, table);
   const labels = [...db.table(table).columns.values()]
     .map((c) => (c.schemeId === undefined ? undefined : db.schemes.get(c.schemeId)?.labels))
     .filter((l): l is string => typeof l === "string" && db.miscTables.has(l));
   const ctx = await versionContext(name, version, cacheRoot);
   await withLock(versionLockFile(cacheRoot, name, version), () => fetchTables(ctx, [...new Set([table, ...labels])]));
-  db.root = ctx.folder;
+  return tableFrame(db, ctx.folder, table, options.map);
+}
+
+/**
+ * One table of a database folder that holds its tables (a complete flavour folder), read
+ * without asking the repository; as {@link loadTable} returns it.
+ */
+export async function loadTableFrom(
+  folder: string, name: string, version: string, table: string, map?: Record<string, string | string[]>,
+): Promise<Frame> {
+  return tableFrame(await headerWithTable(join(folder, "db.yaml"), name, version, table), folder, table, map);
+}
+
+/** The header at `path`, which must know `table` ({@link FilterError} otherwise). */
+async function headerWithTable(path: string, name: string, version: string, table: string): Promise<Database> {
+  const db = Database.fromYaml(await readFile(path, "utf8"), path);
+  if (!db.tables.has(table) && !db.miscTables.has(table)) {
+    throw new FilterError(`table '${table}' is not in '${name}' ${version}; tables: ${db.tableIds.join(", ")}`);
+  }
+  return db;
+}
+
+async function tableFrame(db: Database, folder: string, table: string, map: Record<string, string | string[]> | undefined): Promise<Frame> {
+  db.root = folder;
   await db.loadTables([table]);
-  return db.table(table).get({ map: options.map });
+  return db.table(table).get({ map });
 }
 
 async function filesBelow(root: string, path: string): Promise<string[]> {

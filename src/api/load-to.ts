@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import { positiveInteger } from "../core/errors.js";
 import { join } from "node:path";
 import type { Backend } from "../../backends/backend.js";
 import { algorithmOf } from "../core/checksum.js";
@@ -53,7 +54,7 @@ export async function loadTo(root: string, name: string, options: LoadToOptions 
   const version = options.version ?? (await latestVersionIn(name));
   const backend = await (await lookupVersion(name, version)).open();
   const deps = await fetchDependencies(backend, name, version);
-  const numWorkers = options.numWorkers ?? availableParallelism();
+  const numWorkers = options.numWorkers === undefined ? availableParallelism() : positiveInteger(options.numWorkers, "numWorkers");
   await mkdir(root, { recursive: true });
 
   const media = options.onlyMetadata ? [] : deps.media.filter((f) => !deps.removed(f));

@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import type { Dependencies } from "../core/dependencies.js";
-import { StreamOptionError } from "../core/errors.js";
+import { positiveInteger } from "../core/errors.js";
 import { flavorDestination, makeFlavor, pickFlavorOptions, type Flavor, type FlavorOptions } from "../core/flavor.js";
 import { Frame, Index, Series } from "../format/index.js";
 import { MediaBatches } from "./load-batches.js";
-import { loadTable } from "./load-files.js";
+import { loadTable, loadTableFrom } from "./load-files.js";
 import { latestVersionIn } from "./resolve.js";
 import { cacheRootFor } from "./settings.js";
 
@@ -50,13 +50,17 @@ export interface StreamOptions extends FlavorOptions {
 export async function* stream(name: string, table: string, options: StreamOptions = {}): AsyncGenerator<Frame, void, undefined> {
   const batchSize = positiveInteger(options.batchSize ?? 16, "batchSize");
   const bufferSize = positiveInteger(options.bufferSize ?? 10_000, "bufferSize");
+  if (options.numWorkers !== undefined) positiveInteger(options.numWorkers, "numWorkers");
   const flavor = makeFlavor(options);
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
-  const frame = await loadTable(name, table, { version, map: options.map, cacheRoot });
   const media = await MediaBatches.open(name, {
     version, ...pickFlavorOptions(options), cacheRoot, numWorkers: options.numWorkers, timeout: options.timeout,
   });
+  // a complete flavour folder (ours or the shared cache's) holds the tables: no repository needed
+  const frame = media.complete
+    ? await loadTableFrom(media.folder, name, version, table, options.map)
+    : await loadTable(name, table, { version, map: options.map, cacheRoot });
   const { deps } = media;
   const rows = kept(frame, deps, options.removedMedia ?? false);
   const order = options.shuffle ? shuffledInWindows(rows, bufferSize, random(options.seed)) : rows;
@@ -85,10 +89,6 @@ export async function* stream(name: string, table: string, options: StreamOption
   }
 }
 
-function positiveInteger(value: number, option: string): number {
-  if (Number.isInteger(value) && value > 0) return value;
-  throw new StreamOptionError(`${option} must be a positive integer, got ${value}`);
-}
 
 /** Row positions of `frame` in order, without rows of removed media unless they are kept. */
 function kept(frame: Frame, deps: Dependencies, keepRemoved: boolean): Uint32Array {

@@ -22,5 +22,11 @@ export class ChecksumMismatchError extends AudbError {}
 export class FilterError extends AudbError {}
 /** A cache folder lock that could not be acquired in time. */
 export class LockTimeoutError extends AudbError {}
-/** A `stream` option out of range (batch or buffer size). */
-export class StreamOptionError extends AudbError {}
+/** An option out of range: a stream's batch or buffer size, a load's number of workers. */
+export class OptionError extends AudbError {}
+
+/** `value` if it is a whole number above 0, else an {@link OptionError} naming `option`. */
+export function positiveInteger(value: number, option: string): number {
+  if (Number.isInteger(value) && value > 0) return value;
+  throw new OptionError(`${option} must be a positive integer, got ${value}`);
+}

@@ -8,12 +8,13 @@ import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { FSDD_HEADER, FSDD_SPEAKERS, writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
 import { loadMedia } from "../../src/api/load-files.js";
+import { load } from "../../src/api/load.js";
 import { publish } from "../../src/api/publish.js";
 import { removeMedia } from "../../src/api/remove-media.js";
 import { configure } from "../../src/api/settings.js";
 import { stream, type StreamOptions } from "../../src/api/stream.js";
 import { audioInfo } from "../../src/audio/info.js";
-import { FilterError, StreamOptionError } from "../../src/core/errors.js";
+import { FilterError, MissingVersionError, OptionError } from "../../src/core/errors.js";
 import { flavorId, makeFlavor } from "../../src/core/flavor.js";
 import { Repository } from "../../src/core/repository.js";
 import type { Frame } from "../../src/format/index.js";
@@ -33,9 +34,10 @@ describe("stream", () => {
   let source: string;
   let files: string[];
   let cacheRoot: string;
+  let repo: Repository;
   const folder = (flavor: string) => join(cacheRoot, "fsdd/1.0.0", flavor);
   beforeAll(async () => {
-    const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+    repo = new Repository("data", await tempDir("repo-"), "counting-fs");
     source = await tempDir("fsdd-");
     await materialize(MINI_FSDD, "v1.0.10", source);
     files = await writeFsddDatabase(source, SEGMENTED_HEADER);
@@ -141,8 +143,29 @@ describe("stream", () => {
   test("bad options and unknown tables are typed errors naming them", async () => {
     await expect(all("fsdd", "nope")).rejects.toThrow(FilterError);
     await expect(all("fsdd", "nope")).rejects.toThrow(/table 'nope'/);
-    await expect(all("fsdd", "files", { batchSize: 0 })).rejects.toThrow(StreamOptionError);
+    await expect(all("fsdd", "files", { batchSize: 0 })).rejects.toThrow(OptionError);
     await expect(all("fsdd", "files", { shuffle: true, bufferSize: 2.5 })).rejects.toThrow(/bufferSize must be a positive integer, got 2.5/);
+    resetTraffic();
+    await expect(all("fsdd", "files", { numWorkers: 0 })).rejects.toThrow(/numWorkers must be a positive integer, got 0/);
+    await expect(load("fsdd", { numWorkers: -1, cacheRoot: await tempDir("cache-workers-") })).rejects.toThrow(OptionError);
+    expect(traffic.gets).toEqual([]); // refused before anything is fetched
+  });
+
+  test("a version complete in the cache or the shared cache streams without the repository", async () => {
+    const shared = await tempDir("shared-");
+    await load("fsdd", { version: "1.0.0", samplingRate: 16000, cacheRoot: shared });
+    await load("fsdd", { version: "1.0.0" }); // complete in our cache already (the first test); made sure
+    const offline = new Repository("data", join(await tempDir("gone-"), "nothing"), "file-system");
+    configure({ repositories: [offline], cacheRoot, sharedCacheRoot: shared });
+    try {
+      const ours = (await all("fsdd", "files", { version: "1.0.0", batchSize: 10 })).flatMap(filesOf);
+      expect(ours).toEqual(files.map((f) => join(folder("d3b62a9b"), f)));
+      const theirs = (await all("fsdd", "files", { version: "1.0.0", batchSize: 10, samplingRate: 16000 })).flatMap(filesOf);
+      expect(theirs).toEqual(files.map((f) => join(shared, "fsdd/1.0.0", flavorId(makeFlavor({ samplingRate: 16000 })), f)));
+      await expect(all("fsdd", "files", { version: "1.0.0", samplingRate: 8000 })).rejects.toThrow(MissingVersionError); // not cached: needs the repository
+    } finally {
+      configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+    }
   });
 
   test("rows of removed media are left out unless asked for", async () => {

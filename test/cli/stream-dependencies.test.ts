@@ -1,5 +1,6 @@
 // `audb stream` and `audb dependencies` as a user runs them: separate processes on one
 // published version.
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ import { flavorId, makeFlavor } from "../../src/core/flavor.js";
 import { Repository } from "../../src/core/repository.js";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
-import { runCli } from "./run-cli.js";
+import { MAIN, PROJECT, runCli } from "./run-cli.js";
 
 let env: Record<string, string>;
 let source: string;
@@ -52,6 +53,20 @@ describe("audb stream", () => {
     expect(rows.map((r) => r.file)).not.toEqual(files.map((f) => f.replace(/\.wav$/, ".flac")));
     const flavor = flavorId(makeFlavor({ samplingRate: 8000, format: "flac" }));
     expect(existsSync(join(env.AUDB_CACHE_ROOT!, "fsdd/1.0.0", flavor, "recordings"))).toBe(false); // --only-metadata
+  });
+
+  test("a reader that stops early (| head) ends the stream quietly, exit code 0", { timeout: 60_000 }, async () => {
+    // a flavour to convert, batches of one row: the command is still writing when the pipe closes
+    const args = ["stream", "fsdd", "files", "--batch-size", "1", "--sampling-rate", "16000", "--quiet"];
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: PROJECT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const first = await new Promise<string>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(d.toString())));
+    child.stdout!.destroy(); // as head does after its lines
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(first.startsWith("file\tdigit\tspeaker\tsplit\n")).toBe(true);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 
   test("an unknown table or a bad batch size: one line, exit code 1", { timeout: 60_000 }, async () => {
