@@ -35,6 +35,8 @@ export class PublishClaim {
     private readonly key: string,
     private readonly token: string,
     private readonly localFile: string,
+    /** True when a publish that died held the version before: what it uploaded may be left. */
+    readonly tookOver: boolean,
   ) {}
 
   /**
@@ -49,7 +51,8 @@ export class PublishClaim {
     const localFile = join(dbRoot, LOCAL_CLAIM_FILE);
     const claim: Claim = { token: randomUUID(), host: hostname(), user: userName(), pid: process.pid, started: new Date().toISOString() };
     const bytes = Buffer.from(`${JSON.stringify(claim)}\n`);
-    if (!(await putIfAbsent(backend, key, bytes))) {
+    const won = await putIfAbsent(backend, key, bytes);
+    if (!won) {
       const held = await readClaim(backend, key);
       const takeOver = held !== undefined && !runsHere(held) && (breakClaim || held.token === (await ownToken(localFile, key)) || held.host === claim.host);
       if (!takeOver) {
@@ -59,7 +62,7 @@ export class PublishClaim {
       }
       await backend.putBytes(key, bytes); // a publish that died: ours from this folder, one on this host, or broken
     }
-    const taken = new PublishClaim(backend, key, claim.token, localFile);
+    const taken = new PublishClaim(backend, key, claim.token, localFile, !won);
     try {
       await writeAtomically(localFile, (temp) => writeFile(temp, JSON.stringify({ key, token: claim.token })));
     } catch (error) {

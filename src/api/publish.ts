@@ -37,6 +37,7 @@ import { MIN_FILES_FOR_WORKERS, type OwnArchiveFile } from "./publish-own-archiv
 import { StagedDbCsv, uploadAll, type Upload } from "./publish-upload.js";
 import { PublishWorkers } from "./publish-workers.js";
 import { PublishClaim } from "./publish-claim.js";
+import { sweepAbandoned } from "./publish-sweep.js";
 import { lookupVersion } from "./resolve.js";
 
 /** Options of {@link publish}. */
@@ -122,6 +123,7 @@ export async function publish(
       });
       await uploading.rowsReady;
       await finish(db, dbRoot, version, deps, backend, index, [...dbFiles, ...Object.values(db.attachments)], uploading.done);
+      if (claim.tookOver) await sweepAbandoned(backend, db.name, version, deps);
       emit(options.onProgress, { phase: "done", done: 1, total: 1 });
     } finally {
       await workDir.remove();

@@ -82,9 +82,15 @@ describe("a claim left by a publish on this machine", () => {
     }
     holder.kill();
     await exited(holder);
+    // what the dead publish uploaded of files the next one does not have
+    await backend.putBytes("fsdd/media/1.0.0/f0a1b2c3-0000-0000-0000-000000000000.zip", Buffer.from("left behind"));
+    await backend.putBytes("fsdd/meta/1.0.0/gone.zip", Buffer.from("left behind"));
     const other = await fsddFolder("v1.0.10"); // no token: the process is gone, so the claim is free
     await publish(other.root, "1.0.0", repository);
-    expect((await fetchDependencies(backend, "fsdd", "1.0.0")).media.sort()).toEqual(files);
+    const deps = await fetchDependencies(backend, "fsdd", "1.0.0");
+    expect(deps.media.sort()).toEqual(files);
+    expect((await backend.list("fsdd/media/1.0.0")).files.sort()).toEqual(deps.media.map((f) => `${deps.archive(f)}.zip`).sort());
+    expect((await backend.list("fsdd/meta/1.0.0")).files).toEqual(["files.zip", "speaker.zip"]);
   });
 
   test("the publish it was broken from does not remove the claim that broke it", async () => {
