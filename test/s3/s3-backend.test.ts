@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MissingKeyError } from "../../backends/backend.js";
 import { AccessDeniedError, BucketNotFoundError, EndpointUnreachableError, WrongRegionError } from "../../backends/remote-errors.js";
 import { S3Backend } from "../../backends/s3.js";
+import { claimKey, PublishClaim } from "../../src/api/publish-claim.js";
+import { PublishInProgressError } from "../../src/core/errors.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { freePort, type S3TestServer } from "../helpers/s3-server.js";
 import { adminClient, freshBackend, freshBucket, motoSkipReason, startServer } from "./s3-fixture.js";
@@ -35,6 +37,25 @@ describe.skipIf(motoSkipReason !== null)("S3Backend on moto", () => {
   afterAll(async () => {
     await proxy?.stop();
     await server?.stop();
+  });
+
+  test("a publish claim on S3: another machine's claim refuses, breakClaim takes it over, release frees it", async () => {
+    const { backend, cleanup } = await freshBackend(server);
+    try {
+      await withTempDir(async (dir) => {
+        const key = claimKey("db", "1.0.0");
+        const foreign = { token: "elsewhere", host: "other-machine", user: "ada", pid: 7, started: "2026-12-07T09:00:00.000Z" };
+        await backend.putBytes(key, Buffer.from(JSON.stringify(foreign)));
+        await expect(PublishClaim.take(backend, "db", "1.0.0", dir, "s3")).rejects.toThrow(PublishInProgressError);
+        const taken = await PublishClaim.take(backend, "db", "1.0.0", dir, "s3", true);
+        expect(JSON.parse(Buffer.from(await backend.getBytes(key)).toString())).toMatchObject({ host: os.hostname(), pid: process.pid });
+        await taken.release();
+        expect(await backend.exists(key)).toBe(false);
+        expect(await backend.putBytesIfAbsent(key, Buffer.from("next"))).toBe(true); // free again
+      });
+    } finally {
+      await cleanup();
+    }
   });
 
   test("listing pages through more than 1,000 keys", async () => {
