@@ -1,15 +1,15 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { COMPLETE_FILE, flavorFolder, flavorLockFile, isComplete, readCachedDependencies } from "../core/cache.js";
+import { COMPLETE_FILE, flavorFolder, flavorLockFile, isComplete } from "../core/cache.js";
 import type { Dependencies } from "../core/dependencies.js";
-import { flavorId, makeFlavor } from "../core/flavor.js";
+import { flavorId, makeFlavor, type Flavor } from "../core/flavor.js";
 import { withLock } from "../core/lock.js";
-import { cachedDependencies, fetchHeader, holdsEverything, removeStaleStaging, select, type LoadOptions } from "./load-cache.js";
+import { cachedDependencies, completeFolder, holdsEverything, prepareFolder, select, type LoadOptions } from "./load-cache.js";
 import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
-import { cacheRootFor, settings } from "./settings.js";
+import { cacheRootFor } from "./settings.js";
 
 /**
  * The media of one version in one flavour, loaded into its cache folder a few at a time
@@ -22,6 +22,7 @@ export class MediaBatches {
 
   private constructor(
     readonly folder: string,
+    readonly flavor: Flavor,
     readonly deps: Dependencies,
     /** Undefined when the folder is complete already (ours or the shared cache's). */
     private readonly ctx: Context | undefined,
@@ -40,12 +41,8 @@ export class MediaBatches {
     const id = flavorId(flavor);
     const cacheRoot = cacheRootFor(options.cacheRoot);
     const lockFile = flavorLockFile(cacheRoot, name, version, id);
-    for (const root of [settings().sharedCacheRoot, cacheRoot]) {
-      const folder = flavorFolder(root, name, version, id);
-      if (!isComplete(folder)) continue;
-      const shared = root !== cacheRoot ? await readCachedDependencies(root, name, version) : undefined;
-      return new MediaBatches(folder, shared ?? (await cachedDependencies(cacheRoot, name, version)), undefined, lockFile, options.timeout);
-    }
+    const complete = await completeFolder(name, version, id, cacheRoot);
+    if (complete) return new MediaBatches(complete.folder, flavor, complete.deps, undefined, lockFile, options.timeout);
     const backend = await (await lookupVersion(name, version)).open();
     const deps = await cachedDependencies(cacheRoot, name, version, backend);
     const folder = flavorFolder(cacheRoot, name, version, id);
@@ -53,7 +50,7 @@ export class MediaBatches {
       name, version, flavor, folder, deps, backend, cacheRoot, numWorkers: options.numWorkers ?? availableParallelism(),
       verify: options.verify ?? true, otherDependencies: new Map(),
     };
-    return new MediaBatches(folder, deps, ctx, lockFile, options.timeout);
+    return new MediaBatches(folder, flavor, deps, ctx, lockFile, options.timeout);
   }
 
   /** Fetches `media` (exact names of media the version holds, not removed) that the folder lacks. */
@@ -63,9 +60,7 @@ export class MediaBatches {
     await withLock(this.lockFile, async () => {
       if (isComplete(ctx.folder)) return;
       if (!this.started) {
-        await removeStaleStaging(ctx.folder);
-        await mkdir(ctx.folder, { recursive: true });
-        await fetchHeader(ctx);
+        await prepareFolder(ctx);
         await select(ctx.name, ctx.version, ctx.flavor, ctx.folder, ctx.deps, { media: [] }, ctx); // the tables
         this.started = true;
       }

@@ -13,7 +13,7 @@ import {
 import { algorithmOf } from "../core/checksum.js";
 import type { Dependencies } from "../core/dependencies.js";
 import { ChecksumMismatchError, positiveInteger } from "../core/errors.js";
-import { flavorDestination, flavorId, makeFlavor, type Flavor, type FlavorOptions } from "../core/flavor.js";
+import { flavorId, makeFlavor, mediumDestination, type Flavor, type FlavorOptions } from "../core/flavor.js";
 import { hashFiles } from "../core/hash-files.js";
 import { attachmentKey, headerKey, tableParquetKey, tableZipKey } from "../core/layout.js";
 import { withLock } from "../core/lock.js";
@@ -86,20 +86,13 @@ function isFullLoad(options: LoadOptions): boolean {
 /** Does the work of {@link load} and returns the folder and selection. */
 export async function loadToCache(name: string, options: LoadOptions = {}): Promise<LoadedFolder> {
   if (options.numWorkers !== undefined) positiveInteger(options.numWorkers, "numWorkers");
-  const config = settings();
   const version = options.version ?? (await latestVersionIn(name));
   const flavor = makeFlavor(options);
   const id = flavorId(flavor);
 
   const cacheRoot = cacheRootFor(options.cacheRoot);
-  for (const root of [config.sharedCacheRoot, cacheRoot]) {
-    const folder = flavorFolder(root, name, version, id);
-    if (!isComplete(folder)) continue;
-    // the shared cache is only read: a dependency table missing there (audb-python keeps
-    // its own, db.pkl) is kept in our cache
-    const shared = root !== cacheRoot ? await readCachedDependencies(root, name, version) : undefined;
-    return select(name, version, flavor, folder, shared ?? (await cachedDependencies(cacheRoot, name, version)), options);
-  }
+  const complete = await completeFolder(name, version, id, cacheRoot);
+  if (complete) return select(name, version, flavor, complete.folder, complete.deps, options);
 
   const folder = flavorFolder(cacheRoot, name, version, id);
   const repository = await lookupVersion(name, version);
@@ -108,21 +101,43 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
 
   return withLock(flavorLockFile(cacheRoot, name, version, id), async () => {
     if (isComplete(folder)) return select(name, version, flavor, folder, deps, options);
-    await removeStaleStaging(folder);
     const ctx: Context = {
       name, version, flavor, folder, deps, backend, cacheRoot,
       numWorkers: options.numWorkers ?? availableParallelism(),
       verify: options.verify ?? true,
       onProgress: options.onProgress,
     };
-    await mkdir(folder, { recursive: true });
-    await fetchHeader(ctx);
+    await prepareFolder(ctx);
     const selection = await select(name, version, flavor, folder, deps, options, ctx);
     if (!options.onlyMetadata) await fetchAttachments(ctx, options); // "header and tables only", as audb
     await fetchMedia(ctx, selection.media);
     if (isFullLoad(options) || holdsEverything(ctx)) await writeFile(join(folder, COMPLETE_FILE), "");
     return selection;
   }, options.timeout);
+}
+
+/**
+ * A complete folder of the version in flavour `id`, the shared cache's first, with the
+ * dependency table: no repository is asked. The shared cache is only read: a dependency
+ * table missing there (audb-python keeps its own, db.pkl) is kept in our cache.
+ */
+export async function completeFolder(
+  name: string, version: string, id: string, cacheRoot: string,
+): Promise<{ folder: string; deps: Dependencies } | undefined> {
+  for (const root of [settings().sharedCacheRoot, cacheRoot]) {
+    const folder = flavorFolder(root, name, version, id);
+    if (!isComplete(folder)) continue;
+    const shared = root !== cacheRoot ? await readCachedDependencies(root, name, version) : undefined;
+    return { folder, deps: shared ?? (await cachedDependencies(cacheRoot, name, version)) };
+  }
+  return undefined;
+}
+
+/** Readies the flavour folder for fetching (its lock held): staging left by a killed load gone, the header there. */
+export async function prepareFolder(ctx: Context): Promise<void> {
+  await removeStaleStaging(ctx.folder);
+  await mkdir(ctx.folder, { recursive: true });
+  await fetchHeader(ctx);
 }
 
 /** Per folder, a medium last found missing there: the next check mostly ends on it. */
@@ -138,7 +153,7 @@ const lastMissing = new Map<string, string>();
 export function holdsEverything(ctx: Context): boolean {
   const { deps, folder, flavor } = ctx;
   const has = (f: string) => existsSync(join(folder, f));
-  const hasMedium = (f: string) => deps.removed(f) || has(deps.samplingRate(f) > 0 ? flavorDestination(flavor, f) : f);
+  const hasMedium = (f: string) => deps.removed(f) || has(mediumDestination(flavor, deps, f));
   const remembered = lastMissing.get(folder);
   if (remembered !== undefined && deps.has(remembered) && !hasMedium(remembered)) return false;
   if (!deps.tables.every(has) || !deps.attachments.every(has)) return false;
@@ -153,7 +168,7 @@ export function holdsEverything(ctx: Context): boolean {
 }
 
 /** Header into the flavour folder, with audb's `audb:` block (root, version, flavour). */
-export async function fetchHeader(ctx: Context): Promise<void> {
+async function fetchHeader(ctx: Context): Promise<void> {
   const target = join(ctx.folder, "db.yaml");
   if (existsSync(target)) return;
   const original = join(versionFolder(ctx.cacheRoot, ctx.name, ctx.version), "db.yaml");
@@ -224,7 +239,7 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
 }
 
 /** Staging folders (`<folder>~XXXXXX`) left by a killed load; safe to remove while holding the lock. */
-export async function removeStaleStaging(folder: string): Promise<void> {
+async function removeStaleStaging(folder: string): Promise<void> {
   const parent = dirname(folder);
   const prefix = `${basename(folder)}~`;
   for (const entry of await readdir(parent).catch(() => [] as string[])) {

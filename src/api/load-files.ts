@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { versionFolder, versionLockFile } from "../core/cache.js";
 import { DependencyType } from "../core/dependencies.js";
 import { FilterError } from "../core/errors.js";
-import { flavorDestination, makeFlavor, type FlavorOptions } from "../core/flavor.js";
+import { makeFlavor, mediumDestination, type FlavorOptions } from "../core/flavor.js";
 import { withLock } from "../core/lock.js";
 import { Database, type Frame } from "../format/index.js";
 import { fetchHeaderFile } from "./info.js";
 import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, type Context } from "./load-cache.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
-import { cacheRootFor, settings } from "./settings.js";
+import { cacheRootFor } from "./settings.js";
 
 /** A fetch context on `<cacheRoot>/<name>/<version>/`, where audb keeps single tables and attachments. */
 async function versionContext(name: string, version: string, cacheRoot: string): Promise<Context> {
@@ -41,7 +41,7 @@ export async function loadMedia(
     throw new FilterError(`media: ${named} removed from ${name} ${loaded.version} (remove_media): no file to load`);
   }
   const deps = await cachedDependencies(cacheRootFor(options.cacheRoot), name, loaded.version);
-  return files.map((f) => join(loaded.folder, deps.samplingRate(f) > 0 ? flavorDestination(loaded.flavor, f) : f));
+  return files.map((f) => join(loaded.folder, mediumDestination(loaded.flavor, deps, f)));
 }
 
 /**

@@ -9,7 +9,7 @@ import { ArchiveError, extractArchive } from "../core/archive.js";
 import { cachedFlavorVersions, flavorFolder, readCachedDependencies } from "../core/cache.js";
 import { algorithmOf, checksumBytes } from "../core/checksum.js";
 import { ChecksumMismatchError } from "../core/errors.js";
-import { flavorDestination, flavorId, needsConversion, type Flavor } from "../core/flavor.js";
+import { flavorId, mediumDestination, needsConversion, type Flavor } from "../core/flavor.js";
 import { mediaKey } from "../core/layout.js";
 import { emit } from "../core/progress.js";
 import { unzipBytes } from "../core/unzip-bytes.js";
@@ -63,7 +63,7 @@ function folderMaker(): (dir: string) => Promise<void> {
  */
 export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
   const { deps, flavor, folder } = ctx;
-  const target = (f: string) => (deps.samplingRate(f) > 0 ? flavorDestination(flavor, f) : f);
+  const target = (f: string) => mediumDestination(flavor, deps, f);
   let missing = media.filter((f, i) => {
     if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "check", done: i, total: media.length });
     return !existsSync(join(folder, target(f)));

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Dependencies } from "../core/dependencies.js";
 import { positiveInteger } from "../core/errors.js";
-import { flavorDestination, makeFlavor, pickFlavorOptions, type Flavor, type FlavorOptions } from "../core/flavor.js";
+import { mediumDestination, pickFlavorOptions, type FlavorOptions } from "../core/flavor.js";
 import { Frame, Index, Series } from "../format/index.js";
 import { MediaBatches } from "./load-batches.js";
 import { loadTable, loadTableFrom } from "./load-files.js";
@@ -51,7 +51,6 @@ export async function* stream(name: string, table: string, options: StreamOption
   const batchSize = positiveInteger(options.batchSize ?? 16, "batchSize");
   const bufferSize = positiveInteger(options.bufferSize ?? 10_000, "bufferSize");
   if (options.numWorkers !== undefined) positiveInteger(options.numWorkers, "numWorkers");
-  const flavor = makeFlavor(options);
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
   const media = await MediaBatches.open(name, {
@@ -61,7 +60,7 @@ export async function* stream(name: string, table: string, options: StreamOption
   const frame = media.complete
     ? await loadTableFrom(media.folder, name, version, table, options.map)
     : await loadTable(name, table, { version, map: options.map, cacheRoot });
-  const { deps } = media;
+  const { deps, flavor } = media;
   const rows = kept(frame, deps, options.removedMedia ?? false);
   const order = options.shuffle ? shuffledInWindows(rows, bufferSize, random(options.seed)) : rows;
 
@@ -71,7 +70,8 @@ export async function* stream(name: string, table: string, options: StreamOption
     const files = mediaOf(batch);
     if (files === undefined) return batch;
     if (!options.onlyMetadata) await media.fetch([...new Set(files)].filter((f) => deps.has(f) && !deps.removed(f)));
-    return withPaths(batch, files.map((f) => pathOf(f, deps, flavor, (options.fullPath ?? true) ? media.folder : undefined)));
+    const root = (options.fullPath ?? true) ? media.folder : "";
+    return withPaths(batch, files.map((f) => join(root, mediumDestination(flavor, deps, f))));
   };
 
   let next = batches > 0 ? fetch(0) : undefined;
@@ -130,12 +130,6 @@ function random(seed: number | undefined): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Where a media file of the table lies in the flavour folder (converted audio carries the flavour's extension). */
-function pathOf(file: string, deps: Dependencies, flavor: Flavor, folder: string | undefined): string {
-  const relative = deps.has(file) && deps.samplingRate(file) > 0 ? flavorDestination(flavor, file) : file;
-  return folder === undefined ? relative : join(folder, relative);
 }
 
 /** `batch` with its `file` level replaced by `paths`. */

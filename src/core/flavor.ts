@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { AudbError } from "../errors.js";
+import type { Dependencies } from "./dependencies.js";
 
 /** Bit depths a flavour may convert to. */
 export const BIT_DEPTHS = [16, 24, 32] as const;
@@ -93,6 +94,11 @@ export function flavorDestination(flavor: Flavor, file: string): string {
   const dot = file.lastIndexOf(".");
   const ext = dot >= 0 ? file.slice(dot + 1).toLowerCase() : "";
   return ext === flavor.format ? file : `${file.slice(0, file.length - ext.length)}${flavor.format}`;
+}
+
+/** Where medium `file` of `deps` lies in a flavour folder: audio carries the flavour's extension, other media keep theirs. */
+export function mediumDestination(flavor: Flavor, deps: Dependencies, file: string): string {
+  return deps.has(file) && deps.samplingRate(file) > 0 ? flavorDestination(flavor, file) : file;
 }
 
 /**
