@@ -49,6 +49,24 @@ async function readPage(source: ByteSource, offset: number, file: string): Promi
   return { page, body };
 }
 
+/**
+ * The packets that end on a page of `body` (segments sized by `lacing`), joined with the
+ * part `partial` holds from earlier pages; a packet that goes on stays in `partial`.
+ */
+function packetsEnding(lacing: Uint8Array, body: Uint8Array, partial: Uint8Array[]): Buffer[] {
+  const ending: Buffer[] = [];
+  let at = 0;
+  for (const x of lacing) {
+    partial.push(body.subarray(at, at + x));
+    at += x;
+    if (x < 255) {
+      ending.push(Buffer.concat(partial));
+      partial.length = 0;
+    }
+  }
+  return ending;
+}
+
 /** Sizes of the packets that end on a page (a continued first packet included with its part on this page). */
 function packetSizes(lacing: Uint8Array): number[] {
   const sizes: number[] = [];
@@ -142,7 +160,7 @@ const STARTS_AT_ZERO: VorbisStart = { granule: 0n, trim: 0, trimAt: 0 };
  */
 async function vorbisStreamStart(source: ByteSource, head: Page, identification: Buffer, size: number, file: string): Promise<VorbisStart> {
   const headers: Uint8Array[] = [];
-  let partial: Buffer[] = [];
+  const partial: Uint8Array[] = [];
   let modes: VorbisModes | undefined;
   for (let offset = head.offset; offset < size;) {
     const read = await readPage(source, offset, file).catch((error: unknown) => {
@@ -153,16 +171,7 @@ async function vorbisStreamStart(source: ByteSource, head: Page, identification:
     const { page, body } = read;
     offset += page.length;
     if (page.serial !== head.serial) continue;
-    const ending: Uint8Array[] = [];
-    let at = 0;
-    for (const x of page.lacing) {
-      partial.push(body.subarray(at, at + x));
-      at += x;
-      if (x < 255) {
-        ending.push(Buffer.concat(partial));
-        partial = [];
-      }
-    }
+    const ending = packetsEnding(page.lacing, body, partial);
     if (modes) return vorbisStart(modes, ending, page.granule, page.endOfStream);
     headers.push(...ending);
     if (headers.length >= 3) {
@@ -222,7 +231,7 @@ export interface OggPacket {
 export function oggPackets(): { push(chunk: Uint8Array): OggPacket[]; end(): OggPacket[] } {
   let buffer = Buffer.alloc(0);
   let serial: number | undefined;
-  let partial: Buffer[] = [];
+  const partial: Uint8Array[] = [];
   const take = (): OggPacket[] => {
     const out: OggPacket[] = [];
     let at = 0;
@@ -244,15 +253,7 @@ export function oggPackets(): { push(chunk: Uint8Array): OggPacket[]; end(): Ogg
       at = start + page.length;
       serial ??= page.serial;
       if (page.serial !== serial) continue;
-      let offset = page.bodyOffset;
-      for (const x of page.lacing) {
-        partial.push(buffer.subarray(offset, offset + x));
-        offset += x;
-        if (x < 255) {
-          out.push({ data: Buffer.concat(partial) });
-          partial = [];
-        }
-      }
+      for (const data of packetsEnding(page.lacing, buffer.subarray(page.bodyOffset), partial)) out.push({ data });
     }
     buffer = Buffer.from(buffer.subarray(at));
     return out;
