@@ -53,11 +53,12 @@ export class PublishClaim {
     const bytes = Buffer.from(`${JSON.stringify(claim)}\n`);
     const won = await putIfAbsent(backend, key, bytes);
     if (!won) {
-      const held = await readClaim(backend, key);
-      const takeOver = held !== undefined && !runsHere(held) && (breakClaim || held.token === (await ownToken(localFile, key)) || held.host === claim.host);
+      const held = await readClaim(backend, key).catch(() => undefined); // gone meanwhile, or unreadable
+      const live = held !== undefined && runsHere(held);
+      const takeOver = held !== undefined && !live && (breakClaim || held.token === (await ownToken(localFile, key)) || held.host === claim.host);
       if (!takeOver) {
         const who = held ? `from ${held.host} by ${held.user} (pid ${held.pid}) since ${held.started}` : "by another publish";
-        const remedy = held && runsHere(held) ? "wait for it (it runs on this machine)" : "wait for it, or, if that publish died, publish with breakClaim (audb publish --break-claim)";
+        const remedy = live ? "wait for it (it runs on this machine)" : "wait for it, or, if that publish died, publish with breakClaim (audb publish --break-claim)";
         throw new PublishInProgressError(`version '${version}' of '${name}' is being published ${who} in repository '${repository}' (claim '${key}'): ${remedy}`);
       }
       await backend.putBytes(key, bytes); // a publish that died: ours from this folder, one on this host, or broken
@@ -83,8 +84,7 @@ export class PublishClaim {
    */
   async release(): Promise<void> {
     try {
-      const held = JSON.parse(Buffer.from(await this.backend.getBytes(this.key)).toString("utf8")) as Partial<Claim>;
-      if (held.token === this.token) await this.backend.remove(this.key);
+      if ((await readClaim(this.backend, this.key)).token === this.token) await this.backend.remove(this.key);
     } catch (error) {
       if (!(error instanceof MissingKeyError)) return;
     }
@@ -110,12 +110,8 @@ async function putIfAbsent(backend: Backend, key: string, bytes: Buffer): Promis
   return Buffer.from(await backend.getBytes(key)).equals(bytes); // the last of two racing writers wins
 }
 
-async function readClaim(backend: Backend, key: string): Promise<Claim | undefined> {
-  try {
-    return JSON.parse(Buffer.from(await backend.getBytes(key)).toString("utf8")) as Claim;
-  } catch {
-    return undefined; // gone meanwhile, or not ours to read
-  }
+async function readClaim(backend: Backend, key: string): Promise<Claim> {
+  return JSON.parse(Buffer.from(await backend.getBytes(key)).toString("utf8")) as Claim;
 }
 
 /** The token this folder holds for `key`, if it took that claim. */

@@ -1,5 +1,5 @@
 import type { Backend } from "../../backends/backend.js";
-import { DependencyType, type Dependencies } from "../core/dependencies.js";
+import { DependencyType, tableIdOf, type Dependencies } from "../core/dependencies.js";
 import { attachmentKey, mediaKey, tableParquetKey, tableZipKey } from "../core/layout.js";
 
 /**
@@ -14,7 +14,7 @@ export async function sweepAbandoned(backend: Backend, name: string, version: st
     if (row.version !== version) continue;
     if (row.type === DependencyType.media) used.add(mediaKey(name, version, row.archive));
     else if (row.type === DependencyType.attachment) used.add(attachmentKey(name, version, row.archive));
-    else if (row.format === "parquet") used.add(tableParquetKey(name, version, row.file.replace(/^db\.|\.parquet$/g, "")));
+    else if (row.format === "parquet") used.add(tableParquetKey(name, version, tableIdOf(row.file)));
     else used.add(tableZipKey(name, version, row.archive));
   }
   let removed = 0;

@@ -30,6 +30,11 @@ export interface DependencyRow {
   version: string;
 }
 
+/** The id of table file `db.<id>.csv` / `db.<id>.parquet`. */
+export function tableIdOf(file: string): string {
+  return file.replace(/^db\./, "").replace(/\.(csv|parquet)$/, "");
+}
+
 /** Column names of audb's dependency table, in order (the file is the index). */
 export const DEPENDENCY_COLUMNS = [
   "archive",
@@ -305,7 +310,7 @@ export class Dependencies {
   /** Table files (`db.<id>.csv` / `db.<id>.parquet`). */
   get tables(): string[] { return this.filesOfType(DependencyType.meta); }
   /** Table ids. */
-  get tableIds(): string[] { return this.tables.map((f) => f.replace(/^db\./, "").replace(/\.(csv|parquet)$/, "")); }
+  get tableIds(): string[] { return this.tables.map(tableIdOf); }
   /** Attachment paths. */
   get attachments(): string[] { return this.filesOfType(DependencyType.attachment); }
   /** Attachment ids (stored in the archive column). */
