@@ -62,7 +62,7 @@ export function formatTimedelta(seconds: number): string {
 }
 
 /** How pandas writes every duration of a column: see {@link timedeltaColumnFormatter}. */
-type TimedeltaColumnFormat = "days" | "seconds" | "micros" | "nanos" | "per-value";
+type TimedeltaColumnFormat = "days" | "seconds" | "micros" | "nanos";
 
 /**
  * Duration columns read from a CSV that pandas 2 wrote: each value with as many fraction
@@ -96,7 +96,7 @@ export class TimedeltaSpelling {
 
   /** Marks `values` (the column as read) to be written back per value if pandas 2 spelled them. */
   apply(values: Float64Array): void {
-    const mixed = this.widths !== 1 && this.widths !== 2 && this.widths !== 4 && this.widths !== 0;
+    const mixed = (this.widths & (this.widths - 1)) !== 0; // more than one width
     if (mixed && !this.padded) perValueSpelled.add(values);
     if (this.clock) clockSpelledDays.add(values);
   }
@@ -121,15 +121,13 @@ export function timedeltaColumnFormatter(values: ArrayLike<number>): (seconds: n
     else if (ns % NS_PER_DAY !== 0 && format === "days") format = "seconds";
   }
   if (values instanceof Float64Array) {
-    if (format !== "days" && perValueSpelled.has(values)) format = "per-value";
+    if (format !== "days" && perValueSpelled.has(values)) return formatTimedelta;
     if (format === "days" && clockSpelledDays.has(values)) format = "seconds";
   }
   return (seconds: number) => {
     if (!Number.isFinite(seconds)) return "";
     const { days, clock, fraction } = timedeltaParts(seconds);
     switch (format) {
-      case "per-value":
-        return formatTimedelta(seconds);
       case "days":
         return `${days} days`;
       case "seconds":
