@@ -28,7 +28,7 @@ async function rewriteArchive(backend: Backend, key: string, files: Set<string>,
  * Removes media files from every version of `name` in every configured repository, as
  * audb's `remove_media`: the rows stay in each dependency table, marked removed, and the
  * files are deleted from the archives that version uploaded. Tables still list the files;
- * loads skip them unless `removedMedia: true`. Per version, the dependency table goes up
+ * loads skip them unless `removedMedia: true`. Every version's dependency table goes up
  * before any archive changes, so an interrupted run leaves every version loadable; running
  * again finishes the job. A file that no version holds is a {@link MissingDependencyError}.
  */
@@ -62,18 +62,21 @@ export async function removeMedia(name: string, files: string | string[], option
   }
 
   const log = (line: string) => options.verbose && process.stderr.write(`${line}\n`);
+  // Every version's table first, then the archives: an archive that loses a file may serve
+  // later versions too, whose tables must not list it as present by then.
+  for (const { backend, repository, version, deps, here } of tables) {
+    const newlyRemoved = here.filter((f) => !deps.removed(f));
+    if (newlyRemoved.length === 0) continue;
+    newlyRemoved.forEach((f) => deps.markRemoved(f));
+    await uploadDependencyTable(backend, name, version, deps);
+    for (const root of [config.cacheRoot, config.sharedCacheRoot]) {
+      await rm(join(versionFolder(root, name, version), CACHED_DEPENDENCY_FILE), { force: true }).catch(() => undefined);
+    }
+    log(`${name} ${version}: marked ${newlyRemoved.length} file(s) removed in repository '${repository}'`);
+  }
   const workDir = await mkdtemp(join(tmpdir(), "audb-remove-media-"));
   try {
-    for (const { backend, repository, version, deps, here } of tables) {
-      const newlyRemoved = here.filter((f) => !deps.removed(f));
-      if (newlyRemoved.length > 0) {
-        newlyRemoved.forEach((f) => deps.markRemoved(f));
-        await uploadDependencyTable(backend, name, version, deps);
-        for (const root of [config.cacheRoot, config.sharedCacheRoot]) {
-          await rm(join(versionFolder(root, name, version), CACHED_DEPENDENCY_FILE), { force: true }).catch(() => undefined);
-        }
-        log(`${name} ${version}: marked ${newlyRemoved.length} file(s) removed in repository '${repository}'`);
-      }
+    for (const { backend, version, deps, here } of tables) {
       // files marked by an earlier, interrupted run too: their archives may still hold them
       const byArchive = new Map<string, Set<string>>();
       for (const f of here.filter((f) => deps.version(f) === version)) {

@@ -28,6 +28,10 @@ async function entries(host: string, key: string): Promise<string[]> {
   return (await listArchive(join(host, key))).map((e) => e.path);
 }
 
+function mediaKeyOf(file: string, version: string, deps: Dependencies): string {
+  return `data/fsdd/media/${version}/${deps.archive(file)}.zip`;
+}
+
 describe("removeMedia on the FSDD history", () => {
   let host: string;
   let backend: FileSystemBackend;
@@ -99,6 +103,25 @@ describe("removeMedia on the FSDD history", () => {
     const next = await publish(root, "1.1.0", new Repository("data", host, "counting-fs"));
     expect(traffic.puts.filter((k) => k.includes("/media/"))).toEqual([]);
     expect(next.removedMedia.sort()).toEqual([GROUPED, CHANGED].sort());
+  });
+
+  test("an interrupted run has marked the file removed in every version's table before any archive changed", async () => {
+    const latest = await fetchDependencies(backend, "fsdd", "1.0.10");
+    const file = latest.media.find((f) => latest.version(f) === "1.0.7" && !latest.removed(f) && latest.archive(f) !== "group")!;
+    const key = mediaKeyOf(file, "1.0.7", latest);
+    expect(await entries(host, key)).toEqual([file]); // 1.0.10 loads it from 1.0.7's archive
+
+    resetTraffic();
+    traffic.failPut = (k) => k.includes("/media/");
+    await expect(removeMedia("fsdd", file)).rejects.toThrow(/injected/);
+    traffic.failPut = undefined;
+    for (const version of ["1.0.7", "1.0.10"]) expect((await fetchDependencies(backend, "fsdd", version)).removed(file), version).toBe(true);
+    expect(await entries(host, key)).toEqual([file]);
+    const meanwhile = await loadToCache("fsdd", { version: "1.0.10", cacheRoot: await tempDir("cache-") });
+    expect(meanwhile.media).not.toContain(file);
+
+    await removeMedia("fsdd", file); // running again finishes the job
+    expect(await entries(host, key)).toEqual([]);
   });
 
   test("an unknown database is named", async () => {

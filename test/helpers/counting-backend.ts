@@ -2,13 +2,21 @@ import { registerBackend, type Backend } from "../../backends/backend.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 import { join } from "node:path";
 
-/** Keys written and read through every `counting-fs` backend, for upload/download counts (claims apart). */
-export const traffic = { puts: [] as string[], gets: [] as string[], claims: [] as string[] };
+/**
+ * Keys written and read through every `counting-fs` backend, for upload/download counts
+ * (claims apart); an upload whose key `failPut` accepts fails instead.
+ */
+export const traffic = { puts: [] as string[], gets: [] as string[], claims: [] as string[], failPut: undefined as ((key: string) => boolean) | undefined };
 
 export function resetTraffic(): void {
   traffic.puts.length = 0;
   traffic.gets.length = 0;
   traffic.claims.length = 0;
+  traffic.failPut = undefined;
+}
+
+function checkPut(key: string): void {
+  if (traffic.failPut?.(key)) throw new Error(`upload of '${key}' failed (injected)`);
 }
 
 /** A file-system backend that records the keys it uploads and downloads. */
@@ -20,8 +28,8 @@ export function countingBackend(inner: Backend): Backend {
     getFile: async (k, d) => { traffic.gets.push(k); return inner.getFile(k, d); },
     getBytes: async (k) => { traffic.gets.push(k); return inner.getBytes(k); },
     getStream: async (k, r) => { traffic.gets.push(k); return inner.getStream(k, r); },
-    putFile: async (k, s) => { traffic.puts.push(k); return inner.putFile(k, s); },
-    putBytes: async (k, b) => { traffic.puts.push(k); return inner.putBytes(k, b); },
+    putFile: async (k, s) => { checkPut(k); traffic.puts.push(k); return inner.putFile(k, s); },
+    putBytes: async (k, b) => { checkPut(k); traffic.puts.push(k); return inner.putBytes(k, b); },
     // a publish's claim on its version: kept apart from the uploads of data
     putBytesIfAbsent: async (k, b) => { traffic.claims.push(k); return inner.putBytesIfAbsent!(k, b); },
     list: (p) => inner.list(p),
