@@ -31,9 +31,10 @@ export interface Context {
  * Applies the global flags to the library's configuration: `--config` replaces the
  * configuration file, `--repo NAME --host HOST --backend KIND` adds a repository searched
  * first, `--repo NAME` alone restricts the search to that configured repository,
- * `--cache-root` sets the cache folder.
+ * `--cache-root` sets the cache folder. `keepOthers` keeps the other configured repositories
+ * after the selected one (publish checks that a database is not split across them).
  */
-export function setup(command: Command): Context {
+export function setup(command: Command, { keepOthers = false }: { keepOthers?: boolean } = {}): Context {
   const globals = command.optsWithGlobals<GlobalOptions>();
   if (globals.config !== undefined) {
     const file = resolve(expandHome(globals.config));
@@ -45,7 +46,7 @@ export function setup(command: Command): Context {
   const selected = selectRepository(globals);
   if (selected) {
     const others = settings().repositories.filter((r) => r.name !== selected.name);
-    configure({ repositories: globals.host !== undefined ? [selected, ...others] : [selected] });
+    configure({ repositories: globals.host !== undefined || keepOthers ? [selected, ...others] : [selected] });
   }
   return {
     out: new Output(globals.json ?? false, globals.quiet ?? false),

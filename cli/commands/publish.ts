@@ -26,7 +26,7 @@ export function publishCommand(): Command {
     .option("--archives <file.json>", "JSON object mapping media files to archive names")
     .option("--break-claim", "take over the claim another publish of VERSION left (one that died elsewhere)")
     .action(async (dir: string, version: string, flags: PublishFlags, command: Command) => {
-      const ctx = setup(command);
+      const ctx = setup(command, { keepOthers: true });
       const root = resolve(dir);
       if (!existsSync(join(root, "db.yaml"))) throw new UsageError(`DIR: '${dir}' has no db.yaml`);
       const repository = ctx.repository();

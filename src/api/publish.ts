@@ -17,7 +17,7 @@ import {
 } from "../core/errors.js";
 import { algorithmFor, hashFiles, type FileToHash } from "../core/hash-files.js";
 import {
-  attachmentKey, headerKey, listVersions, tableParquetKey, tableZipKey,
+  attachmentKey, headerKey, listVersions, sortVersions, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
 import { FileState, FileStats } from "../core/file-stats.js";
 import { InvalidIdError } from "../format/errors.js";
@@ -38,11 +38,15 @@ import { StagedDbCsv, uploadAll, type Upload } from "./publish-upload.js";
 import { PublishWorkers } from "./publish-workers.js";
 import { PublishClaim } from "./publish-claim.js";
 import { sweepAbandoned } from "./publish-sweep.js";
-import { lookupVersion } from "./resolve.js";
+import { lookupVersion, reachableVersions } from "./resolve.js";
+import { settings } from "./settings.js";
 
 /** Options of {@link publish}. */
 export interface PublishOptions {
-  /** Version to build on: `"latest"` (default) = the newest in the repository, `null` = start afresh. */
+  /**
+   * Version to build on: `"latest"` (default) = the newest in the configured repositories
+   * and this one (refused when another repository holds it, as in audb), `null` = start afresh.
+   */
   previousVersion?: string | null | "latest";
   /** Media file -> archive name, to bundle several files in one archive. */
   archives?: Record<string, string>;
@@ -215,6 +219,7 @@ async function resolvePrevious(
 ): Promise<string | null> {
   if (requested === null) return null;
   if (requested === "latest") {
+    await checkLatestIsHere(name, version, published, repository);
     const older = published.filter((v) => !semver.valid(v) || !semver.valid(version) || semver.lt(v, version));
     if (older.length < published.length) {
       const newer = published.filter((v) => !older.includes(v));
@@ -223,13 +228,34 @@ async function resolvePrevious(
     return older.at(-1) ?? null;
   }
   if (published.includes(requested)) return requested;
-  const elsewhere = await lookupVersion(name, requested).catch(() => undefined);
-  if (elsewhere && elsewhere.name !== repository.name) {
-    throw new RepositoryMismatchError(
-      `cannot publish '${name}' ${version} to repository '${repository.name}' on top of ${requested}, which is stored in repository '${elsewhere.name}': a database must not be split across repositories`,
-    );
-  }
+  const elsewhere = await lookupVersion(name, requested, otherRepositories(repository)).catch(() => undefined);
+  if (elsewhere) throw splitError(name, version, repository, requested, elsewhere);
   throw new MissingVersionError(`previous version '${requested}' of '${name}' is not in repository '${repository.name}'`);
+}
+
+/** The configured repositories but `repository`. */
+function otherRepositories(repository: Repository): Repository[] {
+  return settings().repositories.filter((r) => r.name !== repository.name || r.host !== repository.host || r.backendKind !== repository.backendKind);
+}
+
+/**
+ * As audb, "latest" is the newest version in the configured repositories and `repository`:
+ * when another repository holds it, publishing on top of this one's would split the database.
+ * Repositories that cannot be reached are skipped, as audb's `versions()` skips them.
+ */
+async function checkLatestIsHere(name: string, version: string, published: string[], repository: Repository): Promise<void> {
+  const others = otherRepositories(repository);
+  if (others.length === 0) return;
+  const newest = sortVersions([...published, ...(await reachableVersions(name, others)).versions]).at(-1);
+  if (newest === undefined || published.includes(newest)) return;
+  throw splitError(name, version, repository, newest, await lookupVersion(name, newest, others));
+}
+
+function splitError(name: string, version: string, repository: Repository, previous: string, holder: Repository): RepositoryMismatchError {
+  return new RepositoryMismatchError(
+    `cannot publish '${name}' ${version} to repository '${repository.name}' on top of ${previous}, which is stored in repository '${holder.name}': ` +
+      `a database must not be split across repositories (publish to '${holder.name}', or start afresh with previousVersion null, --previous-version none)`,
+  );
 }
 
 /** The dependency table to start from: the folder's own (from loadTo) or the previous version's. */

@@ -21,8 +21,18 @@ import { readFramedHeader } from "../../src/core/framed-header.js";
 import { listVersions } from "../../src/core/layout.js";
 import { DuplicateIndexError, InvalidIdError } from "../../src/format/errors.js";
 import {
-  DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError, VersionExistsError,
+  DependencyMismatchError, InvalidVersionError, MissingMediaError, MissingVersionError, PublishError, RepositoryMismatchError, VersionExistsError,
 } from "../../src/core/errors.js";
+
+/** Every file under `dir` with its bytes, to compare a folder before and after. */
+async function snapshotFolder(dir: string): Promise<Record<string, string>> {
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  const entries = await Promise.all(files.map(async (e) => {
+    const path = join(e.parentPath, e.name);
+    return [path, (await readFile(path)).toString("base64")] as const;
+  }));
+  return Object.fromEntries(entries);
+}
 
 /** While true, `header-fails` backends refuse to store headers (`<name>/<version>/db.yaml`). */
 let failHeader = false;
@@ -371,6 +381,29 @@ describe("publish", () => {
       );
     }
     expect(await listVersions(backend, "fsdd")).toEqual(["1.0.0"]);
+  });
+
+  test("building on a version that another configured repository holds is refused, also as 'latest'; nothing is written", async () => {
+    const first = await fresh();
+    const second = await fresh();
+    const other = new Repository("other", second.repo.host, "counting-fs");
+    configure({ repositories: [first.repo, other] });
+    await publish(first.root, "1.0.0", first.repo);
+    await publish(second.root, "2.0.0", other, { previousVersion: null });
+    const [host1, host2] = [first.repo.host, other.host];
+    const before = await Promise.all([host1, host2].map((h) => snapshotFolder(h)));
+
+    const expected = `cannot publish 'fsdd' 2.1.0 to repository 'data' on top of 2.0.0, which is stored in repository 'other': a database must not be split across repositories`;
+    for (const previousVersion of [undefined, "2.0.0"]) {
+      const err = await publish(first.root, "2.1.0", first.repo, previousVersion ? { previousVersion } : {}).catch((e: unknown) => e);
+      expect(err, previousVersion).toBeInstanceOf(RepositoryMismatchError);
+      expect((err as Error).message).toContain(expected);
+    }
+    expect(await Promise.all([host1, host2].map((h) => snapshotFolder(h)))).toEqual(before);
+
+    await publish(second.root, "2.1.0", other); // on top of 2.0.0, where it is
+    configure({ repositories: [first.repo] }); // the other repository is not configured: nothing to split
+    await publish(first.root, "1.1.0", first.repo);
   });
 
   test("a file-system host that does not exist is refused, not created (a mistyped host would become a new repository)", async () => {
