@@ -84,6 +84,7 @@ describe("load", () => {
     source = await tempDir("fsdd-");
     await materialize(MINI_FSDD, "v1.0.10", source);
     await writeFsddDatabase(source);
+    configure({ repositories: [repo] }); // this repository alone: "latest" is looked for in every configured one
     await publish(source, "1.0.0", repo);
   });
   const fresh = async () => {
@@ -165,6 +166,7 @@ describe("load", () => {
     const copy = await tempDir("fsdd-copy-");
     await materialize(MINI_FSDD, "v1.0.10", copy);
     await writeFsddDatabase(copy);
+    configure({ repositories: [tampered] });
     await publish(copy, "1.0.0", tampered);
     // replace one file inside its archive by other bytes
     const work = await tempDir("tamper-");
@@ -194,6 +196,7 @@ describe("load returns the database", () => {
     const source = await tempDir("fsdd-");
     await materialize(MINI_FSDD, "v1.0.10", source);
     await writeFsddDatabase(source);
+    configure({ repositories: [repo] }); // this repository alone: "latest" is looked for in every configured one
     await publish(source, "1.0.10", repo);
     cacheRoot = await tempDir("cache-");
     configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
@@ -219,6 +222,7 @@ describe("load returns the database", () => {
     const copy = await tempDir("fsdd-copy-");
     await materialize(MINI_FSDD, "v1.0.10", copy);
     await writeFsddDatabase(copy);
+    configure({ repositories: [broken] });
     await publish(copy, "1.0.0", broken);
     const work = await tempDir("truncate-");
     await cp(join(copy, "recordings"), join(work, "recordings"), { recursive: true });
@@ -276,6 +280,7 @@ describe("MP3 and Ogg media in flavours", () => {
     await writeFsddDatabase(source);
     const csv = readFileSync(join(source, "db.files.csv"), "utf8");
     await writeFile(join(source, "db.files.csv"), csv + Object.keys(added).map((f) => `${f},1,jackson,train\n`).join(""));
+    configure({ repositories: [repo] }); // this repository alone: "latest" is looked for in every configured one
     await publish(source, "1.0.0", repo);
     const cacheRoot = await tempDir("cache-");
     configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
@@ -301,6 +306,7 @@ describe.runIf(hasFullFsdd)("the full FSDD 1.0.10 in two flavours", () => {
     const source = await tempDir("fsdd-full-");
     await materialize(FULL_FSDD, "v1.0.10", source);
     await writeFsddDatabase(source);
+    configure({ repositories: [repo] }); // this repository alone: "latest" is looked for in every configured one
     await publish(source, "1.0.10", repo);
     const cacheRoot = await tempDir("cache-");
     configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });

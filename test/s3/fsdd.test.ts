@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FileSystemBackend } from "../../backends/filesystem.js";
 import { S3Backend } from "../../backends/s3.js";
 import { FSDD_TAGS } from "../helpers/fsdd-history.js";
+import { configure } from "../../src/api/settings.js";
 import { writeHttpIndex } from "../../src/api/http-index.js";
 import type { S3TestServer } from "../helpers/s3-server.js";
 import { Repository } from "../../src/core/repository.js";
@@ -56,6 +57,7 @@ describe.skipIf(motoSkipReason !== null)("FSDD history on S3", () => {
 
   test("writeHttpIndex writes the index files into a bucket and refreshes them after a publish", { timeout: 120_000 }, async () => {
     const repo = await s3Repository("moto");
+    configure({ repositories: [repo] }); // this repository alone: "latest" is looked for in every configured one
     const backend = await repo.open();
     const read = async (key: string) => JSON.parse(new TextDecoder().decode(await backend.getBytes(key))) as unknown;
     await publishFsdd(repo, FSDD_TAGS.slice(0, 1));
