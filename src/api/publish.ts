@@ -469,7 +469,7 @@ function sortMediaFiles(
   files: readonly string[], stats: FileStats, deps: Dependencies, index: StatIndex,
 ): { fresh: number[]; stale: Array<{ i: number; row: number }>; unchanged: number; keptMedia: number } {
   const { checksum: checksums, removed, type } = deps.columns;
-  const { state, size, mtimeMs, ino } = stats;
+  const { state, size, mtimeMs, ino, ctimeMs } = stats;
   const fresh: number[] = [];
   const stale: Array<{ i: number; row: number }> = [];
   let unchanged = 0;
@@ -488,7 +488,7 @@ function sortMediaFiles(
     if (removed[row] === 1) continue;
     const previous = checksums[row]!;
     // An index entry with the previous checksum has that algorithm's length too.
-    if (index.lookupStat(f, previous.length, size[i]!, mtimeMs[i]!, ino[i]!, i) === previous) unchanged++; // rows follow the files (retain)
+    if (index.lookupStat(f, previous.length, size[i]!, mtimeMs[i]!, ino[i]!, ctimeMs[i]!, i) === previous) unchanged++; // rows follow the files (retain)
     else stale.push({ i, row });
   }
   return { fresh, stale, unchanged, keptMedia };

@@ -21,7 +21,7 @@ export interface SharedFileStats {
 }
 
 /**
- * The `lstat` of each of a list of files under `root` (state, size, mtime, inode), in
+ * The `lstat` of each of a list of files under `root` (state, size, mtime, inode, ctime), in
  * shared memory: the publishing thread and a worker claim chunks of files from one
  * counter, so the work is split between them however early or late the worker starts.
  */
@@ -30,6 +30,7 @@ export class FileStats {
   readonly size: Float64Array;
   readonly mtimeMs: Float64Array;
   readonly ino: Float64Array;
+  readonly ctimeMs: Float64Array;
   /** [0]: next unclaimed file; [1]: files done. */
   private readonly counters: Int32Array;
   /** Folders this thread has checked: is it a symbolic link? */
@@ -45,12 +46,13 @@ export class FileStats {
     this.size = new Float64Array(buffer, 8, n);
     this.mtimeMs = new Float64Array(buffer, 8 + 8 * n, n);
     this.ino = new Float64Array(buffer, 8 + 16 * n, n);
-    this.state = new Uint8Array(buffer, 8 + 24 * n, n);
+    this.ctimeMs = new Float64Array(buffer, 8 + 24 * n, n);
+    this.state = new Uint8Array(buffer, 8 + 32 * n, n);
   }
 
   /** Empty stats of `files` (relative POSIX paths, copied) under `root`, to be filled by {@link work}. */
   static create(root: string, files: readonly string[]): FileStats {
-    return new FileStats(root, files.slice(), new SharedArrayBuffer(8 + 25 * files.length));
+    return new FileStats(root, files.slice(), new SharedArrayBuffer(8 + 33 * files.length));
   }
 
   /** The same stats in another thread. */
@@ -112,6 +114,7 @@ export class FileStats {
     this.size[i] = stats.size;
     this.mtimeMs[i] = stats.mtimeMs;
     this.ino[i] = stats.ino;
+    this.ctimeMs[i] = stats.ctimeMs;
     // The mode's type bits, not isSymbolicLink()/isFile(): two calls less per file, which
     // count while this loop is not yet optimised (a republish runs it once).
     const type = stats.mode & S_IFMT;
@@ -150,7 +153,7 @@ export class FileStats {
   /** The fingerprint of the `i`-th file as the stat index records it, if it is a regular file. */
   fingerprintAt(i: number): Fingerprint | undefined {
     if (this.state[i] !== FileState.file) return undefined;
-    return { size: this.size[i]!, mtimeMs: this.mtimeMs[i]!, ino: this.ino[i]! };
+    return { size: this.size[i]!, mtimeMs: this.mtimeMs[i]!, ino: this.ino[i]!, ctimeMs: this.ctimeMs[i]! };
   }
 }
 

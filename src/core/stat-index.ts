@@ -11,24 +11,33 @@ export const STAT_INDEX_FILE = ".audb-stat-index.bin";
 /** File name of the stat index as JSON (v1 to v3), read when there is no {@link STAT_INDEX_FILE} and removed by the next save. */
 export const LEGACY_STAT_INDEX_FILE = ".audb-stat-index.json";
 
-// The stored index (v4):
-//   framed header ("AUDBIDX4", see framed-header.ts; meta: rows, blocks) |
-//   size, mtimeMs, ino as float64 (8-byte aligned) | file names NUL-joined (UTF-8) | checksums NUL-joined |
+// The stored index (v5; v4 had no ctimeMs):
+//   framed header ("AUDBIDX5", see framed-header.ts; meta: rows, blocks) |
+//   size, mtimeMs, ino, ctimeMs as float64 (8-byte aligned) | file names NUL-joined (UTF-8) | checksums NUL-joined |
 //   records as JSON (written again as read while no record changes: they hold a database's file list).
 // Decoding is a few bulk copies and two splits: ~1 ms for 10,000 rows, where JSON.parse and its checks took ~3 ms.
-const MAGIC = "AUDBIDX4";
+const MAGIC = "AUDBIDX5";
+/** The index without ctimes: its rows match no file until read again. */
+const MAGIC_V4 = "AUDBIDX4";
 const SEP = "\u0000";
 
 /**
- * What identifies a file's content without reading it: size, mtime and inode. The mtime
- * is `fs.Stats.mtimeMs` (sub-microsecond for today's dates): BigInt stats would give
+ * What identifies a file's content without reading it: size, mtime, inode and ctime. The
+ * ctime changes with every write and cannot be set back (`touch -d` sets the mtime), so an
+ * edit in place that keeps the size and restores the mtime is still seen. The times are
+ * `fs.Stats`' milliseconds (sub-microsecond for today's dates): BigInt stats would give
  * nanoseconds, but allocate 1.4 KB a file, a young-generation GC per 10,000 files.
  */
-export interface Fingerprint { size: number; mtimeMs: number; ino: number }
+export interface Fingerprint { size: number; mtimeMs: number; ino: number; ctimeMs: number }
 
 /** The fingerprint of a file from its stat. */
 export function fingerprintOf(stats: Stats): Fingerprint {
-  return { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino };
+  return { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, ctimeMs: stats.ctimeMs };
+}
+
+/** True when two fingerprints are the same. */
+export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.ctimeMs === b.ctimeMs;
 }
 
 /** `mtimeMs` as `fs.Stats` computes it (seconds * 1e3 + nanoseconds / 1e6) from a stored nanosecond count (v1, v2). */
@@ -48,6 +57,7 @@ interface Columns {
   size: number[] | Float64Array;
   mtimeMs: number[] | Float64Array;
   ino: number[] | Float64Array;
+  ctimeMs: number[] | Float64Array;
   checksum: string[];
   records?: Record<string, unknown>;
   /** `records` as stored, while they have not changed since. */
@@ -57,7 +67,7 @@ interface Columns {
 }
 
 function emptyColumns(): Columns {
-  return { files: [], size: [], mtimeMs: [], ino: [], checksum: [] };
+  return { files: [], size: [], mtimeMs: [], ino: [], ctimeMs: [], checksum: [] };
 }
 
 /**
@@ -69,7 +79,9 @@ function rowsOf(columns: Columns, files: readonly string[], rowOf: (file: string
   const kept = emptyColumns();
   for (const file of files) {
     const row = rowOf(file);
-    if (row !== undefined) pushRow(kept, file, { size: columns.size[row]!, mtimeMs: columns.mtimeMs[row]!, ino: columns.ino[row]! }, columns.checksum[row]!);
+    if (row !== undefined) {
+      pushRow(kept, file, { size: columns.size[row]!, mtimeMs: columns.mtimeMs[row]!, ino: columns.ino[row]!, ctimeMs: columns.ctimeMs[row]! }, columns.checksum[row]!);
+    }
   }
   return kept;
 }
@@ -80,12 +92,13 @@ function pushRow(columns: Columns, file: string, fingerprint: Fingerprint, check
   (columns.size as number[]).push(fingerprint.size);
   (columns.mtimeMs as number[]).push(fingerprint.mtimeMs);
   (columns.ino as number[]).push(fingerprint.ino);
+  (columns.ctimeMs as number[]).push(fingerprint.ctimeMs);
   columns.checksum.push(checksum);
 }
 
 /** Turns typed number columns (as decoded) into plain arrays, which rows can be added to. */
 function thaw(columns: Columns): void {
-  for (const key of ["size", "mtimeMs", "ino"] as const) {
+  for (const key of ["size", "mtimeMs", "ino", "ctimeMs"] as const) {
     const col = columns[key];
     if (!Array.isArray(col)) columns[key] = plainNumbers(col);
   }
@@ -107,7 +120,8 @@ function columnsOf(data: unknown): Columns {
     (checksum as string[]).forEach((c) => checkNoSeparator(c, "checksum"));
     const mtimeMs = stored.version === 3 ? (mtime as number[]) : (mtime as string[]).map(msOfNs);
     const plain = records !== null && typeof records === "object" && !Array.isArray(records);
-    return { files: files as string[], size: size!, mtimeMs, ino: ino!, checksum: checksum!, records: plain ? records : {} };
+    const ctimeMs = new Array<number>(n).fill(NaN); // not kept: the rows match no file until read again
+    return { files: files as string[], size: size!, mtimeMs, ino: ino!, ctimeMs, checksum: checksum!, records: plain ? records : {} };
   }
   if (stored.version === 1 && stored.files && typeof stored.files === "object") {
     const columns = emptyColumns();
@@ -115,7 +129,7 @@ function columnsOf(data: unknown): Columns {
     for (const [file, e] of Object.entries(stored.files as unknown as Record<string, V1Entry>)) {
       checkNoSeparator(file, "file name");
       checkNoSeparator(e.checksum, "checksum");
-      pushRow(columns, file, { size: e.size, mtimeMs: msOfNs(e.mtimeNs), ino: e.ino }, e.checksum);
+      pushRow(columns, file, { size: e.size, mtimeMs: msOfNs(e.mtimeNs), ino: e.ino, ctimeMs: NaN }, e.checksum);
     }
     return columns;
   }
@@ -123,7 +137,7 @@ function columnsOf(data: unknown): Columns {
 }
 
 interface Block { offset: number; length: number }
-type BlockName = "size" | "mtimeMs" | "ino" | "files" | "checksums" | "records";
+type BlockName = "size" | "mtimeMs" | "ino" | "ctimeMs" | "files" | "checksums" | "records";
 interface Meta { rows: number; blocks: Record<BlockName, Block> }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -148,18 +162,20 @@ function encode(c: Columns): Buffer {
     size: { offset: 0, length: f64 },
     mtimeMs: { offset: f64, length: f64 },
     ino: { offset: 2 * f64, length: f64 },
-    files: { offset: 3 * f64, length: filesLength },
-    checksums: { offset: 3 * f64 + filesLength, length: checksumsLength },
-    records: { offset: 3 * f64 + filesLength + checksumsLength, length: records.length },
+    ctimeMs: { offset: 3 * f64, length: f64 },
+    files: { offset: 4 * f64, length: filesLength },
+    checksums: { offset: 4 * f64 + filesLength, length: checksumsLength },
+    records: { offset: 4 * f64 + filesLength + checksumsLength, length: records.length },
   };
   const meta: Meta = { rows, blocks };
   const header = framedHeader(MAGIC, meta);
   const buf = Buffer.allocUnsafeSlow(header.length + blocks.records.offset + records.length); // every byte is written below
   header.copy(buf, 0);
-  const numbers = new Float64Array(buf.buffer, buf.byteOffset + header.length, rows * 3); // the header ends 8-byte aligned
+  const numbers = new Float64Array(buf.buffer, buf.byteOffset + header.length, rows * 4); // the header ends 8-byte aligned
   numbers.set(c.size, 0);
   numbers.set(c.mtimeMs, rows);
   numbers.set(c.ino, 2 * rows);
+  numbers.set(c.ctimeMs, 3 * rows);
   files.copy(buf, header.length + blocks.files.offset);
   buf.write(checksums, header.length + blocks.checksums.offset, "utf8");
   records.copy(buf, header.length + blocks.records.offset);
@@ -168,7 +184,8 @@ function encode(c: Columns): Buffer {
 
 /** Columns of an index in our binary format; throws when `buf` is not one or is cut short. */
 function decode(buf: Buffer): Columns {
-  const framed = readFramedHeader(buf, MAGIC);
+  const v4 = readFramedHeader(buf, MAGIC_V4);
+  const framed = v4 ?? readFramedHeader(buf, MAGIC);
   if (!framed) throw new Error("not a stat index");
   const { rows, blocks } = (isPlainObject(framed.meta) ? framed.meta : {}) as Partial<Meta>;
   if (!isCount(rows) || !isPlainObject(blocks)) throw new Error("bad header");
@@ -193,7 +210,8 @@ function decode(buf: Buffer): Columns {
   const records: unknown = JSON.parse(recordsJson.toString("utf8"));
   if (!isPlainObject(records)) throw new Error("bad block records");
   return {
-    files: strings("files"), size: numbers("size"), mtimeMs: numbers("mtimeMs"), ino: numbers("ino"), checksum: strings("checksums"),
+    files: strings("files"), size: numbers("size"), mtimeMs: numbers("mtimeMs"), ino: numbers("ino"),
+    ctimeMs: v4 ? new Float64Array(rows).fill(NaN) : numbers("ctimeMs"), checksum: strings("checksums"),
     records, recordsJson, filesBlock: slice("files"),
   };
 }
@@ -229,7 +247,7 @@ function inOrderWithin(rows: readonly string[], files: readonly string[]): boole
 }
 
 /**
- * Remembers the checksum of each file of a database folder by size, mtime and inode, so a
+ * Remembers the checksum of each file of a database folder by its {@link Fingerprint}, so a
  * republish does not re-hash files that did not change (the trade-off git's index makes).
  * Rows are kept in the order of the database's files ({@link retain}), so a caller going
  * through them in that order can give each lookup its row as a hint: then no map of all
@@ -302,19 +320,19 @@ export class StatIndex {
     const row = this.rowOf(file, hint);
     if (row === undefined || this.columns.checksum[row]!.length !== length) return undefined;
     const current = now();
-    return current && this.checksumIfSame(file, row, current.size, current.mtimeMs, current.ino);
+    return current && this.checksumIfSame(file, row, current.size, current.mtimeMs, current.ino, current.ctimeMs);
   }
 
-  /** {@link lookup} with the file's current size, mtime and inode at hand: no object per file (a republish asks for every file). */
-  lookupStat(file: string, length: number, size: number, mtimeMs: number, ino: number, hint?: number): string | undefined {
+  /** {@link lookup} with the file's current size, mtime, inode and ctime at hand: no object per file (a republish asks for every file). */
+  lookupStat(file: string, length: number, size: number, mtimeMs: number, ino: number, ctimeMs: number, hint?: number): string | undefined {
     const row = this.rowOf(file, hint);
     if (row === undefined || this.columns.checksum[row]!.length !== length) return undefined;
-    return this.checksumIfSame(file, row, size, mtimeMs, ino);
+    return this.checksumIfSame(file, row, size, mtimeMs, ino, ctimeMs);
   }
 
-  private checksumIfSame(file: string, row: number, size: number, mtimeMs: number, ino: number): string | undefined {
+  private checksumIfSame(file: string, row: number, size: number, mtimeMs: number, ino: number, ctimeMs: number): string | undefined {
     const c = this.columns;
-    if (size === c.size[row] && mtimeMs === c.mtimeMs[row] && ino === c.ino[row]) return c.checksum[row];
+    if (size === c.size[row] && mtimeMs === c.mtimeMs[row] && ino === c.ino[row] && ctimeMs === c.ctimeMs[row]) return c.checksum[row];
     if (!this.byName) this.hinted.set(file, row);
     return undefined;
   }
@@ -344,6 +362,7 @@ export class StatIndex {
     c.size[row] = fingerprint.size;
     c.mtimeMs[row] = fingerprint.mtimeMs;
     c.ino[row] = fingerprint.ino;
+    c.ctimeMs[row] = fingerprint.ctimeMs;
     c.checksum[row] = checksum;
     this.dirty = true;
   }

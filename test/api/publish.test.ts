@@ -194,6 +194,28 @@ describe("publish", () => {
     expect((await fetchDependencies(await repo.open(), "fsdd", "1.0.1")).equals(deps)).toBe(true);
   });
 
+  test("a medium and a table edited in place, at the same size and with their mtimes set back, are published (their ctimes changed)", async () => {
+    const { root, repo } = await fresh();
+    const wav = join(root, "recordings/1_theo_2.wav");
+    const table = join(root, "db.speaker.csv");
+    const old = new Date(1_700_000_000_000); // older than 2 s: the table's parse is kept with the stat index
+    for (const f of [wav, table]) await utimes(f, old, old);
+    await publish(root, "1.0.0", repo);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const bytes = await readFile(wav);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(wav, bytes);
+    const csv = await readFile(table, "utf8");
+    await writeFile(table, csv.replace("USA/neutral", "USA/Neutral"));
+    for (const f of [wav, table]) await utimes(f, old, old);
+    resetTraffic();
+    const deps = await publish(root, "1.0.1", repo);
+    expect(mediaPuts()).toEqual([`fsdd/media/1.0.1/${archiveName("recordings/1_theo_2.wav")}.zip`]);
+    expect(deps.version("recordings/1_theo_2.wav")).toBe("1.0.1");
+    expect(traffic.puts).toContain("fsdd/meta/1.0.1/speaker.zip");
+    expect(deps.version("db.speaker.csv")).toBe("1.0.1");
+  });
+
   test("republishes in a row from one folder keep db.csv, the snapshot and the stored table in step, also when lines change length", async () => {
     const { root, repo } = await fresh();
     await publish(root, "1.0.0", repo);

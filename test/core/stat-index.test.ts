@@ -17,10 +17,10 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 const A = "0123456789abcdef";
 const B = "fedcba9876543210";
 
-/** The columns of the saved index of `root`, decoded here from the bytes (v4: framed header, float64 blocks, NUL-joined strings). */
-function storedColumns(): { rows: number; files: string[]; size: number[]; mtimeMs: number[]; ino: number[]; checksum: string[]; records: unknown } {
+/** The columns of the saved index of `root`, decoded here from the bytes (v5: framed header, float64 blocks, NUL-joined strings). */
+function storedColumns(): { rows: number; files: string[]; size: number[]; mtimeMs: number[]; ino: number[]; ctimeMs: number[]; checksum: string[]; records: unknown } {
   const buf = readFileSync(join(root, STAT_INDEX_FILE));
-  const framed = readFramedHeader(buf, "AUDBIDX4")!;
+  const framed = readFramedHeader(buf, "AUDBIDX5")!;
   expect(framed.bodyStart % 8).toBe(0);
   type Block = { offset: number; length: number };
   const { rows, blocks } = framed.meta as { rows: number; blocks: Record<string, Block> };
@@ -32,7 +32,7 @@ function storedColumns(): { rows: number; files: string[]; size: number[]; mtime
   const strings = (b: Block) => bytes(b).toString("utf8").split("\0");
   return {
     rows, files: strings(blocks.files!), size: numbers(blocks.size!), mtimeMs: numbers(blocks.mtimeMs!), ino: numbers(blocks.ino!),
-    checksum: strings(blocks.checksums!), records: JSON.parse(bytes(blocks.records!).toString("utf8")),
+    ctimeMs: numbers(blocks.ctimeMs!), checksum: strings(blocks.checksums!), records: JSON.parse(bytes(blocks.records!).toString("utf8")),
   };
 }
 
@@ -118,16 +118,16 @@ describe("StatIndex", () => {
     expect(index.rowOf("b.wav", 0)).toBe(1);
     expect(index.rowOf("b.wav", 7)).toBe(1);
     expect(index.rowOf("zz.wav", 1)).toBeUndefined();
-    expect(index.lookupStat("a.wav", 16, a.size, a.mtimeMs, a.ino, 0)).toBe(A);
-    expect(index.lookupStat("a.wav", 16, a.size, a.mtimeMs, a.ino, 1)).toBe(A);
-    expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 1, b.ino, 1)).toBeUndefined(); // changed
-    expect(index.lookupStat("b.wav", 32, b.size, b.mtimeMs, b.ino, 1)).toBeUndefined(); // other algorithm
+    expect(index.lookupStat("a.wav", 16, a.size, a.mtimeMs, a.ino, a.ctimeMs, 0)).toBe(A);
+    expect(index.lookupStat("a.wav", 16, a.size, a.mtimeMs, a.ino, a.ctimeMs, 1)).toBe(A);
+    expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 1, b.ino, b.ctimeMs, 1)).toBeUndefined(); // changed
+    expect(index.lookupStat("b.wav", 32, b.size, b.mtimeMs, b.ino, b.ctimeMs, 1)).toBeUndefined(); // other algorithm
     expect(index.lookup("b.wav", 16, () => b, 0)).toBe(B);
     await index.save();
     const stored = statSync(join(root, STAT_INDEX_FILE));
     const again = await StatIndex.load(root);
-    expect(again.lookupStat("a.wav", 16, a.size, a.mtimeMs, a.ino, 0)).toBe(A);
-    expect(again.lookupStat("b.wav", 16, b.size, b.mtimeMs, b.ino, 1)).toBe(B); // every row found in place
+    expect(again.lookupStat("a.wav", 16, a.size, a.mtimeMs, a.ino, a.ctimeMs, 0)).toBe(A);
+    expect(again.lookupStat("b.wav", 16, b.size, b.mtimeMs, b.ino, b.ctimeMs, 1)).toBe(B); // every row found in place
     again.retain(["a.wav", "b.wav", "db.files.csv"]);
     expect(again.files).toEqual(["a.wav", "b.wav"]);
     await again.save(); // in order: nothing to write
@@ -138,23 +138,23 @@ describe("StatIndex", () => {
     await savedIndex();
     const index = await StatIndex.load(root); // typed columns as decoded
     const b = fingerprintOf(statSync(join(root, "b.wav")));
-    expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 5, b.ino, 1)).toBeUndefined();
+    expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 5, b.ino, b.ctimeMs, 1)).toBeUndefined();
     index.rememberAs("b.wav", { ...b, mtimeMs: b.mtimeMs + 5 }, A);
-    index.rememberAs("new.wav", { size: 3, mtimeMs: 4, ino: 5 }, B);
-    index.rememberAs("a.wav", { size: 6, mtimeMs: 7, ino: 8 }, B);
+    index.rememberAs("new.wav", { size: 3, mtimeMs: 4, ino: 5, ctimeMs: 6 }, B);
+    index.rememberAs("a.wav", { size: 6, mtimeMs: 7, ino: 8, ctimeMs: 9 }, B);
     expect(index.files).toEqual(["a.wav", "b.wav", "new.wav"]);
-    expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 5, b.ino)).toBe(A);
-    expect(index.lookupStat("new.wav", 16, 3, 4, 5, 2)).toBe(B);
-    expect(index.lookupStat("a.wav", 16, 6, 7, 8, 0)).toBe(B);
+    expect(index.lookupStat("b.wav", 16, b.size, b.mtimeMs + 5, b.ino, b.ctimeMs)).toBe(A);
+    expect(index.lookupStat("new.wav", 16, 3, 4, 5, 6, 2)).toBe(B);
+    expect(index.lookupStat("a.wav", 16, 6, 7, 8, 9, 0)).toBe(B);
     await index.save();
     const again = await StatIndex.load(root);
     expect(again.files).toEqual(["a.wav", "b.wav", "new.wav"]);
-    expect(again.lookupStat("b.wav", 16, b.size, b.mtimeMs + 5, b.ino)).toBe(A);
-    expect(again.lookupStat("new.wav", 16, 3, 4, 5)).toBe(B);
-    expect(again.lookupStat("a.wav", 16, 6, 7, 8)).toBe(B);
+    expect(again.lookupStat("b.wav", 16, b.size, b.mtimeMs + 5, b.ino, b.ctimeMs)).toBe(A);
+    expect(again.lookupStat("new.wav", 16, 3, 4, 5, 6)).toBe(B);
+    expect(again.lookupStat("a.wav", 16, 6, 7, 8, 9)).toBe(B);
   });
 
-  it("reads indexes of the earlier formats (nanosecond mtimes; v1: an object per file) and writes v4", async () => {
+  it("reads indexes of the earlier formats (nanosecond mtimes; v1: an object per file), whose rows match no file (no ctime), and writes v5", async () => {
     const a = statSync(join(root, "a.wav"), { bigint: true });
     const old = { size: Number(a.size), mtimeNs: a.mtimeNs.toString(), ino: Number(a.ino) };
     const v2 = { version: 2, files: ["a.wav"], size: [old.size], mtimeNs: [old.mtimeNs], ino: [old.ino], checksum: [A] };
@@ -162,12 +162,15 @@ describe("StatIndex", () => {
       rmSync(join(root, STAT_INDEX_FILE), { force: true });
       writeFileSync(join(root, LEGACY_STAT_INDEX_FILE), JSON.stringify(content));
       const index = await StatIndex.load(root);
-      expect(index.lookup("a.wav", 16)).toBe(A); // the stored nanoseconds give the mtimeMs lstat gives
+      expect(index.files).toEqual(["a.wav"]);
+      expect(index.lookup("a.wav", 16)).toBeUndefined(); // hashed again once
       index.remember("b.wav", B);
       await index.save();
       const stored = storedColumns();
       const now = fingerprintOf(statSync(join(root, "a.wav")));
+      // the stored nanoseconds give the mtimeMs lstat gives
       expect(stored).toMatchObject({ rows: 2, files: ["a.wav", "b.wav"], size: [4, 8], mtimeMs: [now.mtimeMs, expect.any(Number)], ino: [now.ino, expect.any(Number)], checksum: [A, B] });
+      expect(stored.ctimeMs[0]).toBeNaN();
       expect(existsSync(join(root, LEGACY_STAT_INDEX_FILE))).toBe(false);
     }
   });
@@ -184,9 +187,41 @@ describe("StatIndex", () => {
     expect(existsSync(join(root, LEGACY_STAT_INDEX_FILE))).toBe(false);
     const again = await StatIndex.load(root);
     expect(again.files).toEqual(["a.wav", "b.wav"]);
-    expect(again.lookup("a.wav", 16)).toBe(A);
-    expect(again.lookup("b.wav", 16)).toBe(B);
+    expect(again.lookup("a.wav", 16)).toBeUndefined(); // no ctime kept: hashed again once
     expect(again.recall("view")).toEqual([1, "x"]);
+    again.remember("a.wav", A);
+    expect(again.lookup("a.wav", 16)).toBe(A);
+  });
+
+  it("reads a v4 index (no ctimes): its rows and records stay, and match no file until remembered again", async () => {
+    await savedIndex();
+    const v5 = readFileSync(join(root, STAT_INDEX_FILE));
+    const framed = readFramedHeader(v5, "AUDBIDX5")!;
+    const meta = framed.meta as { rows: number; blocks: Record<string, unknown> };
+    const { ctimeMs: _dropped, ...blocks } = meta.blocks;
+    writeFileSync(join(root, STAT_INDEX_FILE), Buffer.concat([framedHeader("AUDBIDX4", { ...meta, blocks }), v5.subarray(framed.bodyStart)]));
+    const index = await StatIndex.load(root);
+    expect(index.files).toEqual(["a.wav", "b.wav"]);
+    expect(index.lookup("a.wav", 16)).toBeUndefined();
+    index.remember("a.wav", A);
+    await index.save();
+    const again = await StatIndex.load(root);
+    expect(again.lookup("a.wav", 16)).toBe(A);
+    expect(again.lookup("b.wav", 16)).toBeUndefined();
+  });
+
+  it("a file edited in place, at the same size and with its mtime set back, no longer matches (its ctime changed)", async () => {
+    const path = join(root, "a.wav");
+    utimesSync(path, 1_700_000_000, 1_700_000_000); // whole seconds: set back exactly below
+    const index = await savedIndex();
+    const before = statSync(path);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a later ctime than the write before, on coarse clocks too
+    writeFileSync(path, "AAAA");
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    const after = statSync(path);
+    expect([after.size, after.mtimeMs, after.ino]).toEqual([before.size, before.mtimeMs, before.ino]);
+    expect(index.lookup("a.wav", 16)).toBeUndefined();
+    expect(index.lookup("b.wav", 16)).toBe(B);
   });
 
   it("round-trips many rows: non-ASCII names, xxh64 and md5 checksums, any fingerprint, records", async () => {
@@ -195,19 +230,20 @@ describe("StatIndex", () => {
     for (let i = 0; i < 3000; i++) {
       const file = i % 3 === 0 ? `audio/${String(i).padStart(6, "0")}.wav` : i % 3 === 1 ? `späť/音声 ${i}/ü€😀.flac` : `a b/${i}`;
       const checksum = i % 2 === 0 ? i.toString(16).padStart(16, "0") : `${i.toString(16).padStart(16, "f")}0123456789abcdef`;
-      const fingerprint = { size: i * 48_044 + 44, mtimeMs: 1_700_000_000_123.4567 + i / 7, ino: 2 ** 53 - 1 - i * 1_000_003 };
+      const fingerprint = { size: i * 48_044 + 44, mtimeMs: 1_700_000_000_123.4567 + i / 7, ino: 2 ** 53 - 1 - i * 1_000_003, ctimeMs: 1_700_000_000_456.789 + i / 3 };
       rows.push([file, fingerprint, checksum]);
       index.rememberAs(file, fingerprint, checksum);
     }
     index.keep("publishable", { files: { "db.yaml": rows[1]![1] }, view: { name: "dß" } });
     await index.save();
-    expect(readFileSync(join(root, STAT_INDEX_FILE)).toString("latin1", 0, 8)).toBe("AUDBIDX4");
+    expect(readFileSync(join(root, STAT_INDEX_FILE)).toString("latin1", 0, 8)).toBe("AUDBIDX5");
     expect(storedColumns().checksum).toEqual(rows.map((r) => r[2]));
     const again = await StatIndex.load(root);
     expect(again.files).toEqual(rows.map((r) => r[0]));
-    for (const [file, { size, mtimeMs, ino }, checksum] of rows) {
-      expect(again.lookupStat(file, checksum.length, size, mtimeMs, ino)).toBe(checksum);
-      expect(again.lookupStat(file, checksum.length, size, mtimeMs + 1e-3, ino)).toBeUndefined();
+    for (const [file, { size, mtimeMs, ino, ctimeMs }, checksum] of rows) {
+      expect(again.lookupStat(file, checksum.length, size, mtimeMs, ino, ctimeMs)).toBe(checksum);
+      expect(again.lookupStat(file, checksum.length, size, mtimeMs + 1e-3, ino, ctimeMs)).toBeUndefined();
+      expect(again.lookupStat(file, checksum.length, size, mtimeMs, ino, ctimeMs + 1e-3)).toBeUndefined();
     }
     expect(again.recall("publishable")).toEqual({ files: { "db.yaml": rows[1]![1] }, view: { name: "dß" } });
   });
@@ -217,19 +253,19 @@ describe("StatIndex", () => {
     writeFileSync(join(root, "c.wav"), "cc");
     const c = fingerprintOf(statSync(join(root, "c.wav")));
     loaded.rememberAs("c.wav", c, "00000000000000000000000000000abc");
-    loaded.rememberAs("a.wav", { size: 4, mtimeMs: 1, ino: 2 }, B);
+    loaded.rememberAs("a.wav", { size: 4, mtimeMs: 1, ino: 2, ctimeMs: 3 }, B);
     await loaded.save();
     const again = await StatIndex.load(root);
     expect(again.files).toEqual(["a.wav", "b.wav", "c.wav"]);
     expect(again.lookup("c.wav", 32)).toBe("00000000000000000000000000000abc");
-    expect(again.lookupStat("a.wav", 16, 4, 1, 2)).toBe(B);
+    expect(again.lookupStat("a.wav", 16, 4, 1, 2, 3)).toBe(B);
     expect(again.lookup("b.wav", 16)).toBe(B);
   });
 
   it("refuses to remember a file name or checksum holding a NUL character, and reads a JSON index holding one as empty", async () => {
     const index = await StatIndex.load(root);
-    expect(() => index.rememberAs("a\0b.wav", { size: 1, mtimeMs: 1, ino: 1 }, A)).toThrow(/a\\u0000b\.wav/);
-    expect(() => index.rememberAs("a.wav", { size: 1, mtimeMs: 1, ino: 1 }, `${A}\0`)).toThrow(/checksum/);
+    expect(() => index.rememberAs("a\0b.wav", { size: 1, mtimeMs: 1, ino: 1, ctimeMs: 1 }, A)).toThrow(/a\\u0000b\.wav/);
+    expect(() => index.rememberAs("a.wav", { size: 1, mtimeMs: 1, ino: 1, ctimeMs: 1 }, `${A}\0`)).toThrow(/checksum/);
     expect(index.files).toEqual([]);
     await index.save();
     expect(existsSync(join(root, STAT_INDEX_FILE))).toBe(false); // nothing remembered, nothing written
@@ -240,7 +276,7 @@ describe("StatIndex", () => {
       writeFileSync(join(root, LEGACY_STAT_INDEX_FILE), JSON.stringify(content));
       const legacy = await StatIndex.load(root);
       expect(legacy.files).toEqual([]);
-      legacy.rememberAs("b.wav", { size: 1, mtimeMs: 1, ino: 1 }, B);
+      legacy.rememberAs("b.wav", { size: 1, mtimeMs: 1, ino: 1, ctimeMs: 1 }, B);
       await legacy.save();
       expect((await StatIndex.load(root)).files).toEqual(["b.wav"]);
       rmSync(join(root, STAT_INDEX_FILE));
@@ -293,11 +329,11 @@ describe("StatIndex", () => {
   it("treats a cut short, foreign or inconsistent binary index as empty", async () => {
     await savedIndex();
     const good = readFileSync(join(root, STAT_INDEX_FILE));
-    const framed = readFramedHeader(good, "AUDBIDX4")!;
+    const framed = readFramedHeader(good, "AUDBIDX5")!;
     type Block = { offset: number; length: number };
     const meta = framed.meta as { rows: number; blocks: Record<string, Block> };
     const cut = (name: string, length: number) => withMeta({ ...meta, blocks: { ...meta.blocks, [name]: { ...meta.blocks[name], length } } });
-    const withMeta = (m: unknown) => Buffer.concat([framedHeader("AUDBIDX4", m), good.subarray(framed.bodyStart)]);
+    const withMeta = (m: unknown) => Buffer.concat([framedHeader("AUDBIDX5", m), good.subarray(framed.bodyStart)]);
     const broken = [
       good.subarray(0, framed.bodyStart + (good.length - framed.bodyStart) / 2), // cut in the middle of the body
       good.subarray(0, good.length - 1),
@@ -310,6 +346,7 @@ describe("StatIndex", () => {
       cut("files", "a.wav".length), // one name for two rows
       cut("checksums", A.length),
       cut("size", 8),
+      cut("ctimeMs", 8),
       withMeta({ ...meta, blocks: undefined }),
       withMeta(null),
     ];
