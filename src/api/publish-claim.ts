@@ -37,6 +37,8 @@ export class PublishClaim {
     private readonly localFile: string,
     /** True when a publish that died held the version before: what it uploaded may be left. */
     readonly tookOver: boolean,
+    /** True when that publish ran from this folder: its temp files may be left here too. */
+    readonly tookOverHere = false,
   ) {}
 
   /**
@@ -52,10 +54,12 @@ export class PublishClaim {
     const claim: Claim = { token: randomUUID(), host: hostname(), user: userName(), pid: process.pid, started: new Date().toISOString() };
     const bytes = Buffer.from(`${JSON.stringify(claim)}\n`);
     const won = await putIfAbsent(backend, key, bytes);
+    let fromHere = false;
     if (!won) {
       const held = await readClaim(backend, key).catch(() => undefined); // gone meanwhile, or unreadable
       const live = held !== undefined && runsHere(held);
-      const takeOver = held !== undefined && !live && (breakClaim || held.token === (await ownToken(localFile, key)) || held.host === claim.host);
+      fromHere = held !== undefined && held.token === (await ownToken(localFile, key));
+      const takeOver = held !== undefined && !live && (breakClaim || fromHere || held.host === claim.host);
       if (!takeOver) {
         const who = held ? `from ${held.host} by ${held.user} (pid ${held.pid}) since ${held.started}` : "by another publish";
         const remedy = live ? "wait for it (it runs on this machine)" : "wait for it, or, if that publish died, publish with breakClaim (audb publish --break-claim)";
@@ -63,7 +67,7 @@ export class PublishClaim {
       }
       await backend.putBytes(key, bytes); // a publish that died: ours from this folder, one on this host, or broken
     }
-    const taken = new PublishClaim(backend, key, claim.token, localFile, !won);
+    const taken = new PublishClaim(backend, key, claim.token, localFile, !won, fromHere);
     try {
       await writeAtomically(localFile, (temp) => writeFile(temp, JSON.stringify({ key, token: claim.token })));
     } catch (error) {
@@ -75,6 +79,22 @@ export class PublishClaim {
       throw new VersionExistsError(`version '${version}' of database '${name}' already exists in repository '${repository}' (published meanwhile)`);
     }
     return taken;
+  }
+
+  /**
+   * The claim of a publish of `version` from `dbRoot` that got as far as its header and
+   * died before it gave back its claim (it is in the repository, with this folder's
+   * token) or before it removed its record (the claim is gone), so that a publish run
+   * again can finish it; undefined otherwise.
+   */
+  static async leftHere(backend: Backend, name: string, version: string, dbRoot: string): Promise<PublishClaim | undefined> {
+    const key = claimKey(name, version);
+    const localFile = join(dbRoot, LOCAL_CLAIM_FILE);
+    const token = await ownToken(localFile, key);
+    if (token === undefined) return undefined;
+    const held = await readClaim(backend, key).catch((error: unknown) => (error instanceof MissingKeyError ? null : undefined));
+    if (held === undefined || (held !== null && (held.token !== token || runsHere(held)))) return undefined;
+    return new PublishClaim(backend, key, token, localFile, true, true);
   }
 
   /**

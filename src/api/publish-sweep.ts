@@ -1,4 +1,10 @@
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Backend } from "../../backends/backend.js";
+import { isTempName } from "../../backends/filesystem.js";
+import { DEPENDENCY_SNAPSHOT_FILE } from "../core/dependency-snapshot.js";
+import { STAT_INDEX_FILE } from "../core/stat-index.js";
+import { LOCAL_CLAIM_FILE } from "./publish-claim.js";
 import { DependencyType, tableIdOf, type Dependencies } from "../core/dependencies.js";
 import { attachmentKey, mediaKey, tableParquetKey, tableZipKey } from "../core/layout.js";
 
@@ -28,4 +34,14 @@ export async function sweepAbandoned(backend: Backend, name: string, version: st
     }
   }
   return removed;
+}
+
+/** Files a publish keeps in the database folder, written through temp files next to them. */
+const FOLDER_FILES = ["db.csv", STAT_INDEX_FILE, DEPENDENCY_SNAPSHOT_FILE, LOCAL_CLAIM_FILE];
+
+/** Removes the temp files a publish from `dbRoot` that died left there (of `db.csv`, the stat index, the snapshot, the claim's record). */
+export async function sweepFolderTemps(dbRoot: string): Promise<void> {
+  for (const entry of await readdir(dbRoot)) {
+    if (isTempName(entry) && FOLDER_FILES.some((file) => entry.startsWith(`${file}.`))) await rm(join(dbRoot, entry), { force: true });
+  }
 }

@@ -37,7 +37,8 @@ import { MIN_FILES_FOR_WORKERS, type OwnArchiveFile } from "./publish-own-archiv
 import { StagedDbCsv, uploadAll, type Upload } from "./publish-upload.js";
 import { PublishWorkers } from "./publish-workers.js";
 import { PublishClaim } from "./publish-claim.js";
-import { sweepAbandoned } from "./publish-sweep.js";
+import { finishPublishedHere } from "./publish-resume.js";
+import { sweepAbandoned, sweepFolderTemps } from "./publish-sweep.js";
 import { lookupVersion, reachableVersions } from "./resolve.js";
 import { settings } from "./settings.js";
 
@@ -102,6 +103,8 @@ export async function publish(
     }
     const published = await listVersions(backend, db.name);
     if (published.includes(version)) {
+      const finished = await finishPublishedHere(backend, db.name, version, dbRoot);
+      if (finished) return finished;
       throw new VersionExistsError(`version '${version}' of database '${db.name}' already exists in repository '${repository.name}'`);
     }
     const previousVersion = await resolvePrevious(db.name, version, options.previousVersion === undefined ? "latest" : options.previousVersion, published, repository);
@@ -128,6 +131,7 @@ export async function publish(
       await uploading.rowsReady;
       await finish(db, dbRoot, version, deps, backend, index, [...dbFiles, ...Object.values(db.attachments)], uploading.done);
       if (claim.tookOver) await sweepAbandoned(backend, db.name, version, deps);
+      if (claim.tookOverHere) await sweepFolderTemps(dbRoot);
       emit(options.onProgress, { phase: "done", done: 1, total: 1 });
     } finally {
       await workDir.remove();

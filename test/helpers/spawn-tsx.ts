@@ -11,8 +11,9 @@ export interface RunningChild {
   err(): string;
 }
 
-export function spawnTsx(script: string, args: string[]): RunningChild {
-  const proc = spawn(process.execPath, ["--import", "tsx", script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** Runs `script` with `args`; `nodeArgs` go to node first, `env` adds to this process's environment. */
+export function spawnTsx(script: string, args: string[], { nodeArgs = [], env = {} }: { nodeArgs?: string[]; env?: Record<string, string> } = {}): RunningChild {
+  const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let out = "";
   let err = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
