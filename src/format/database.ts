@@ -14,7 +14,7 @@ import {
   UnknownTableError,
   YamlError,
 } from "./errors.js";
-import { appendMeta, asMapping, metaFrom, optString, parseYaml } from "./header-yaml.js";
+import { appendMeta, asMapping, fieldError, metaFrom, optString, parseYaml } from "./header-yaml.js";
 import {
   Attachment,
   checkOneOf,
@@ -324,6 +324,9 @@ export class Database {
   static fromYaml(text: string, file?: string): Database {
     let raw = parseYaml(text, file);
     if (raw === null || raw === undefined) throw new YamlError(`Header${file ? ` '${file}'` : ""} is empty`, { file });
+    if (!(raw instanceof Map)) {
+      throw new YamlError(`Header${file ? ` '${file}'` : ""} must be a mapping of header fields (name, source, usage, ...), not ${describeYaml(raw)}`, { file });
+    }
     let m = asMapping(raw, "header", file);
     // old layout: the whole header under the database name
     if (m.size === 1 && !m.has("name")) {
@@ -341,12 +344,12 @@ export class Database {
     db.description = str("description");
     const expires = m.get("expires");
     if (expires !== undefined && expires !== null) {
-      if (!(expires instanceof Date)) throw new YamlError(`Header field 'expires' must be a date`, { file, field: "expires" });
+      if (!(expires instanceof Date)) throw fieldError("expires", "must be a date", file);
       db.expires = expires;
     }
     const langs = m.get("languages");
     if (langs !== undefined && langs !== null) {
-      if (!Array.isArray(langs)) throw new YamlError(`Header field 'languages' must be a list`, { file, field: "languages" });
+      if (!Array.isArray(langs)) throw fieldError("languages", "must be a list", file);
       db.languages = langs.map((l) => String(l));
     }
     db.author = str("author");
@@ -586,3 +589,10 @@ export class Database {
   }
 }
 
+
+/** What a parsed YAML value is, for a message: "a list", "the string 'x'", ... */
+function describeYaml(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return `the text '${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+  return `the value ${String(value)}`;
+}

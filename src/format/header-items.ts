@@ -3,8 +3,8 @@
  * audformat defines for them (`audformat.define`).
  */
 
-import { InvalidValueError, YamlError } from "./errors.js";
-import { appendMeta, asMapping, metaFrom, optNumber, optString } from "./header-yaml.js";
+import { InvalidValueError } from "./errors.js";
+import { appendMeta, asMapping, fieldError, metaFrom, optNumber, optString } from "./header-yaml.js";
 import { checkPortablePath } from "./paths.js";
 import type { YamlValue } from "./yaml-emit.js";
 
@@ -202,7 +202,7 @@ export class Media extends HeaderBase {
     const num = (key: string) => optNumber(m.get(key), `${field}.${key}`, file)?.value;
     const res = m.get("video_resolution");
     if (res !== undefined && res !== null && !Array.isArray(res)) {
-      throw new YamlError(`Header field '${field}.video_resolution' must be a list`, { field: `${field}.video_resolution`, file });
+      throw fieldError(`${field}.video_resolution`, "must be a list", file);
     }
     return new Media({
       type: m.has("type") ? checkOneOf(m.get("type"), MEDIA_TYPES, `${field}.type`) : "other",
@@ -245,7 +245,7 @@ export class Attachment extends HeaderBase {
   static fromYaml(value: YamlValue, field: string, file?: string): Attachment {
     const m = asMapping(value, field, file);
     const path = optString(m.get("path"), `${field}.path`, file);
-    if (path === undefined) throw new YamlError(`Header field '${field}.path' is missing`, { field: `${field}.path`, file });
+    if (path === undefined) throw fieldError(`${field}.path`, "is missing", file);
     checkPortablePath(path, `path of ${field}`, { field: `${field}.path` });
     return new Attachment(path, {
       description: optString(m.get("description"), `${field}.description`, file),

@@ -223,11 +223,16 @@ export function toYamlValue(value: unknown): YamlValue {
   return value as YamlValue;
 }
 
+/** A {@link YamlError} for header field `field` that `problem` (e.g. "must be a list"), naming `file` when known. */
+export function fieldError(field: string, problem: string, file?: string): YamlError {
+  return new YamlError(file ? `'${file}': header field '${field}' ${problem}` : `Header field '${field}' ${problem}`, { field, file });
+}
+
 /** A parsed mapping as a `Map` with string keys (throws {@link YamlError} otherwise). */
 export function asMapping(value: YamlValue, field: string, file?: string): Map<string, YamlValue> {
   if (value === null || value === undefined) return new Map();
   if (!(value instanceof Map)) {
-    throw new YamlError(`Header field '${field}' must be a mapping`, { field, file });
+    throw fieldError(field, "must be a mapping", file);
   }
   const out = new Map<string, YamlValue>();
   for (const [k, v] of value) out.set(String((k as unknown) instanceof PyFloat ? (k as unknown as PyFloat).value : k), v as YamlValue);
@@ -240,7 +245,7 @@ export function optString(value: YamlValue, field: string, file?: string): strin
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (value instanceof PyFloat) return String(value.value);
-  throw new YamlError(`Header field '${field}' must be a string`, { field, file });
+  throw fieldError(field, "must be a string", file);
 }
 
 /** Read an optional number field; `isFloat` tells whether it was written as a float. */
@@ -248,7 +253,7 @@ export function optNumber(value: YamlValue, field: string, file?: string): { val
   if (value === null || value === undefined) return undefined;
   if (value instanceof PyFloat) return { value: value.value, isFloat: true };
   if (typeof value === "number") return { value, isFloat: !Number.isInteger(value) };
-  throw new YamlError(`Header field '${field}' must be a number`, { field, file });
+  throw fieldError(field, "must be a number", file);
 }
 
 /** Meta object from the keys of a mapping that are not `known`. */

@@ -2,8 +2,8 @@
  * Scheme: the valid values of a column (dtype, labels, minimum, maximum).
  */
 
-import { InvalidValueError, LabelError, YamlError } from "./errors.js";
-import { fromYamlValue, appendMeta, asMapping, metaFrom, optNumber, optString, toYamlValue } from "./header-yaml.js";
+import { InvalidValueError, LabelError } from "./errors.js";
+import { fromYamlValue, appendMeta, asMapping, fieldError, metaFrom, optNumber, optString, toYamlValue } from "./header-yaml.js";
 import { HeaderBase, type HeaderOptions } from "./header-items.js";
 import { isDtype, isNumericDtype, DTYPES, type Dtype } from "./values.js";
 import { PyFloat, type YamlValue } from "./yaml-emit.js";
@@ -145,7 +145,7 @@ export class Scheme extends HeaderBase {
       for (const [k, v] of rawLabels) map.set(((k as unknown) instanceof PyFloat ? (k as unknown as PyFloat).value : k) as LabelKey, fromYamlValue(v as YamlValue));
       labels = map;
     } else {
-      throw new YamlError(`Header field '${field}.labels' must be a list, a mapping or a misc table id`, { field: `${field}.labels`, file });
+      throw fieldError(`${field}.labels`, "must be a list, a mapping or a misc table id", file);
     }
     const min = optNumber(m.get("minimum"), `${field}.minimum`, file);
     const max = optNumber(m.get("maximum"), `${field}.maximum`, file);

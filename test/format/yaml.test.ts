@@ -122,4 +122,23 @@ describe("YAML parsing like PyYAML (YAML 1.1)", () => {
     expect(() => Database.fromYaml("name: x\nsource: ''\nusage: research\nexpires: soon\n")).toThrow(/'expires' must be a date/);
     expect(() => Database.fromYaml("- a\n- b\n")).toThrow(/must be a mapping/);
   });
+
+  test("a header that is not a mapping, or a field of the wrong type, names the file", () => {
+    const file = "/data/emodb/db.yaml";
+    const errorOf = (text: string) => {
+      try {
+        Database.fromYaml(text, file);
+      } catch (err) {
+        return err as YamlError;
+      }
+      throw new Error("no error");
+    };
+    expect(errorOf("- a list\n").message).toBe(`Header '${file}' must be a mapping of header fields (name, source, usage, ...), not a list`);
+    expect(errorOf("just a string\n").message).toBe(`Header '${file}' must be a mapping of header fields (name, source, usage, ...), not the text 'just a string'`);
+    const schemes = errorOf("name: x\nsource: ''\nusage: research\nschemes: 5\n");
+    expect(schemes).toBeInstanceOf(YamlError);
+    expect(schemes.message).toBe(`'${file}': header field 'schemes' must be a mapping`);
+    expect([schemes.file, schemes.field]).toEqual([file, "schemes"]);
+    expect(errorOf("name: x\nsource: ''\nusage: research\nlanguages: eng\n").message).toBe(`'${file}': header field 'languages' must be a list`);
+  });
 });
