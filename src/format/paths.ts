@@ -55,8 +55,9 @@ export function checkPortablePath(
   if (problem !== null) {
     const where = context.table !== undefined ? ` in table '${context.table}'` : "";
     const line = context.line !== undefined ? ` (line ${context.line})` : "";
+    const shown = typeof path === "string" && path.length > 0 ? ` '${path}'` : "";
     throw new InvalidPathError(
-      `Invalid ${what} '${path}'${where}${line}: ${problem}; ` +
+      `Invalid ${what}${shown}${where}${line}: ${problem}; ` +
         `paths must be relative, use '/' and contain no '.' or '..' segments`,
       { file: String(path), ...context },
     );

@@ -123,4 +123,8 @@ test("portable paths", () => {
     expect(err.table).toBe("files");
     expect(err.line).toBe(3);
   }
+  // an empty cell (read as null) is said to be empty, not shown as 'null'
+  expect(() => checkPortablePath(null as unknown as string, "file", { table: "files", line: 4 })).toThrow(
+    /^Invalid file in table 'files' \(line 4\): is empty; /,
+  );
 });
