@@ -10,7 +10,8 @@ export function removeMediaCommand(): Command {
     .action(async (name: string, files: string[], _flags: object, command: Command) => {
       const ctx = setup(command);
       const { removeMedia } = await import("../../src/api/remove-media.js");
-      await removeMedia(name, files);
-      ctx.out.result({ name, removed: files }, `removed ${files.length} media file${files.length === 1 ? "" : "s"} from ${name}`);
+      const { unreachable } = await removeMedia(name, files);
+      for (const u of unreachable) ctx.out.note(`audb: could not reach repository '${u.repository}', not changed: ${u.reason}`);
+      ctx.out.result({ name, removed: files, unreachable: unreachable.map((u) => u.repository) }, `removed ${files.length} media file${files.length === 1 ? "" : "s"} from ${name}`);
     });
 }

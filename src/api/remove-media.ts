@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Backend } from "../../backends/backend.js";
+import { BackendUnavailableError, type Backend } from "../../backends/backend.js";
 import { createArchive, extractArchive } from "../core/archive.js";
 import { CACHED_DEPENDENCY_FILE, versionFolder } from "../core/cache.js";
 import { DependencyType, MissingDependencyError, type Dependencies } from "../core/dependencies.js";
@@ -24,6 +24,11 @@ async function rewriteArchive(backend: Backend, key: string, files: Set<string>,
   return gone;
 }
 
+/** What {@link removeMedia} could not change: repositories it could not reach, with why. */
+export interface RemoveMediaResult {
+  unreachable: Array<{ repository: string; reason: string }>;
+}
+
 /**
  * Removes media files from every version of `name` in every configured repository, as
  * audb's `remove_media`: the rows stay in each dependency table, marked removed, and the
@@ -31,26 +36,39 @@ async function rewriteArchive(backend: Backend, key: string, files: Set<string>,
  * loads skip them unless `removedMedia: true`. Every version's dependency table goes up
  * before any archive changes, so an interrupted run leaves every version loadable; running
  * again finishes the job. A file that no version holds is a {@link MissingDependencyError}.
+ * Repositories that cannot be reached are skipped, as audb skips them, and returned: run
+ * again once they can be, if they may hold the database.
  */
-export async function removeMedia(name: string, files: string | string[], options: { verbose?: boolean } = {}): Promise<void> {
+export async function removeMedia(name: string, files: string | string[], options: { verbose?: boolean } = {}): Promise<RemoveMediaResult> {
   const wanted = [...new Set(typeof files === "string" ? [files] : files)];
   const config = settings();
   const tables: { backend: Backend; repository: string; version: string; deps: Dependencies; here: string[] }[] = [];
   const readOnly: string[] = [];
+  const unreachable: RemoveMediaResult["unreachable"] = [];
   for (const repository of config.repositories) {
-    const backend = await repository.open();
-    if (backend.readOnly) {
-      readOnly.push(repository.name); // a mirror (HTTP) of a repository that is changed itself
+    let backend: Backend;
+    let versions: string[];
+    try {
+      backend = await repository.open();
+      if (backend.readOnly) {
+        readOnly.push(repository.name); // a mirror (HTTP) of a repository that is changed itself
+        continue;
+      }
+      versions = await listVersions(backend, name);
+    } catch (error) {
+      if (!(error instanceof BackendUnavailableError)) throw error;
+      unreachable.push({ repository: repository.name, reason: error.message });
       continue;
     }
-    for (const version of await listVersions(backend, name)) {
+    for (const version of versions) {
       const deps = await fetchDependencies(backend, name, version);
       const here = wanted.filter((f) => deps.has(f) && deps.type(f) === DependencyType.media);
       tables.push({ backend, repository: repository.name, version, deps, here });
     }
   }
   if (tables.length === 0) {
-    const skipped = readOnly.length > 0 ? `; read-only, not changed: ${readOnly.join(", ")}` : "";
+    const skipped = (readOnly.length > 0 ? `; read-only, not changed: ${readOnly.join(", ")}` : "") +
+      unreachable.map((u) => `; could not reach ${u.repository}: ${u.reason}`).join("");
     throw new MissingVersionError(
       `database '${name}' is not in any configured repository that can be changed (${config.repositories.map((r) => r.name).join(", ") || "none configured"})${skipped}`,
     );
@@ -92,4 +110,5 @@ export async function removeMedia(name: string, files: string | string[], option
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+  return { unreachable };
 }

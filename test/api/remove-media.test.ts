@@ -7,7 +7,9 @@ import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { BackendUnavailableError, registerBackend } from "../../backends/backend.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
+import { publishedFsdd } from "../helpers/fsdd-db.js";
 import { dependencies } from "../../src/api/discovery.js";
 import { loadToCache } from "../../src/api/load-cache.js";
 import { loadTo } from "../../src/api/load-to.js";
@@ -126,6 +128,28 @@ describe("removeMedia on the FSDD history", () => {
 
   test("an unknown database is named", async () => {
     await expect(removeMedia("no-such-db", "a.wav")).rejects.toThrow(MissingVersionError);
+  });
+});
+
+registerBackend("unreachable", (host, name) => {
+  const inner = new FileSystemBackend(join(host, name));
+  inner.list = async () => {
+    throw new BackendUnavailableError(`cannot reach ${host} (down for the test)`);
+  };
+  return inner;
+});
+
+describe("removeMedia with a repository that cannot be reached", () => {
+  test("skips it, as audb does, and says which; the others are changed", async () => {
+    const { repo, files } = await publishedFsdd();
+    const down = new Repository("down", await tempDir("repo-down-"), "unreachable");
+    configure({ repositories: [down, repo] });
+    const result = await removeMedia("fsdd", files[0]!);
+    expect(result.unreachable).toEqual([{ repository: "down", reason: expect.stringContaining("down for the test") as string }]);
+    expect((await fetchDependencies(await repo.open(), "fsdd", "1.0.0")).removed(files[0]!)).toBe(true);
+
+    configure({ repositories: [down] });
+    await expect(removeMedia("fsdd", files[1]!)).rejects.toThrow(/could not reach down: cannot reach .* \(down for the test\)/);
   });
 });
 

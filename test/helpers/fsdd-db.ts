@@ -74,8 +74,8 @@ export async function publishedFsdd(kind = "counting-fs"): Promise<{ repo: Repos
   const source = await temp("fsdd-");
   await materialize(MINI_FSDD, "v1.0.10", source);
   const files = await writeFsddDatabase(source);
-  await publish(source, "1.0.0", repo);
   const cacheRoot = await temp("cache-");
   configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  await publish(source, "1.0.0", repo);
   return { repo, source, files, cacheRoot };
 }
