@@ -5,6 +5,7 @@ import pLimit from "p-limit";
 import { writeAtomically } from "../../backends/filesystem.js";
 import { copyMembers, membersOf, readZipDirectory } from "../../backends/zip-range.js";
 import { ConversionPool, type ConversionJob } from "../audio/convert-files.js";
+import { AudioFileError } from "../audio/errors.js";
 import { ArchiveError, extractArchive } from "../core/archive.js";
 import { cachedFlavorVersions, flavorFolder, readCachedDependencies } from "../core/cache.js";
 import { algorithmOf, checksumBytes } from "../core/checksum.js";
@@ -104,7 +105,7 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
       await rm(job.src, { force: true });
       emit(ctx.onProgress, { phase: "convert", done: ++convertedCount, total: toConvert });
     }).catch((e: unknown) => {
-      conversionError ??= e;
+      conversionError ??= namingMedium(e, [job.src, job.dest], f);
     }));
   };
   let bytes = 0;
@@ -238,4 +239,11 @@ async function linkOrCopy(src: string, dest: string): Promise<void> {
     await copyFile(src, temp);
   }
   await rename(temp, dest);
+}
+
+/** `error` about a staged copy of medium `f` (one of `staged`), naming `f` as the database names it instead. */
+function namingMedium(error: unknown, staged: string[], f: string): unknown {
+  if (!(error instanceof AudioFileError) || !staged.includes(error.file)) return error;
+  const Type = error.constructor as new (file: string, message: string, options?: { cause?: unknown }) => AudioFileError;
+  return new Type(f, error.message.slice(error.file.length + 2), { cause: error });
 }

@@ -235,7 +235,8 @@ describe("load returns the database", () => {
     const { AudioFileError } = await import("../../src/audio/errors.js");
     const err = await load("fsdd", { samplingRate: 16000, verify: false }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(AudioFileError);
-    expect((err as Error).message).toContain("1_lucas_1.wav");
+    expect((err as InstanceType<typeof AudioFileError>).file).toBe("recordings/1_lucas_1.wav"); // as the database names it, not the staged copy
+    expect((err as Error).message).toMatch(/^recordings\/1_lucas_1\.wav: /);
     const folder = join(own, "fsdd", "1.0.0", flavorId(makeFlavor({ samplingRate: 16000 })));
     expect(existsSync(join(folder, "recordings/1_lucas_1.wav"))).toBe(false);
     expect(existsSync(join(folder, ".complete"))).toBe(false);
