@@ -1,3 +1,4 @@
+import { tempPathFor } from "../../backends/filesystem.js";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -31,7 +32,7 @@ export async function fetchHeaderFile(name: string, version: string, cacheRoot =
   if (existsSync(path)) return path;
   const backend = await (await lookupVersion(name, version)).open();
   await mkdir(folder, { recursive: true });
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const temp = tempPathFor(path);
   try {
     await backend.getFile(headerKey(name, version), temp);
     await rename(temp, path);

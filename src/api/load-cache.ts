@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
-import { writeAtomically } from "../../backends/filesystem.js";
+import { isTempName, writeAtomically } from "../../backends/filesystem.js";
 import { extractArchive } from "../core/archive.js";
 import {
   COMPLETE_FILE, flavorFolder, flavorLockFile, isComplete, readCachedDependencies,
@@ -238,13 +238,24 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
   emit(ctx.onProgress, { phase: "tables", done: missing.length, total: missing.length });
 }
 
-/** Staging folders (`<folder>~XXXXXX`) left by a killed load; safe to remove while holding the lock. */
+/**
+ * What a killed load left, safe to remove while holding the lock: its staging folders
+ * (`<folder>~XXXXXX`, as `mkdtemp` names them; audb-python's own `<folder>~` is not ours)
+ * and, in a folder not yet complete, the temp files of files it was writing in place.
+ */
 async function removeStaleStaging(folder: string): Promise<void> {
   const parent = dirname(folder);
-  const prefix = `${basename(folder)}~`;
+  const ours = new RegExp(`^${escapeRegExp(basename(folder))}~[A-Za-z0-9]{6}$`);
   for (const entry of await readdir(parent).catch(() => [] as string[])) {
-    if (entry.startsWith(prefix)) await rm(join(parent, entry), { recursive: true, force: true });
+    if (ours.test(entry)) await rm(join(parent, entry), { recursive: true, force: true });
   }
+  if (isComplete(folder)) return;
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const e of entries) if (e.isFile() && isTempName(e.name)) await rm(join(e.parentPath, e.name), { force: true });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 async function withStaging<T>(ctx: Context, fn: (staging: string) => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { copyFile, link, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import pLimit from "p-limit";
-import { writeAtomically } from "../../backends/filesystem.js";
+import { tempPathFor, writeAtomically } from "../../backends/filesystem.js";
 import { copyMembers, membersOf, readZipDirectory } from "../../backends/zip-range.js";
 import { ConversionPool, type ConversionJob } from "../audio/convert-files.js";
 import { AudioFileError } from "../audio/errors.js";
@@ -232,7 +232,7 @@ async function otherDependencies(ctx: Context, root: string, version: string): P
 
 async function linkOrCopy(src: string, dest: string): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
-  const temp = `${dest}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const temp = tempPathFor(dest);
   try {
     await link(src, temp);
   } catch {

@@ -1,3 +1,4 @@
+import { tempPathFor } from "../../backends/filesystem.js";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -30,7 +31,7 @@ export interface LoadToOptions {
 
 async function fetchOriginalHeader(backend: Backend, name: string, version: string, root: string): Promise<void> {
   const target = join(root, "db.yaml");
-  const temp = `${target}.${process.pid}.tmp`;
+  const temp = tempPathFor(target);
   await backend.getFile(headerKey(name, version), temp);
   await rename(temp, target);
 }
