@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { readFileSync } from "node:fs";
 import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockTimeoutError } from "./errors.js";
@@ -19,6 +20,34 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * When process `pid` of this machine started (ms since the epoch), from Linux's /proc;
+ * undefined where that cannot be read.
+ */
+function processStartMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // the name may hold spaces
+    const ticks = Number(fields[19]); // field 22: start time in clock ticks after boot (USER_HZ = 100)
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]);
+    return Number.isFinite(ticks) && Number.isFinite(boot) ? (boot + ticks / 100) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when the lock `owner` (of this machine) still holds it: its process runs and is the
+ * one that took the lock (not a later process given the same pid); undefined when that
+ * cannot be told (no /proc), so that the heartbeat decides.
+ */
+function ownerRuns(owner: Owner): boolean | undefined {
+  if (!alive(owner.pid)) return false;
+  const started = processStartMs(owner.pid);
+  if (started === undefined) return undefined;
+  return started <= owner.time + 2000; // /proc's clock ticks and btime are coarse
+}
+
 /** The lock file's content if it is stale, else undefined. */
 async function staleContent(path: string): Promise<string | undefined> {
   const [text, info] = await Promise.all([readFile(path, "utf8").catch(() => ""), stat(path).catch(() => undefined)]);
@@ -29,7 +58,10 @@ async function staleContent(path: string): Promise<string | undefined> {
   } catch {
     // being written right now, or garbage: judge by age alone
   }
-  if (owner && owner.host === hostname() && !alive(owner.pid)) return text;
+  // On this machine the owner's process tells: a live one keeps its lock however old its
+  // heartbeat (stopped with Ctrl-Z, in a debugger); elsewhere only the heartbeat does.
+  const runs = owner && owner.host === hostname() ? ownerRuns(owner) : undefined;
+  if (runs !== undefined) return runs ? undefined : text;
   return Date.now() - info.mtimeMs > STALE_AFTER_MS ? text : undefined;
 }
 
@@ -62,7 +94,8 @@ export class FolderLock {
 
   /**
    * Acquires the lock file `path` (created exclusively). Waits while another live process
-   * holds it; breaks a lock whose owner died or whose heartbeat stopped over 10 s ago.
+   * holds it; breaks a lock whose owner on this machine is gone, and one of another
+   * machine whose heartbeat stopped over 10 s ago.
    * `timeout` in seconds (default: wait forever); LockTimeoutError when exceeded.
    */
   static async acquire(path: string, timeout = Infinity): Promise<FolderLock> {

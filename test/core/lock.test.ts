@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { FolderLock, withLock } from "../../src/core/lock.js";
@@ -37,6 +37,27 @@ describe("FolderLock", () => {
     const started = Date.now();
     const lock = await FolderLock.acquire(path, 10);
     expect(Date.now() - started).toBeLessThan(10_000);
+    await lock.release();
+  });
+
+  test("a lock of a stopped process (Ctrl-Z) is kept however old its heartbeat; one whose pid names a later process is broken", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lock-"));
+    const path = join(dir, ".lock");
+    const child = run([path, "hold", ""]);
+    await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("locked") && resolve()));
+    const old = new Date(Date.now() - 60_000); // as if stopped for a minute: no heartbeat since
+    try {
+      child.kill("SIGSTOP");
+      utimesSync(path, old, old);
+      await expect(FolderLock.acquire(path, 0.5)).rejects.toThrow(LockTimeoutError);
+    } finally {
+      child.kill("SIGKILL");
+      await new Promise((r) => child.on("exit", r));
+    }
+
+    writeFileSync(path, JSON.stringify({ pid: process.pid, host: hostname(), time: 1_000_000 })); // taken in 1970: not by this process
+    utimesSync(path, old, old);
+    const lock = await FolderLock.acquire(path, 5);
     await lock.release();
   });
 
