@@ -243,7 +243,7 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
  * (`<folder>~XXXXXX`, as `mkdtemp` names them; audb-python's own `<folder>~` is not ours)
  * and, in a folder not yet complete, the temp files of files it was writing in place.
  */
-async function removeStaleStaging(folder: string): Promise<void> {
+export async function removeStaleStaging(folder: string): Promise<void> {
   const parent = dirname(folder);
   const ours = new RegExp(`^${escapeRegExp(basename(folder))}~[A-Za-z0-9]{6}$`);
   for (const entry of await readdir(parent).catch(() => [] as string[])) {

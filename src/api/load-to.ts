@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { positiveInteger } from "../core/errors.js";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Backend } from "../../backends/backend.js";
 import { algorithmOf } from "../core/checksum.js";
 import type { Dependencies } from "../core/dependencies.js";
@@ -13,7 +13,8 @@ import { hashFiles } from "../core/hash-files.js";
 import { headerKey } from "../core/layout.js";
 import type { ProgressListener } from "../core/progress.js";
 import { fetchDependencies } from "../core/remote-dependencies.js";
-import { fetchAttachments, fetchTables } from "./load-cache.js";
+import { withLock } from "../core/lock.js";
+import { fetchAttachments, fetchTables, removeStaleStaging } from "./load-cache.js";
 import { fetchMedia } from "./load-media.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { settings } from "./settings.js";
@@ -56,6 +57,17 @@ export async function loadTo(root: string, name: string, options: LoadToOptions 
   const backend = await (await lookupVersion(name, version)).open();
   const deps = await fetchDependencies(backend, name, version);
   const numWorkers = options.numWorkers === undefined ? availableParallelism() : positiveInteger(options.numWorkers, "numWorkers");
+  // One loadTo at a time into a folder, so that what a killed one left can be removed.
+  const folder = resolve(root);
+  return withLock(join(dirname(folder), `.${basename(folder)}.audb-ts.lock`), async () => {
+    await removeStaleStaging(folder);
+    return loadToLocked(folder, name, version, backend, deps, numWorkers, options);
+  });
+}
+
+async function loadToLocked(
+  root: string, name: string, version: string, backend: Backend, deps: Dependencies, numWorkers: number, options: LoadToOptions,
+): Promise<Dependencies> {
   await mkdir(root, { recursive: true });
 
   const media = options.onlyMetadata ? [] : deps.media.filter((f) => !deps.removed(f));

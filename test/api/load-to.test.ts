@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { publishedFsdd } from "../helpers/fsdd-db.js";
+import { isTempName, tempPathFor } from "../../backends/filesystem.js";
 import { loadTo } from "../../src/api/load-to.js";
 import { publish } from "../../src/api/publish.js";
 import { dependenciesFromCsv } from "../../src/core/dependencies-csv.js";
@@ -22,6 +23,20 @@ describe("loadTo", () => {
   let files: string[];
   beforeAll(async () => {
     ({ repo, source, files } = await publishedFsdd());
+  });
+
+  test("removes what a killed loadTo left (staging beside the folder, temp files in it); two at once into one folder take turns", async () => {
+    const root = await tempDir("load-to-");
+    await mkdir(join(root, "recordings"), { recursive: true });
+    const staging = `${root}~Ab3xY9`;
+    await mkdir(join(staging, "x"), { recursive: true });
+    const temp = tempPathFor(join(root, files[0]!));
+    await writeFile(temp, "half a file");
+    await Promise.all([loadTo(root, "fsdd", { version: "1.0.0" }), loadTo(root, "fsdd", { version: "1.0.0" })]);
+    expect(existsSync(staging)).toBe(false);
+    expect((await readdir(root, { recursive: true })).filter((f) => isTempName(f) || f.endsWith(".tmp"))).toEqual([]);
+    expect((await readdir(dirname(root))).filter((f) => f.startsWith(`${basename(root)}~`) || f.startsWith(`.${basename(root)}.`))).toEqual([]);
+    for (const f of files) expect(same(join(root, f), join(source, f)), f).toBe(true);
   });
 
   test("writes the original database and its dependency table; publish on top uploads only what changed", async () => {
