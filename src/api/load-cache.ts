@@ -288,7 +288,14 @@ export async function fetchAttachments(ctx: Context, options: LoadOptions): Prom
       const key = attachmentKey(ctx.name, ctx.deps.version(path), id);
       await ctx.backend.getFile(key, join(staging, "attachment.zip"));
       const files = await extractArchive(join(staging, "attachment.zip"), join(staging, "x"));
-      for (const f of files) {
+      // The attachment (a file or a folder) moves into place in one rename: a load killed
+      // midway leaves all of it or nothing, as the check above assumes.
+      const whole = join(staging, "x", path);
+      if (existsSync(whole)) {
+        await mkdir(dirname(join(ctx.folder, path)), { recursive: true });
+        await rename(whole, join(ctx.folder, path));
+      }
+      for (const f of files.filter((f) => f !== path && !f.startsWith(`${path}/`))) {
         await mkdir(dirname(join(ctx.folder, f)), { recursive: true });
         await rename(join(staging, "x", f), join(ctx.folder, f));
       }

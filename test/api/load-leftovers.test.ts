@@ -1,14 +1,20 @@
 // What a killed load leaves in a cache is swept by the next load, and only that: audb-python's
 // staging folder of the same flavour (`<id>~`) may be in use by a running audb-python load.
 import { existsSync } from "node:fs";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { isTempName, tempPathFor } from "../../backends/filesystem.js";
 import { loadToCache } from "../../src/api/load-cache.js";
 import { flavorFolder, isComplete } from "../../src/core/cache.js";
 import { flavorId, makeFlavor } from "../../src/core/flavor.js";
-import { publishedFsdd } from "../helpers/fsdd-db.js";
+import { FSDD_HEADER, publishedFsdd, writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { spawnTsx } from "../helpers/spawn-tsx.js";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { Repository } from "../../src/core/repository.js";
 
 test("a load removes its own staging folders and temp files a killed load left, not audb-python's staging folder", async () => {
   const { files, cacheRoot } = await publishedFsdd("file-system");
@@ -30,4 +36,28 @@ test("a load removes its own staging folders and temp files a killed load left, 
   const left = (await readdir(folder, { recursive: true })).filter((f) => isTempName(f));
   expect(left).toEqual([]);
   expect(existsSync(join(python, "recordings", "busy.wav"))).toBe(true);
+});
+
+test("a load killed while it puts an attachment folder in place leaves none of it; the next load puts all of it there", { timeout: 60_000 }, async () => {
+  const root = await mkdtemp(join(tmpdir(), "fsdd-"));
+  const host = await mkdtemp(join(tmpdir(), "repo-"));
+  const cacheRoot = await mkdtemp(join(tmpdir(), "cache-"));
+  await materialize(MINI_FSDD, "v1.0.10", root);
+  await writeFsddDatabase(root, `${FSDD_HEADER}attachments:\n  extra: {path: extra}\n`);
+  await mkdir(join(root, "extra/sub"), { recursive: true });
+  for (const f of ["extra/a.txt", "extra/b.txt", "extra/sub/c.txt"]) await writeFile(join(root, f), `${f}\n`);
+  const repo = new Repository("data", host, "file-system");
+  configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  await publish(root, "1.0.0", repo);
+
+  // killed right after a file of the attachment is renamed into the flavour folder, if it is moved file by file
+  const folder = flavorFolder(cacheRoot, "fsdd", "1.0.0", flavorId(makeFlavor({})));
+  const hook = join(import.meta.dirname, "../helpers/kill-after-rename.cjs");
+  const child = spawnTsx(join(import.meta.dirname, "../helpers/load-process.ts"), [host, cacheRoot, "1.0.0"], {
+    nodeArgs: ["--require", hook], env: { AUDB_KILL_AFTER: "/extra/a.txt", AUDB_KILL_UNDER: `${folder}/` },
+  });
+  await child.done;
+  const loaded = await loadToCache("fsdd", { version: "1.0.0" });
+  expect(isComplete(loaded.folder)).toBe(true);
+  for (const f of ["extra/a.txt", "extra/b.txt", "extra/sub/c.txt"]) expect(existsSync(join(loaded.folder, f)), f).toBe(true);
 });
