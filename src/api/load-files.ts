@@ -27,7 +27,7 @@ async function versionContext(name: string, version: string, cacheRoot: string):
  * Loads the given media files (exact db-relative paths) of `name` in a flavour into the
  * cache, as audb's `load_media`, and returns their absolute paths in the order given
  * (converted files carry the flavour's extension). Tables come along (they are small);
- * other media do not. Unknown or removed files are a {@link FilterError} naming them.
+ * other media and attachments do not. Unknown or removed files are a {@link FilterError} naming them.
  */
 export async function loadMedia(
   name: string,
@@ -35,7 +35,7 @@ export async function loadMedia(
   options: { version?: string } & FlavorOptions & { cacheRoot?: string; numWorkers?: number } = {},
 ): Promise<string[]> {
   const files = typeof media === "string" ? [media] : media;
-  const loaded = await loadToCache(name, { ...options, media: files });
+  const loaded = await loadToCache(name, { ...options, media: files, attachments: [] });
   if (loaded.removedMedia.length > 0) {
     const named = loaded.removedMedia.slice(0, 20).map((f) => `'${f}'`).join(", ");
     throw new FilterError(`media: ${named} removed from ${name} ${loaded.version} (remove_media): no file to load`);

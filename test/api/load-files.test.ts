@@ -45,6 +45,7 @@ describe("loadMedia, loadTable, loadAttachment", () => {
     expect(paths).toEqual(wanted.map((f) => join(cacheRoot, "fsdd/1.0.0/d3b62a9b", f)));
     for (const [i, p] of paths.entries()) expect(readFileSync(p).equals(readFileSync(join(source, wanted[i]!)))).toBe(true);
     expect(traffic.gets.filter((k) => k.includes("/media/"))).toHaveLength(2);
+    expect(traffic.gets.filter((k) => k.includes("/attachment/"))).toEqual([]); // as audb's load_media
 
     const flac = await loadMedia("fsdd", files[1]!, { format: "flac" });
     expect(flac).toEqual([join(cacheRoot, "fsdd/1.0.0/40bb2241", files[1]!.replace(/\.wav$/, ".flac"))]);
