@@ -6,6 +6,7 @@ import { writeAtomically } from "../../backends/filesystem.js";
 import { MissingKeyError, type Backend } from "../../backends/backend.js";
 import { PublishInProgressError, VersionExistsError } from "../core/errors.js";
 import { headerKey } from "../core/layout.js";
+import { isProcessAlive } from "../core/processes.js";
 
 /** Where a publish claims a version in the repository: next to the header it will write. */
 export const claimKey = (name: string, version: string) => `${name}/${version}/db.publishing.json`;
@@ -115,12 +116,7 @@ export class PublishClaim {
 /** True when `claim` was taken by a process that still runs on this machine (this one excepted). */
 function runsHere(claim: Claim): boolean {
   if (claim.host !== hostname() || claim.pid === process.pid || !Number.isInteger(claim.pid) || claim.pid <= 0) return false;
-  try {
-    process.kill(claim.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"; // there, but another user's
-  }
+  return isProcessAlive(claim.pid);
 }
 
 async function putIfAbsent(backend: Backend, key: string, bytes: Buffer): Promise<boolean> {

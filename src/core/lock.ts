@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { readFileSync } from "node:fs";
+import { isProcessAlive, processStartMs } from "./processes.js";
 import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockTimeoutError } from "./errors.js";
@@ -11,30 +11,6 @@ const POLL_MS = 50;
 
 interface Owner { pid: number; host: string; time: number }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * When process `pid` of this machine started (ms since the epoch), from Linux's /proc;
- * undefined where that cannot be read.
- */
-function processStartMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // the name may hold spaces
-    const ticks = Number(fields[19]); // field 22: start time in clock ticks after boot (USER_HZ = 100)
-    const boot = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]);
-    return Number.isFinite(ticks) && Number.isFinite(boot) ? (boot + ticks / 100) * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * True when the lock `owner` (of this machine) still holds it: its process runs and is the
@@ -42,7 +18,7 @@ function processStartMs(pid: number): number | undefined {
  * cannot be told (no /proc), so that the heartbeat decides.
  */
 function ownerRuns(owner: Owner): boolean | undefined {
-  if (!alive(owner.pid)) return false;
+  if (!isProcessAlive(owner.pid)) return false;
   const started = processStartMs(owner.pid);
   if (started === undefined) return undefined;
   return started <= owner.time + 2000; // /proc's clock ticks and btime are coarse
