@@ -238,6 +238,9 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
   emit(ctx.onProgress, { phase: "tables", done: missing.length, total: missing.length });
 }
 
+/** Folders this process has swept for temp files (see {@link removeStaleStaging}). */
+const sweptFolders = new Set<string>();
+
 /**
  * What a killed load left, safe to remove while holding the lock: its staging folders
  * (`<folder>~XXXXXX`, as `mkdtemp` names them; audb-python's own `<folder>~` is not ours)
@@ -249,7 +252,10 @@ export async function removeStaleStaging(folder: string): Promise<void> {
   for (const entry of await readdir(parent).catch(() => [] as string[])) {
     if (ours.test(entry)) await rm(join(parent, entry), { recursive: true, force: true });
   }
-  if (isComplete(folder)) return;
+  // Once a process: the temp files are a killed process's, and a folder filled by one
+  // loadMedia call after another would be walked again for each file.
+  if (isComplete(folder) || sweptFolders.has(folder)) return;
+  sweptFolders.add(folder);
   const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const e of entries) if (e.isFile() && isTempName(e.name)) await rm(join(e.parentPath, e.name), { force: true });
 }
