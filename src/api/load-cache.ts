@@ -23,6 +23,7 @@ import { headerWithAudbMeta } from "./cached-header.js";
 import { readHeaderView, tableMedia } from "./database-view.js";
 import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
+import { reuseFromOtherVersions } from "./load-reuse.js";
 import { applyFilter } from "./filters.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
@@ -220,7 +221,8 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
     const parquet = `db.${id}.parquet`;
     return ctx.deps.has(parquet) ? parquet : `db.${id}.csv`;
   });
-  const missing = files.filter((f) => !existsSync(join(ctx.folder, f)));
+  const absent = files.filter((f) => !existsSync(join(ctx.folder, f)));
+  const missing = await reuseFromOtherVersions(ctx, absent, { target: (f) => f });
   const limit = pLimit(ctx.numWorkers);
   await Promise.all(missing.map((file) => limit(async () => {
     const id = file.replace(/^db\./, "").replace(/\.(csv|parquet)$/, "");
@@ -235,7 +237,7 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
       await rename(join(staging, file), join(ctx.folder, file));
     });
   })));
-  emit(ctx.onProgress, { phase: "tables", done: missing.length, total: missing.length });
+  emit(ctx.onProgress, { phase: "tables", done: absent.length, total: absent.length });
 }
 
 /** Folders this process has swept for temp files (see {@link removeStaleStaging}). */
@@ -287,9 +289,11 @@ async function verifyFiles(ctx: Context, root: string, files: string[], source: 
 export async function fetchAttachments(ctx: Context, options: LoadOptions): Promise<void> {
   const ids = applyFilter(ctx.deps.attachmentIds, options.attachments, "attachments", ` in ${ctx.name} ${ctx.version}`);
   const byId = new Map(ctx.deps.attachments.map((path) => [ctx.deps.archive(path), path]));
+  const absent = ids.map((id) => byId.get(id)!).filter((path) => !existsSync(join(ctx.folder, path)));
+  const missing = new Set(await reuseFromOtherVersions(ctx, absent, { target: (path) => path, tree: true }));
   for (const id of ids) {
     const path = byId.get(id)!;
-    if (existsSync(join(ctx.folder, path))) continue;
+    if (!missing.has(path)) continue;
     await withStaging(ctx, async (staging) => {
       const key = attachmentKey(ctx.name, ctx.deps.version(path), id);
       await ctx.backend.getFile(key, join(staging, "attachment.zip"));

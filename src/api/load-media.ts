@@ -1,25 +1,20 @@
 import { existsSync } from "node:fs";
-import { copyFile, link, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import pLimit from "p-limit";
-import { tempPathFor, writeAtomically } from "../../backends/filesystem.js";
+import { writeAtomically } from "../../backends/filesystem.js";
 import { copyMembers, membersOf, readZipDirectory } from "../../backends/zip-range.js";
 import { ConversionPool, type ConversionJob } from "../audio/convert-files.js";
 import { AudioFileError } from "../audio/errors.js";
 import { ArchiveError, extractArchive } from "../core/archive.js";
-import { cachedFlavorVersions, flavorFolder, readCachedDependencies } from "../core/cache.js";
 import { algorithmOf, checksumBytes } from "../core/checksum.js";
 import { ChecksumMismatchError } from "../core/errors.js";
-import { flavorId, mediumDestination, needsConversion, type Flavor } from "../core/flavor.js";
+import { mediumDestination, needsConversion, type Flavor } from "../core/flavor.js";
 import { mediaKey } from "../core/layout.js";
 import { emit } from "../core/progress.js";
 import { unzipBytes } from "../core/unzip-bytes.js";
-import type { Dependencies } from "../core/dependencies.js";
 import type { Context } from "./load-context.js";
-import { settings } from "./settings.js";
-
-/** Long loops over files report progress this often, so a 100,000-file load never falls silent. */
-const PROGRESS_EVERY = 2000;
+import { PROGRESS_EVERY, reuseFromOtherVersions } from "./load-reuse.js";
 
 /** Archives up to this size (estimated from the dependency table) are read into memory, not written to disk. */
 const IN_MEMORY_ARCHIVE_BYTES = 32 * 1024 * 1024;
@@ -69,7 +64,7 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
     if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "check", done: i, total: media.length });
     return !existsSync(join(folder, target(f)));
   });
-  if (ctx.reuse !== false) missing = await reuseFromOtherVersions(ctx, missing, target);
+  missing = await reuseFromOtherVersions(ctx, missing, { target });
   if (missing.length === 0) return;
 
   const byArchive = new Map<string, string[]>();
@@ -191,54 +186,6 @@ function conversionOptions(flavor: Flavor) {
     ...(flavor.format !== null ? { format: flavor.format } : {}),
     mixdown: flavor.mixdown,
   };
-}
-
-/** Links files that another cached version of this flavour holds with the same checksum; returns the rest. */
-async function reuseFromOtherVersions(ctx: Context, missing: string[], target: (f: string) => string): Promise<string[]> {
-  if (missing.length === 0) return missing;
-  const id = flavorId(ctx.flavor);
-  const roots = [...new Set([ctx.cacheRoot, settings().sharedCacheRoot])];
-  let rest = missing;
-  for (const root of roots) {
-    for (const other of await cachedFlavorVersions(root, ctx.name, id)) {
-      if (rest.length === 0) return rest;
-      if (root === ctx.cacheRoot && other === ctx.version) continue;
-      const otherDeps = await otherDependencies(ctx, root, other);
-      if (!otherDeps) continue;
-      const otherFolder = flavorFolder(root, ctx.name, other, id);
-      const still: string[] = [];
-      for (const [i, f] of rest.entries()) {
-        if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "reuse", done: i, total: rest.length });
-        const src = join(otherFolder, target(f));
-        if (otherDeps.has(f) && otherDeps.checksum(f) === ctx.deps.checksum(f) && existsSync(src)) {
-          await linkOrCopy(src, join(ctx.folder, target(f)));
-        } else still.push(f);
-      }
-      emit(ctx.onProgress, { phase: "reuse", done: rest.length - still.length, total: missing.length });
-      rest = still;
-    }
-  }
-  return rest;
-}
-
-/** The cached dependency table of another version, read once per context that keeps them. */
-async function otherDependencies(ctx: Context, root: string, version: string): Promise<Dependencies | undefined> {
-  const key = `${root}\0${version}`;
-  if (ctx.otherDependencies?.has(key)) return ctx.otherDependencies.get(key);
-  const deps = await readCachedDependencies(root, ctx.name, version);
-  ctx.otherDependencies?.set(key, deps);
-  return deps;
-}
-
-async function linkOrCopy(src: string, dest: string): Promise<void> {
-  await mkdir(dirname(dest), { recursive: true });
-  const temp = tempPathFor(dest);
-  try {
-    await link(src, temp);
-  } catch {
-    await copyFile(src, temp);
-  }
-  await rename(temp, dest);
 }
 
 /** `error` about a staged copy of medium `f` (one of `staged`), naming `f` as the database names it instead. */

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
-import { FSDD_HEADER, FSDD_SPEAKERS, writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { FSDD_SPEAKERS, FSDD_WITH_ATTACHMENTS, writeAttachments, writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
 import { loadAttachment, loadMedia, loadTable } from "../../src/api/load-files.js";
 import { publish } from "../../src/api/publish.js";
@@ -14,10 +14,6 @@ import { FilterError, MissingVersionError } from "../../src/core/errors.js";
 import { Repository } from "../../src/core/repository.js";
 
 const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
-const HEADER = `${FSDD_HEADER}attachments:
-  readme: {path: docs/README.txt}
-  extra: {path: extra}
-`;
 
 describe("loadMedia, loadTable, loadAttachment", () => {
   let source: string;
@@ -27,12 +23,8 @@ describe("loadMedia, loadTable, loadAttachment", () => {
     const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
     source = await tempDir("fsdd-");
     await materialize(MINI_FSDD, "v1.0.10", source);
-    files = await writeFsddDatabase(source, HEADER);
-    await mkdir(join(source, "docs"));
-    await writeFile(join(source, "docs/README.txt"), "read me\n");
-    await mkdir(join(source, "extra/sub"), { recursive: true });
-    await writeFile(join(source, "extra/a.txt"), "a\n");
-    await writeFile(join(source, "extra/sub/b.txt"), "b\n");
+    files = await writeFsddDatabase(source, FSDD_WITH_ATTACHMENTS);
+    await writeAttachments(source);
     await publish(source, "1.0.0", repo);
     cacheRoot = await tempDir("cache-");
     configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });

@@ -2,7 +2,7 @@
 // recordings/ folder, as plain audformat text, so publish/load tests do not depend on
 // the format module's writer.
 import { readdirSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publish } from "../../src/api/publish.js";
@@ -46,6 +46,21 @@ misc_tables:
       accent: {scheme_id: accent}
       gender: {scheme_id: gender}
 `;
+
+/** The FSDD header with two attachments: a file and a folder with a subfolder ({@link writeAttachments}). */
+export const FSDD_WITH_ATTACHMENTS = `${FSDD_HEADER}attachments:
+  readme: {path: docs/README.txt}
+  extra: {path: extra}
+`;
+
+/** Writes the attachments {@link FSDD_WITH_ATTACHMENTS} names into `root`. */
+export async function writeAttachments(root: string): Promise<void> {
+  await mkdir(join(root, "docs"));
+  await writeFile(join(root, "docs/README.txt"), "read me\n");
+  await mkdir(join(root, "extra/sub"), { recursive: true });
+  await writeFile(join(root, "extra/a.txt"), "a\n");
+  await writeFile(join(root, "extra/sub/b.txt"), "b\n");
+}
 
 /** Writes db.yaml, db.files.csv and db.speaker.csv for the WAVs in `root/recordings`. */
 export async function writeFsddDatabase(root: string, header = FSDD_HEADER): Promise<string[]> {

@@ -13,8 +13,9 @@ import { configure } from "../../src/api/settings.js";
 import { archiveName } from "../../src/core/archive.js";
 import type { Dependencies } from "../../src/core/dependencies.js";
 import { Repository } from "../../src/core/repository.js";
+import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { writeFsddDatabase } from "../helpers/fsdd-db.js";
-import { FSDD_TAGS, MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { FSDD_TAGS, MINI_FSDD, historyDiff, materialize } from "../helpers/fsdd-history.js";
 import { interopAvailable, listFiles, runBatch, type AudioComparison, type AudioInfo, type BatchOp, type PyLoad } from "./batch.js";
 import { SYNTHETIC_ARCHIVES, SYNTHETIC_MEDIA, writeSyntheticDatabase } from "./synthetic-db.js";
 
@@ -75,6 +76,7 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
   let xxhLoad: PyLoad;
   let xxhNext: LoadToPublish;
   let shared: { tsFolder: string; before: Map<string, [number, number]>; py: PyLoad; tsAfterPy: LoadedFolder; pyFirst: PyLoad };
+  let reuse: { py: PyLoad; ts: LoadedFolder; gets: string[] };
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "interop-ts2py-"));
@@ -142,6 +144,7 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
         op: "load_to_publish", repos: [xxhHost], name: "interop", work_dir: join(work, "py-interop-xxh64"), version: "1.0.0", new_version: "2.0.0",
         cache_root: join(work, "cache-py-xxh64"),
       },
+      { op: "load", repos: [host], name: "fsdd", version: "1.0.8", cache_root: join(work, "cache-py-reuse") },
     ];
     const results = await runBatch(ops);
     pyVersions = results.shift() as string[];
@@ -156,11 +159,19 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
     syntheticNext = results[i++] as LoadToPublish;
     xxhLoad = results[i++] as PyLoad;
     xxhNext = results[i++] as LoadToPublish;
+    const pyReuse = results[i++] as PyLoad;
     const tsAfterPy = await loadToCache("interop", { version: "1.0.0", bitDepth: 16, cacheRoot: sharedCache });
     shared = { tsFolder: tsShared.folder, before, py: pyShared, tsAfterPy, pyFirst };
 
     ts.set("fsdd 1.0.11", await loadToCache("fsdd", { version: "1.0.11" }));
     ts.set("interop 2.0.0", await loadToCache("interop", { version: "2.0.0" }));
+
+    // audb-ts loads the next version into the cache where only audb-python loaded one
+    configure({ repositories: [new Repository("repo", host, "counting-fs")], cacheRoot: tsCache, sharedCacheRoot: join(work, "no-shared") });
+    resetTraffic();
+    const next = await loadToCache("fsdd", { version: "1.0.10", cacheRoot: join(work, "cache-py-reuse") });
+    reuse = { py: pyReuse, ts: next, gets: [...traffic.gets] };
+    configure({ repositories: [repo], cacheRoot: tsCache, sharedCacheRoot: join(work, "no-shared") });
   }, 300_000);
 
   afterAll(async () => {
@@ -249,6 +260,18 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
     const ours = Object.keys(listFiles(shared.tsFolder));
     const theirs = Object.keys(shared.pyFirst.files).filter((f) => !pythonOnly(f));
     expect(ours).toEqual(theirs);
+  });
+
+  test("audb-ts reuses what audb-python cached for another version: it downloads only the media that differ", () => {
+    const diff = historyDiff(MINI_FSDD, "v1.0.8", "v1.0.10");
+    const media = reuse.gets.filter((k) => k.includes("/media/"));
+    expect(media).toHaveLength(diff.added.length + diff.changed.length);
+    const [before, after] = [deps.get("fsdd 1.0.8")!, deps.get("fsdd 1.0.10")!];
+    const changedTables = after.tables.filter((t) => !before.has(t) || before.checksum(t) !== after.checksum(t));
+    expect(reuse.gets.filter((k) => k.includes("/meta/"))).toHaveLength(changedTables.length);
+    const kept = reuse.ts.media.find((f) => reuse.py.files[f] !== undefined && !diff.changed.includes(f))!;
+    expect(statSync(join(reuse.ts.folder, kept)).ino).toBe(statSync(join(reuse.py.root, kept)).ino);
+    expect(listFiles(reuse.py.root)).toEqual(reuse.py.files); // audb-python's folder as it left it
   });
 
   test("audb-python publishes on top of our md5 version uploading only what changed (FSDD)", () => {

@@ -1,0 +1,111 @@
+import { existsSync } from "node:fs";
+import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { tempPathFor } from "../../backends/filesystem.js";
+import { cachedFlavorVersions, flavorFolder, readCachedDependencies, writeCachedDependencies } from "../core/cache.js";
+import type { Dependencies } from "../core/dependencies.js";
+import { flavorId } from "../core/flavor.js";
+import { emit } from "../core/progress.js";
+import { fetchDependencies } from "../core/remote-dependencies.js";
+import type { Context } from "./load-context.js";
+import { settings } from "./settings.js";
+
+/** Long loops over files report progress this often, so a 100,000-file load never falls silent. */
+export const PROGRESS_EVERY = 2000;
+
+/** How {@link reuseFromOtherVersions} finds and places a file. */
+export interface Reuse {
+  /** Where a file of the dependency table lies in a flavour folder (media may change extension). */
+  target: (file: string) => string;
+  /** True for attachments: a path may be a folder, linked file by file and put in place in one rename. */
+  tree?: boolean;
+}
+
+/**
+ * Links the `missing` files (media, tables or attachments) that another cached version of
+ * this flavour holds with the same checksum, from this cache and then the shared one, as
+ * audb's `_get_files_from_cache` and `_get_attachments_from_cache` do; returns the rest.
+ * A version audb-python cached has no dependency table of ours: it is fetched from the
+ * repository (and kept) when that version is there.
+ */
+export async function reuseFromOtherVersions(ctx: Context, missing: string[], { target, tree = false }: Reuse): Promise<string[]> {
+  if (missing.length === 0 || ctx.reuse === false) return missing;
+  const id = flavorId(ctx.flavor);
+  const roots = [...new Set([ctx.cacheRoot, settings().sharedCacheRoot])];
+  let rest = missing;
+  for (const root of roots) {
+    for (const other of await cachedFlavorVersions(root, ctx.name, id)) {
+      if (rest.length === 0) return rest;
+      if (root === ctx.cacheRoot && other === ctx.version) continue;
+      const otherDeps = await otherDependencies(ctx, root, other);
+      if (!otherDeps) continue;
+      const otherFolder = flavorFolder(root, ctx.name, other, id);
+      const still: string[] = [];
+      for (const [i, f] of rest.entries()) {
+        if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "reuse", done: i, total: rest.length });
+        const src = join(otherFolder, target(f));
+        if (otherDeps.has(f) && otherDeps.checksum(f) === ctx.deps.checksum(f) && existsSync(src)) {
+          const dest = join(ctx.folder, target(f));
+          await (tree ? linkTree(src, dest, ctx.folder) : linkOrCopy(src, dest));
+        } else still.push(f);
+      }
+      emit(ctx.onProgress, { phase: "reuse", done: rest.length - still.length, total: missing.length });
+      rest = still;
+    }
+  }
+  return rest;
+}
+
+/**
+ * The dependency table of another cached version, read once per context that keeps them:
+ * ours from the cache, else (a version only audb-python cached, which keeps `db.pkl`)
+ * from the repository of this load, then kept in our cache; undefined when neither has it.
+ */
+async function otherDependencies(ctx: Context, root: string, version: string): Promise<Dependencies | undefined> {
+  const key = `${root}\0${version}`;
+  if (ctx.otherDependencies?.has(key)) return ctx.otherDependencies.get(key);
+  let deps = await readCachedDependencies(root, ctx.name, version);
+  if (!deps && root !== ctx.cacheRoot) deps = await readCachedDependencies(ctx.cacheRoot, ctx.name, version);
+  if (!deps) {
+    deps = await fetchDependencies(ctx.backend, ctx.name, version).catch(() => undefined);
+    if (deps) await writeCachedDependencies(ctx.cacheRoot, ctx.name, version, deps).catch(() => undefined);
+  }
+  ctx.otherDependencies?.set(key, deps);
+  return deps;
+}
+
+/** Hard-links `src` to `dest` (a copy across file systems), through a temp name. */
+export async function linkOrCopy(src: string, dest: string): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const temp = tempPathFor(dest);
+  try {
+    await link(src, temp);
+  } catch {
+    await copyFile(src, temp);
+  }
+  await rename(temp, dest);
+}
+
+/**
+ * A file, or a folder linked file by file in a staging folder beside the flavour `folder`
+ * (where a killed load's leftovers are swept) and moved to `dest` in one rename.
+ */
+async function linkTree(src: string, dest: string, folder: string): Promise<void> {
+  const entries = await readdir(src, { recursive: true, withFileTypes: true }).catch(() => undefined);
+  if (!entries) return linkOrCopy(src, dest); // a file
+  await mkdir(dirname(dest), { recursive: true });
+  const staging = await mkdtemp(`${folder}~`);
+  try {
+    const whole = join(staging, "x");
+    await mkdir(whole);
+    for (const e of entries) {
+      const from = join(e.parentPath, e.name);
+      const to = join(whole, from.slice(src.length + 1));
+      if (e.isDirectory()) await mkdir(to, { recursive: true });
+      else if (e.isFile()) await linkOrCopy(from, to);
+    }
+    await rename(whole, dest);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}

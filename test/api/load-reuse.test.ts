@@ -1,0 +1,72 @@
+// Cross-version reuse (audb's _get_files_from_cache, _get_attachments_from_cache): media,
+// tables and attachments that another cached version holds with the same checksum are
+// linked, not downloaded again; also from a version cached without our dependency table
+// (as audb-python leaves it).
+import { copyFileSync, existsSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import "../helpers/counting-backend.js";
+import { resetTraffic, traffic } from "../helpers/counting-backend.js";
+import { FSDD_WITH_ATTACHMENTS, writeAttachments, writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { loadToCache } from "../../src/api/load-cache.js";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { CACHED_DEPENDENCY_FILE, versionFolder } from "../../src/core/cache.js";
+import { Repository } from "../../src/core/repository.js";
+
+const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+const CHANGED = "recordings/0_jackson_0.wav";
+const inode = (folder: string, file: string) => statSync(join(folder, file)).ino;
+
+describe("reuse across cached versions", () => {
+  let repo: Repository;
+  beforeAll(async () => {
+    repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+    configure({ repositories: [repo] });
+    const source = await tempDir("fsdd-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    await writeFsddDatabase(source, FSDD_WITH_ATTACHMENTS);
+    await writeAttachments(source);
+    await publish(source, "1.0.0", repo);
+    copyFileSync(join(source, "recordings/0_jackson_1.wav"), join(source, CHANGED)); // re-recorded
+    await publish(source, "1.1.0", repo);
+  });
+
+  const freshCache = async () => {
+    const cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+    return cacheRoot;
+  };
+
+  test("tables and attachments another version holds are linked, as media are", async () => {
+    await freshCache();
+    const old = await loadToCache("fsdd", { version: "1.0.0" });
+    resetTraffic();
+    const next = await loadToCache("fsdd", { version: "1.1.0" });
+    expect(traffic.gets.filter((k) => !k.endsWith("db.yaml") && !k.endsWith("db.zip"))).toEqual([
+      expect.stringMatching(/\/media\/1\.1\.0\//),
+    ]);
+    for (const f of ["db.files.csv", "db.speaker.csv", "docs/README.txt", "extra/a.txt", "extra/sub/b.txt", "recordings/1_theo_0.wav"]) {
+      expect(inode(next.folder, f), f).toBe(inode(old.folder, f));
+    }
+    expect(inode(next.folder, CHANGED)).not.toBe(inode(old.folder, CHANGED));
+    expect(existsSync(join(next.folder, ".complete"))).toBe(true);
+  });
+
+  test("a version cached without our dependency table (audb-python's) is reused: its table comes from the repository", async () => {
+    const cacheRoot = await freshCache();
+    const old = await loadToCache("fsdd", { version: "1.0.0" });
+    await rm(join(versionFolder(cacheRoot, "fsdd", "1.0.0"), CACHED_DEPENDENCY_FILE));
+    resetTraffic();
+    const next = await loadToCache("fsdd", { version: "1.1.0" });
+    expect(traffic.gets.filter((k) => k.includes("/media/") || k.includes("/meta/") || k.includes("/attachment/"))).toEqual([
+      expect.stringMatching(/\/media\/1\.1\.0\//),
+    ]);
+    expect(traffic.gets.filter((k) => k.includes("/1.0.0/"))).toEqual([expect.stringMatching(/fsdd\/1\.0\.0\/db\.zip$/)]);
+    expect(inode(next.folder, "recordings/1_theo_0.wav")).toBe(inode(old.folder, "recordings/1_theo_0.wav"));
+    expect(existsSync(join(versionFolder(cacheRoot, "fsdd", "1.0.0"), CACHED_DEPENDENCY_FILE))).toBe(true); // kept for the next load
+  });
+});
