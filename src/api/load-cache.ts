@@ -222,7 +222,7 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
     return ctx.deps.has(parquet) ? parquet : `db.${id}.csv`;
   });
   const absent = files.filter((f) => !existsSync(join(ctx.folder, f)));
-  const missing = await reuseFromOtherVersions(ctx, absent, { target: (f) => f });
+  const missing = await reuseFromOtherVersions(ctx, absent, { target: (f) => f, versionFolder: true });
   const limit = pLimit(ctx.numWorkers);
   await Promise.all(missing.map((file) => limit(async () => {
     const id = file.replace(/^db\./, "").replace(/\.(csv|parquet)$/, "");
@@ -290,7 +290,7 @@ export async function fetchAttachments(ctx: Context, options: LoadOptions): Prom
   const ids = applyFilter(ctx.deps.attachmentIds, options.attachments, "attachments", ` in ${ctx.name} ${ctx.version}`);
   const byId = new Map(ctx.deps.attachments.map((path) => [ctx.deps.archive(path), path]));
   const absent = ids.map((id) => byId.get(id)!).filter((path) => !existsSync(join(ctx.folder, path)));
-  const missing = new Set(await reuseFromOtherVersions(ctx, absent, { target: (path) => path, tree: true }));
+  const missing = new Set(await reuseFromOtherVersions(ctx, absent, { target: (path) => path, tree: true, versionFolder: true }));
   for (const id of ids) {
     const path = byId.get(id)!;
     if (!missing.has(path)) continue;

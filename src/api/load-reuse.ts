@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { tempPathFor } from "../../backends/filesystem.js";
-import { cachedFlavorVersions, flavorFolder, readCachedDependencies, writeCachedDependencies } from "../core/cache.js";
+import { cachedFlavorVersions, flavorFolder, readCachedDependencies, versionFolder, writeCachedDependencies } from "../core/cache.js";
 import type { Dependencies } from "../core/dependencies.js";
 import { flavorId } from "../core/flavor.js";
 import { emit } from "../core/progress.js";
@@ -19,6 +19,8 @@ export interface Reuse {
   target: (file: string) => string;
   /** True for attachments: a path may be a folder, linked file by file and put in place in one rename. */
   tree?: boolean;
+  /** Look first in the version folder, where `loadTable` and `loadAttachment` put tables and attachments. */
+  versionFolder?: boolean;
 }
 
 /**
@@ -28,11 +30,11 @@ export interface Reuse {
  * A version audb-python cached has no dependency table of ours: it is fetched from the
  * repository (and kept) when that version is there.
  */
-export async function reuseFromOtherVersions(ctx: Context, missing: string[], { target, tree = false }: Reuse): Promise<string[]> {
+export async function reuseFromOtherVersions(ctx: Context, missing: string[], { target, tree = false, versionFolder: first = false }: Reuse): Promise<string[]> {
   if (missing.length === 0 || ctx.reuse === false) return missing;
   const id = flavorId(ctx.flavor);
   const roots = [...new Set([ctx.cacheRoot, settings().sharedCacheRoot])];
-  let rest = missing;
+  let rest = first ? await fromVersionFolder(ctx, missing, tree) : missing;
   for (const root of roots) {
     for (const other of await cachedFlavorVersions(root, ctx.name, id)) {
       if (rest.length === 0) return rest;
@@ -52,6 +54,21 @@ export async function reuseFromOtherVersions(ctx: Context, missing: string[], { 
       emit(ctx.onProgress, { phase: "reuse", done: rest.length - still.length, total: missing.length });
       rest = still;
     }
+  }
+  return rest;
+}
+
+/**
+ * Links the tables and attachments that `loadTable` and `loadAttachment` put into the
+ * version folder (verified there, and of this version); returns the rest.
+ */
+async function fromVersionFolder(ctx: Context, missing: string[], tree: boolean): Promise<string[]> {
+  const folder = versionFolder(ctx.cacheRoot, ctx.name, ctx.version);
+  if (folder === ctx.folder) return missing;
+  const rest: string[] = [];
+  for (const f of missing) {
+    if (existsSync(join(folder, f))) await (tree ? linkTree(join(folder, f), join(ctx.folder, f), ctx.folder) : linkOrCopy(join(folder, f), join(ctx.folder, f)));
+    else rest.push(f);
   }
   return rest;
 }

@@ -12,6 +12,7 @@ import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { FSDD_WITH_ATTACHMENTS, writeAttachments, writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
 import { loadToCache } from "../../src/api/load-cache.js";
+import { loadAttachment, loadTable } from "../../src/api/load-files.js";
 import { publish } from "../../src/api/publish.js";
 import { configure } from "../../src/api/settings.js";
 import { CACHED_DEPENDENCY_FILE, versionFolder } from "../../src/core/cache.js";
@@ -68,5 +69,18 @@ describe("reuse across cached versions", () => {
     expect(traffic.gets.filter((k) => k.includes("/1.0.0/"))).toEqual([expect.stringMatching(/fsdd\/1\.0\.0\/db\.zip$/)]);
     expect(inode(next.folder, "recordings/1_theo_0.wav")).toBe(inode(old.folder, "recordings/1_theo_0.wav"));
     expect(existsSync(join(versionFolder(cacheRoot, "fsdd", "1.0.0"), CACHED_DEPENDENCY_FILE))).toBe(true); // kept for the next load
+  });
+
+  test("tables and attachments that loadTable and loadAttachment fetched are not fetched again by a load of that version", async () => {
+    const cacheRoot = await freshCache();
+    await loadTable("fsdd", "files", { version: "1.0.0" });
+    await loadAttachment("fsdd", "extra", { version: "1.0.0" });
+    resetTraffic();
+    const full = await loadToCache("fsdd", { version: "1.0.0" });
+    const fetched = traffic.gets.filter((k) => k.includes("/meta/") || k.includes("/attachment/"));
+    expect(fetched.sort()).toEqual(["fsdd/attachment/1.0.0/readme.zip"]);
+    const versionDir = versionFolder(cacheRoot, "fsdd", "1.0.0");
+    for (const f of ["db.files.csv", "db.speaker.csv", "extra/a.txt", "extra/sub/b.txt"]) expect(inode(full.folder, f), f).toBe(inode(versionDir, f));
+    expect(existsSync(join(full.folder, ".complete"))).toBe(true);
   });
 });
