@@ -34,6 +34,8 @@ so one failing operation does not hide the others), to OUT.json if given
   "cache_root", "only_metadata"?, "sampling_rate"?, "format"?}``: the batches
   of ``audb.stream`` (relative paths) and the cache folder's files after each.
 * ``{"op": "list_files", "root"}``: relative path -> md5.
+* ``{"op": "cached", "cache_root", "name"}``: ``audb.cached`` as a list of
+  ``{name, version, flavor_id, complete}``.
 """
 
 import json
@@ -220,6 +222,19 @@ def op_list_files(o):
     return _common.list_files(o["root"])
 
 
+def op_cached(o):
+    df = audb.cached(cache_root=o["cache_root"], name=o["name"])
+    return [
+        {
+            "name": row["name"],
+            "version": row["version"],
+            "flavor_id": row["flavor_id"],
+            "complete": bool(row["complete"]),
+        }
+        for _, row in df.iterrows()
+    ]
+
+
 OPS = {
     "publish": op_publish,
     "load": op_load,
@@ -232,6 +247,7 @@ OPS = {
     "compare_audio": op_compare_audio,
     "versions": op_versions,
     "list_files": op_list_files,
+    "cached": op_cached,
 }
 
 

@@ -3,7 +3,7 @@
 // and publishes the next version on top (uploading only what changed, since we wrote md5
 // checksums); audb-ts loads that version. Both load into one cache root too.
 import { readFileSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -77,6 +77,7 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
   let xxhNext: LoadToPublish;
   let shared: { tsFolder: string; before: Map<string, [number, number]>; py: PyLoad; tsAfterPy: LoadedFolder; pyFirst: PyLoad };
   let reuse: { py: PyLoad; ts: LoadedFolder; gets: string[] };
+  let reverse: { ts: LoadedFolder; cached: unknown; load: unknown; withheld: string[] };
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "interop-ts2py-"));
@@ -172,6 +173,23 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
     const next = await loadToCache("fsdd", { version: "1.0.10", cacheRoot: join(work, "cache-py-reuse") });
     reuse = { py: pyReuse, ts: next, gets: [...traffic.gets] };
     configure({ repositories: [repo], cacheRoot: tsCache, sharedCacheRoot: join(work, "no-shared") });
+
+    // audb-python loads the next version into the cache where only audb-ts loaded one, from a
+    // copy of the repository without the archives of the files both versions share
+    const copyHost = join(work, "host-withheld");
+    await cp(host, copyHost, { recursive: true });
+    const reverseCache = join(work, "cache-ts-reuse");
+    configure({ repositories: [new Repository("repo", copyHost, "file-system")], cacheRoot: reverseCache, sharedCacheRoot: join(work, "no-shared") });
+    const older = await loadToCache("fsdd", { version: "1.0.8" });
+    const [v108, v1010] = [deps.get("fsdd 1.0.8")!, deps.get("fsdd 1.0.10")!];
+    const withheld = v1010.media.filter((f) => v108.has(f) && v108.checksum(f) === v1010.checksum(f));
+    for (const f of withheld) await rm(join(copyHost, "repo", "fsdd", "media", v1010.version(f), `${v1010.archive(f)}.zip`));
+    configure({ repositories: [repo], cacheRoot: tsCache, sharedCacheRoot: join(work, "no-shared") });
+    const [cachedList, load] = await runBatch([
+      { op: "cached", cache_root: reverseCache, name: "fsdd" },
+      { op: "load", repos: [copyHost], name: "fsdd", version: "1.0.10", cache_root: reverseCache },
+    ], true);
+    reverse = { ts: older, cached: cachedList, load, withheld };
   }, 300_000);
 
   afterAll(async () => {
@@ -272,6 +290,14 @@ describe.skipIf(!available.ok)("audb-ts publishes, audb-python loads", () => {
     const kept = reuse.ts.media.find((f) => reuse.py.files[f] !== undefined && !diff.changed.includes(f))!;
     expect(statSync(join(reuse.ts.folder, kept)).ino).toBe(statSync(join(reuse.py.root, kept)).ino);
     expect(listFiles(reuse.py.root)).toEqual(reuse.py.files); // audb-python's folder as it left it
+  });
+
+  test("audb-python lists a version audb-ts cached and reuses its files when loading another version", () => {
+    expect(reverse.cached).toEqual([{ name: "fsdd", version: "1.0.8", flavor_id: basename(reverse.ts.folder), complete: true }]);
+    expect(reverse.withheld.length).toBeGreaterThan(0);
+    expect(reverse.load).not.toBeInstanceOf(Error);
+    const load = reverse.load as PyLoad;
+    for (const f of reverse.withheld) expect(load.files[f], f).toBe(listFiles(reverse.ts.folder)[f]);
   });
 
   test("audb-python publishes on top of our md5 version uploading only what changed (FSDD)", () => {
