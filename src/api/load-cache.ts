@@ -107,6 +107,7 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
       numWorkers: options.numWorkers ?? availableParallelism(),
       verify: options.verify ?? true,
       onProgress: options.onProgress,
+      otherDependencies: new Map(), // tables, attachments and media each look at the other versions
     };
     await prepareFolder(ctx);
     const selection = await select(name, version, flavor, folder, deps, options, ctx);

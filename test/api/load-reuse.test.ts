@@ -3,7 +3,7 @@
 // linked, not downloaded again; also from a version cached without our dependency table
 // (as audb-python leaves it).
 import { copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -91,5 +91,19 @@ describe("reuse across cached versions", () => {
     const csv = readFileSync(join(versionFolder(cacheRoot, "fsdd", "1.1.0"), LISTED_DEPENDENCY_FILE), "utf8");
     expect(csv.startsWith(",archive,bit_depth,channels,checksum,duration,format,removed,sampling_rate,type,version")).toBe(true);
     expect(dependenciesFromCsv(csv).equals(loaded.dependencies)).toBe(true);
+  });
+
+  test("a cached version the repository does not hold (another repository's) is skipped, and asked for once a load", async () => {
+    const cacheRoot = await freshCache();
+    const stray = join(cacheRoot, "fsdd", "0.9.0", "d3b62a9b");
+    await mkdir(join(stray, "recordings"), { recursive: true });
+    copyFileSync(join(MINI_FSDD, "recordings", "0_jackson_0.wav"), join(stray, CHANGED));
+    resetTraffic();
+    const loaded = await loadToCache("fsdd", { version: "1.1.0" });
+    expect(existsSync(join(loaded.folder, ".complete"))).toBe(true);
+    expect(traffic.gets.filter((k) => k.includes("/0.9.0/"))).toEqual([]);
+    const asked = traffic.checks.filter((k) => k.includes("/0.9.0/"));
+    expect(asked.length).toBeGreaterThan(0);
+    expect(new Set(asked).size).toBe(asked.length); // each key once, not once for tables, attachments and media
   });
 });

@@ -4,14 +4,17 @@ import { join } from "node:path";
 
 /**
  * Keys written and read through every `counting-fs` backend, for upload/download counts
- * (claims apart); an upload whose key `failPut` accepts fails instead.
+ * (claims apart) and checked for (`checks`); an upload whose key `failPut` accepts fails instead.
  */
-export const traffic = { puts: [] as string[], gets: [] as string[], claims: [] as string[], failPut: undefined as ((key: string) => boolean) | undefined };
+export const traffic = {
+  puts: [] as string[], gets: [] as string[], claims: [] as string[], checks: [] as string[], failPut: undefined as ((key: string) => boolean) | undefined,
+};
 
 export function resetTraffic(): void {
   traffic.puts.length = 0;
   traffic.gets.length = 0;
   traffic.claims.length = 0;
+  traffic.checks.length = 0;
   traffic.failPut = undefined;
 }
 
@@ -23,7 +26,7 @@ function checkPut(key: string): void {
 export function countingBackend(inner: Backend): Backend {
   return {
     kind: "counting-fs",
-    exists: (k) => inner.exists(k),
+    exists: async (k) => { traffic.checks.push(k); return inner.exists(k); },
     size: (k) => inner.size(k),
     getFile: async (k, d) => { traffic.gets.push(k); return inner.getFile(k, d); },
     getBytes: async (k) => { traffic.gets.push(k); return inner.getBytes(k); },
