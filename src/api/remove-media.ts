@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BackendUnavailableError, type Backend } from "../../backends/backend.js";
 import { createArchive, extractArchive } from "../core/archive.js";
-import { CACHED_DEPENDENCY_FILE, LISTED_DEPENDENCY_FILE, versionFolder } from "../core/cache.js";
+import { CACHED_DEPENDENCY_FILE, versionFolder } from "../core/cache.js";
 import { DependencyType, MissingDependencyError, type Dependencies } from "../core/dependencies.js";
 import { MissingVersionError } from "../core/errors.js";
 import { listVersions, mediaKey } from "../core/layout.js";
@@ -88,9 +88,7 @@ export async function removeMedia(name: string, files: string | string[], option
     newlyRemoved.forEach((f) => deps.markRemoved(f));
     await uploadDependencyTable(backend, name, version, deps);
     for (const root of [config.cacheRoot, config.sharedCacheRoot]) {
-      for (const file of [CACHED_DEPENDENCY_FILE, LISTED_DEPENDENCY_FILE]) {
-        await rm(join(versionFolder(root, name, version), file), { force: true }).catch(() => undefined);
-      }
+      await rm(join(versionFolder(root, name, version), CACHED_DEPENDENCY_FILE), { force: true }).catch(() => undefined);
     }
     log(`${name} ${version}: marked ${newlyRemoved.length} file(s) removed in repository '${repository}'`);
   }

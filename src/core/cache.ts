@@ -1,10 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Dependencies } from "./dependencies.js";
-import { writeAtomically } from "../../backends/filesystem.js";
 import { dependenciesFromCompact, dependenciesToCompact } from "./dependencies-compact.js";
-import { dependenciesToCsvBytes } from "./dependencies-csv.js";
 
 // Cache layout, as audb's so the folders match:
 //   <root>/<name>/<version>/                   dependency table cache, header
@@ -15,12 +13,6 @@ import { dependenciesToCsvBytes } from "./dependencies-csv.js";
 export const COMPLETE_FILE = ".complete";
 /** Our cached dependency table (audb keeps `db.pkl`, which we cannot read). */
 export const CACHED_DEPENDENCY_FILE = "db.audb-ts.deps";
-/**
- * The dependency table as audb's legacy CSV, beside ours: audb-python's `cached()` lists a
- * version (and its `load` reuses that version's files) only when the version folder holds
- * `db.pkl`, `db.parquet` or `db.csv`; it reads its own `db.pkl` only, fetching it once.
- */
-export const LISTED_DEPENDENCY_FILE = "db.csv";
 
 /** `<root>/<name>/<version>`. */
 export const versionFolder = (root: string, name: string, version: string) => join(root, name, version);
@@ -49,12 +41,14 @@ export async function readCachedDependencies(root: string, name: string, version
   }
 }
 
-/** Caches the dependency table of a version, ours and audb's CSV (each temp + rename). */
+/** Caches the dependency table of a version (temp + rename). */
 export async function writeCachedDependencies(root: string, name: string, version: string, deps: Dependencies): Promise<void> {
   const folder = versionFolder(root, name, version);
   await mkdir(folder, { recursive: true });
-  await writeAtomically(join(folder, LISTED_DEPENDENCY_FILE), (temp) => writeFile(temp, dependenciesToCsvBytes(deps)));
-  await writeAtomically(join(folder, CACHED_DEPENDENCY_FILE), (temp) => writeFile(temp, dependenciesToCompact(deps)));
+  const path = join(folder, CACHED_DEPENDENCY_FILE);
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temp, dependenciesToCompact(deps));
+  await rename(temp, path);
 }
 
 /** Versions of `name` cached under `root` that have a folder for `flavorId`. */

@@ -2,7 +2,7 @@
 // tables and attachments that another cached version holds with the same checksum are
 // linked, not downloaded again; also from a version cached without our dependency table
 // (as audb-python leaves it).
-import { copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,8 +15,7 @@ import { loadToCache } from "../../src/api/load-cache.js";
 import { loadAttachment, loadTable } from "../../src/api/load-files.js";
 import { publish } from "../../src/api/publish.js";
 import { configure } from "../../src/api/settings.js";
-import { CACHED_DEPENDENCY_FILE, LISTED_DEPENDENCY_FILE, versionFolder } from "../../src/core/cache.js";
-import { dependenciesFromCsv } from "../../src/core/dependencies-csv.js";
+import { CACHED_DEPENDENCY_FILE, versionFolder } from "../../src/core/cache.js";
 import { Repository } from "../../src/core/repository.js";
 
 const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
@@ -83,14 +82,6 @@ describe("reuse across cached versions", () => {
     const versionDir = versionFolder(cacheRoot, "fsdd", "1.0.0");
     for (const f of ["db.files.csv", "db.speaker.csv", "extra/a.txt", "extra/sub/b.txt"]) expect(inode(full.folder, f), f).toBe(inode(versionDir, f));
     expect(existsSync(join(full.folder, ".complete"))).toBe(true);
-  });
-
-  test("the version folder holds the dependency table as audb's legacy db.csv too, which audb-python's cached() looks for", async () => {
-    const cacheRoot = await freshCache();
-    const loaded = await loadToCache("fsdd", { version: "1.1.0" });
-    const csv = readFileSync(join(versionFolder(cacheRoot, "fsdd", "1.1.0"), LISTED_DEPENDENCY_FILE), "utf8");
-    expect(csv.startsWith(",archive,bit_depth,channels,checksum,duration,format,removed,sampling_rate,type,version")).toBe(true);
-    expect(dependenciesFromCsv(csv).equals(loaded.dependencies)).toBe(true);
   });
 
   test("a cached version the repository does not hold (another repository's) is skipped, and asked for once a load", async () => {
