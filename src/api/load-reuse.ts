@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, link, lstat, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { tempPathFor } from "../../backends/filesystem.js";
 import { cachedFlavorVersions, flavorFolder, readCachedDependencies, versionFolder, writeCachedDependencies } from "../core/cache.js";
@@ -24,11 +25,14 @@ export interface Reuse {
 }
 
 /**
- * Links the `missing` files (media, tables or attachments) that another cached version of
+ * Places the `missing` files (media, tables or attachments) that another cached version of
  * this flavour holds with the same checksum, from this cache and then the shared one, as
- * audb's `_get_files_from_cache` and `_get_attachments_from_cache` do; returns the rest.
- * A version audb-python cached has no dependency table of ours: it is fetched from the
- * repository (and kept) when that version is there.
+ * audb's `_get_files_from_cache` and `_get_attachments_from_cache` do; returns the rest,
+ * also files that cannot be read there (they are downloaded). Files of this cache are
+ * hard-linked (the versions share them: cached files are not to be edited in place);
+ * those of the shared cache, which other users own, are copied. A version audb-python
+ * cached has no dependency table of ours: it is fetched from the repository (and kept)
+ * when that version is there.
  */
 export async function reuseFromOtherVersions(ctx: Context, missing: string[], { target, tree = false, versionFolder: first = false }: Reuse): Promise<string[]> {
   if (missing.length === 0 || ctx.reuse === false) return missing;
@@ -46,10 +50,8 @@ export async function reuseFromOtherVersions(ctx: Context, missing: string[], { 
       for (const [i, f] of rest.entries()) {
         if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "reuse", done: i, total: rest.length });
         const src = join(otherFolder, target(f));
-        if (otherDeps.has(f) && otherDeps.checksum(f) === ctx.deps.checksum(f) && existsSync(src)) {
-          const dest = join(ctx.folder, target(f));
-          await (tree ? linkTree(src, dest, ctx.folder) : linkOrCopy(src, dest));
-        } else still.push(f);
+        const same = otherDeps.has(f) && otherDeps.checksum(f) === ctx.deps.checksum(f) && existsSync(src);
+        if (!same || !(await place(src, join(ctx.folder, target(f)), { tree, copy: root !== ctx.cacheRoot, folder: ctx.folder }))) still.push(f);
       }
       emit(ctx.onProgress, { phase: "reuse", done: rest.length - still.length, total: missing.length });
       rest = still;
@@ -67,8 +69,8 @@ async function fromVersionFolder(ctx: Context, missing: string[], tree: boolean)
   if (folder === ctx.folder) return missing;
   const rest: string[] = [];
   for (const f of missing) {
-    if (existsSync(join(folder, f))) await (tree ? linkTree(join(folder, f), join(ctx.folder, f), ctx.folder) : linkOrCopy(join(folder, f), join(ctx.folder, f)));
-    else rest.push(f);
+    const placed = existsSync(join(folder, f)) && (await place(join(folder, f), join(ctx.folder, f), { tree, copy: false, folder: ctx.folder }));
+    if (!placed) rest.push(f);
   }
   return rest;
 }
@@ -91,25 +93,38 @@ async function otherDependencies(ctx: Context, root: string, version: string): P
   return deps;
 }
 
-/** Hard-links `src` to `dest` (a copy across file systems), through a temp name. */
-export async function linkOrCopy(src: string, dest: string): Promise<void> {
-  await mkdir(dirname(dest), { recursive: true });
-  const temp = tempPathFor(dest);
+/**
+ * Puts `src` at `dest`: hard-linked, or copied (`copy`, or across file systems); with
+ * `tree`, `src` may be a folder, placed file by file in a staging folder beside the
+ * flavour `folder` (where a killed load's leftovers are swept) and moved to `dest` in one
+ * rename. False, with nothing left behind, when `src` cannot be read.
+ */
+async function place(src: string, dest: string, { tree, copy, folder }: { tree: boolean; copy: boolean; folder: string }): Promise<boolean> {
   try {
-    await link(src, temp);
+    if (tree && (await lstat(src)).isDirectory()) await placeTree(src, dest, copy, folder);
+    else await linkOrCopy(src, dest, copy);
+    return true;
   } catch {
-    await copyFile(src, temp);
+    return false;
   }
-  await rename(temp, dest);
 }
 
-/**
- * A file, or a folder linked file by file in a staging folder beside the flavour `folder`
- * (where a killed load's leftovers are swept) and moved to `dest` in one rename.
- */
-async function linkTree(src: string, dest: string, folder: string): Promise<void> {
-  const entries = await readdir(src, { recursive: true, withFileTypes: true }).catch(() => undefined);
-  if (!entries) return linkOrCopy(src, dest); // a file
+/** Hard-links `src` to `dest` (copies with `copy`, or across file systems), through a temp name. */
+async function linkOrCopy(src: string, dest: string, copy: boolean): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const temp = tempPathFor(dest);
+  const linked = !copy && (await link(src, temp).then(() => true, () => false));
+  try {
+    if (!linked) await copyFile(src, temp, constants.COPYFILE_FICLONE); // a reflink where the file system has them
+    await rename(temp, dest);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+async function placeTree(src: string, dest: string, copy: boolean, folder: string): Promise<void> {
+  const entries = await readdir(src, { recursive: true, withFileTypes: true });
   await mkdir(dirname(dest), { recursive: true });
   const staging = await mkdtemp(`${folder}~`);
   try {
@@ -119,7 +134,8 @@ async function linkTree(src: string, dest: string, folder: string): Promise<void
       const from = join(e.parentPath, e.name);
       const to = join(whole, from.slice(src.length + 1));
       if (e.isDirectory()) await mkdir(to, { recursive: true });
-      else if (e.isFile()) await linkOrCopy(from, to);
+      else if (e.isFile()) await linkOrCopy(from, to, copy);
+      else throw new Error(`'${from}' is neither a file nor a folder`); // the attachment is downloaded
     }
     await rename(whole, dest);
   } finally {

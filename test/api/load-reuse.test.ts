@@ -2,8 +2,8 @@
 // tables and attachments that another cached version holds with the same checksum are
 // linked, not downloaded again; also from a version cached without our dependency table
 // (as audb-python leaves it).
-import { copyFileSync, existsSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -96,5 +96,37 @@ describe("reuse across cached versions", () => {
     const asked = traffic.checks.filter((k) => k.includes("/0.9.0/"));
     expect(asked.length).toBeGreaterThan(0);
     expect(new Set(asked).size).toBe(asked.length); // each key once, not once for tables, attachments and media
+  });
+
+  test("files of the shared cache are copied, not linked: other users own them", async () => {
+    const shared = await freshCache();
+    const old = await loadToCache("fsdd", { version: "1.0.0" });
+    const own = await tempDir("own-cache-");
+    configure({ repositories: [repo], cacheRoot: own, sharedCacheRoot: shared });
+    resetTraffic();
+    const next = await loadToCache("fsdd", { version: "1.1.0" });
+    expect(traffic.gets.filter((k) => k.includes("/media/") || k.includes("/meta/") || k.includes("/attachment/"))).toHaveLength(1);
+    for (const f of ["db.files.csv", "extra/sub/b.txt", "recordings/1_theo_0.wav"]) {
+      expect(inode(next.folder, f), f).not.toBe(inode(old.folder, f));
+      expect(readFileSync(join(next.folder, f)).equals(readFileSync(join(old.folder, f))), f).toBe(true);
+    }
+  });
+
+  test("a file another version holds but that cannot be read there is downloaded, a folder attachment as a whole", async () => {
+    await freshCache();
+    const old = await loadToCache("fsdd", { version: "1.0.0" });
+    await rm(join(old.folder, "recordings/1_theo_0.wav"));
+    await mkdir(join(old.folder, "recordings/1_theo_0.wav")); // a folder: neither linked nor copied
+    await rm(join(old.folder, "extra/sub/b.txt"));
+    await symlink("nowhere", join(old.folder, "extra/sub/b.txt")); // no file to place
+    resetTraffic();
+    const next = await loadToCache("fsdd", { version: "1.1.0" });
+    const fetched = traffic.gets.filter((k) => k.includes("/media/") || k.includes("/meta/") || k.includes("/attachment/"));
+    expect(fetched.filter((k) => k.includes("/attachment/"))).toEqual(["fsdd/attachment/1.0.0/extra.zip"]);
+    expect(fetched.filter((k) => k.includes("/media/"))).toHaveLength(2);
+    expect(readFileSync(join(next.folder, "extra/sub/b.txt"), "utf8")).toBe("b\n");
+    expect(statSync(join(next.folder, "recordings/1_theo_0.wav")).isFile()).toBe(true);
+    expect(existsSync(join(next.folder, ".complete"))).toBe(true);
+    expect((await readdir(join(next.folder, ".."))).filter((e) => e.includes("~"))).toEqual([]);
   });
 });
