@@ -247,9 +247,10 @@ const sweptFolders = new Set<string>();
 /**
  * What a killed load left, safe to remove while holding the lock: its staging folders
  * (`<folder>~XXXXXX`, as `mkdtemp` names them; audb-python's own `<folder>~` is not ours)
- * and, in a folder not yet complete, the temp files of files it was writing in place.
+ * and, in a folder not yet complete, the temp files of files it was writing in place
+ * (not with `sweep: false`: a version folder holds flavour folders others may be filling).
  */
-export async function removeStaleStaging(folder: string): Promise<void> {
+export async function removeStaleStaging(folder: string, { sweep = true } = {}): Promise<void> {
   const parent = dirname(folder);
   const ours = new RegExp(`^${escapeRegExp(basename(folder))}~[A-Za-z0-9]{6}$`);
   for (const entry of await readdir(parent).catch(() => [] as string[])) {
@@ -257,7 +258,7 @@ export async function removeStaleStaging(folder: string): Promise<void> {
   }
   // Once a process: the temp files are a killed process's, and a folder filled by one
   // loadMedia call after another would be walked again for each file.
-  if (isComplete(folder) || sweptFolders.has(folder)) return;
+  if (!sweep || isComplete(folder) || sweptFolders.has(folder)) return;
   sweptFolders.add(folder);
   const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const e of entries) if (e.isFile() && isTempName(e.name)) await rm(join(e.parentPath, e.name), { force: true });

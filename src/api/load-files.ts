@@ -9,7 +9,7 @@ import { makeFlavor, mediumDestination, type FlavorOptions } from "../core/flavo
 import { withLock } from "../core/lock.js";
 import { Database, type Frame } from "../format/index.js";
 import { fetchHeaderFile } from "./info.js";
-import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, type Context } from "./load-cache.js";
+import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, type Context } from "./load-cache.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor } from "./settings.js";
 
@@ -19,7 +19,7 @@ async function versionContext(name: string, version: string, cacheRoot: string):
   return {
     name, version, flavor: makeFlavor(), folder: versionFolder(cacheRoot, name, version),
     deps: await cachedDependencies(cacheRoot, name, version, backend), backend, cacheRoot,
-    numWorkers: availableParallelism(), verify: true, reuse: false,
+    numWorkers: availableParallelism(), verify: true,
   };
 }
 
@@ -62,7 +62,10 @@ export async function loadTable(
     .map((c) => (c.schemeId === undefined ? undefined : db.schemes.get(c.schemeId)?.labels))
     .filter((l): l is string => typeof l === "string" && db.miscTables.has(l));
   const ctx = await versionContext(name, version, cacheRoot);
-  await withLock(versionLockFile(cacheRoot, name, version), () => fetchTables(ctx, [...new Set([table, ...labels])]));
+  await withLock(versionLockFile(cacheRoot, name, version), async () => {
+    await removeStaleStaging(ctx.folder, { sweep: false });
+    await fetchTables(ctx, [...new Set([table, ...labels])]);
+  });
   return tableFrame(db, ctx.folder, table, options.map);
 }
 
@@ -111,6 +114,9 @@ export async function loadAttachment(name: string, attachment: string, options: 
   if (!row) {
     throw new FilterError(`attachment '${attachment}' is not in '${name}' ${version}; attachments: ${ctx.deps.attachmentIds.join(", ") || "none"}`);
   }
-  await withLock(versionLockFile(cacheRoot, name, version), () => fetchAttachments(ctx, { attachments: [attachment] }));
+  await withLock(versionLockFile(cacheRoot, name, version), async () => {
+    await removeStaleStaging(ctx.folder, { sweep: false });
+    await fetchAttachments(ctx, { attachments: [attachment] });
+  });
   return filesBelow(ctx.folder, row.file);
 }

@@ -42,10 +42,10 @@ export async function reuseFromOtherVersions(ctx: Context, missing: string[], { 
   for (const root of roots) {
     for (const other of await cachedFlavorVersions(root, ctx.name, id)) {
       if (rest.length === 0) return rest;
-      if (root === ctx.cacheRoot && other === ctx.version) continue;
+      const otherFolder = flavorFolder(root, ctx.name, other, id);
+      if (otherFolder === ctx.folder) continue; // (a version folder, as loadTable fills, may take from its own flavour folders)
       const otherDeps = await otherDependencies(ctx, root, other);
       if (!otherDeps) continue;
-      const otherFolder = flavorFolder(root, ctx.name, other, id);
       const still: string[] = [];
       for (const [i, f] of rest.entries()) {
         if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "reuse", done: i, total: rest.length });

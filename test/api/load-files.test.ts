@@ -19,8 +19,9 @@ describe("loadMedia, loadTable, loadAttachment", () => {
   let source: string;
   let files: string[];
   let cacheRoot: string;
+  let repo: Repository;
   beforeAll(async () => {
-    const repo = new Repository("data", await tempDir("repo-"), "counting-fs");
+    repo = new Repository("data", await tempDir("repo-"), "counting-fs");
     source = await tempDir("fsdd-");
     await materialize(MINI_FSDD, "v1.0.10", source);
     files = await writeFsddDatabase(source, FSDD_WITH_ATTACHMENTS);
@@ -47,6 +48,9 @@ describe("loadMedia, loadTable, loadAttachment", () => {
   });
 
   test("loadTable fetches the table and the misc tables it maps through, nothing else", async () => {
+    // a fresh cache: the tables loadMedia put into the flavour folder would be linked
+    cacheRoot = await tempDir("cache-");
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
     resetTraffic();
     const frame = await loadTable("fsdd", "files", { map: { speaker: ["speaker", "accent"] } });
     expect(traffic.gets.filter((k) => k.includes("/meta/") || k.includes("/media/")).sort()).toEqual(["fsdd/meta/1.0.0/files.zip", "fsdd/meta/1.0.0/speaker.zip"]);

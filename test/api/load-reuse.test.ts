@@ -3,9 +3,9 @@
 // linked, not downloaded again; also from a version cached without our dependency table
 // (as audb-python leaves it).
 import { copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
@@ -128,5 +128,32 @@ describe("reuse across cached versions", () => {
     expect(statSync(join(next.folder, "recordings/1_theo_0.wav")).isFile()).toBe(true);
     expect(existsSync(join(next.folder, ".complete"))).toBe(true);
     expect((await readdir(join(next.folder, ".."))).filter((e) => e.includes("~"))).toEqual([]);
+  });
+
+  test("loadTable and loadAttachment take what another cached version or the version's own folder holds, as audb's load_table does", async () => {
+    const cacheRoot = await freshCache();
+    const old = await loadToCache("fsdd", { version: "1.0.0" });
+    resetTraffic();
+    await loadTable("fsdd", "files", { version: "1.1.0" });
+    await loadAttachment("fsdd", "extra", { version: "1.1.0" });
+    await loadTable("fsdd", "files", { version: "1.0.0" });
+    expect(traffic.gets.filter((k) => k.includes("/meta/") || k.includes("/attachment/"))).toEqual([]);
+    const v110 = versionFolder(cacheRoot, "fsdd", "1.1.0");
+    for (const f of ["db.files.csv", "db.speaker.csv", "extra/sub/b.txt"]) expect(inode(v110, f), f).toBe(inode(old.folder, f));
+    expect(inode(versionFolder(cacheRoot, "fsdd", "1.0.0"), "db.files.csv")).toBe(inode(old.folder, "db.files.csv"));
+  });
+
+  test("loadTable and loadAttachment remove what a killed one left beside the version folder, and no one else's files", async () => {
+    const cacheRoot = await freshCache();
+    await loadToCache("fsdd", { version: "1.0.0", onlyMetadata: true });
+    const parent = join(cacheRoot, "fsdd");
+    await mkdir(join(parent, "1.0.0~Xy12Ab", "extra"), { recursive: true }); // ours, from a killed loadAttachment
+    await mkdir(join(parent, "1.0.0~")); // audb-python's
+    const filling = join(versionFolder(cacheRoot, "fsdd", "1.0.0"), "d3b62a9b", "recordings", "0_jackson_0.wav.1234.audb-tmp");
+    await mkdir(dirname(filling), { recursive: true });
+    await writeFile(filling, "a load of the flavour folder at work");
+    await loadAttachment("fsdd", "extra", { version: "1.0.0" });
+    expect((await readdir(parent)).sort()).toEqual(["1.0.0", "1.0.0~"]);
+    expect(existsSync(filling)).toBe(true);
   });
 });
