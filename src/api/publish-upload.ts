@@ -19,6 +19,9 @@ import { mediaRow } from "./media-row.js";
 import type { PublishWorkers } from "./publish-workers.js";
 import { IN_MEMORY_ZIP_BYTES, publishOwnArchives, type OwnArchiveFile, type PublishedFile } from "./publish-own-archives.js";
 
+/** Files of one archive read at once. */
+const OPEN_FILES = 16;
+
 /** One object to upload: a table or attachment archive, a media archive, or a file as it is (`single`). */
 export type Upload = { kind: "table" | "attachment" | "media"; id: string; key: string; files: string[]; single?: string };
 
@@ -130,7 +133,8 @@ async function uploadArchive(u: Upload, tempName: string, ctx: UploadContext): P
   const paths = u.files.map((f) => join(ctx.dbRoot, f));
   const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
   if (sizes.reduce((a, b) => a + b, 0) <= IN_MEMORY_ZIP_BYTES) {
-    const entries = await Promise.all(u.files.map(async (name, i) => ({ name, data: await readFile(paths[i]!), compression: compressionFor(name) })));
+    const read = pLimit(OPEN_FILES); // a folder attachment may have more files than a process may open
+    const entries = await Promise.all(u.files.map((name, i) => read(async () => ({ name, data: await readFile(paths[i]!), compression: compressionFor(name) }))));
     const zip = await zipBytes(entries);
     await ctx.backend.putBytes(u.key, zip);
     return zip.length;
