@@ -23,7 +23,7 @@ import { headerWithAudbMeta } from "./cached-header.js";
 import { readHeaderView, tableMedia } from "./database-view.js";
 import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
-import { reuseFromOtherVersions } from "./load-reuse.js";
+import { renameFolderInPlace, reuseFromOtherVersions } from "./load-reuse.js";
 import { applyFilter } from "./filters.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
@@ -264,6 +264,25 @@ export async function removeStaleStaging(folder: string, { sweep = true } = {}):
   for (const e of entries) if (e.isFile() && isTempName(e.name)) await rm(join(e.parentPath, e.name), { force: true });
 }
 
+/**
+ * Temp files a killed `loadTable` or `loadAttachment` left in the version folder: those
+ * of its tables and attachments (`paths`), which only they write there, under the
+ * version lock. The version folder's other files (header, dependency table) are written
+ * by loads of flavour folders, without that lock: their temp files are left alone.
+ */
+export async function removeTempFilesOf(folder: string, paths: readonly string[]): Promise<void> {
+  const prefixes = new Map<string, string[]>();
+  for (const path of paths) {
+    const dir = dirname(join(folder, path));
+    prefixes.set(dir, [...(prefixes.get(dir) ?? []), `${basename(path)}.`]);
+  }
+  for (const [dir, names] of prefixes) {
+    for (const entry of await readdir(dir).catch(() => [] as string[])) {
+      if (isTempName(entry) && names.some((n) => entry.startsWith(n))) await rm(join(dir, entry), { force: true });
+    }
+  }
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -305,7 +324,7 @@ export async function fetchAttachments(ctx: Context, options: LoadOptions): Prom
       const whole = join(staging, "x", path);
       if (existsSync(whole)) {
         await mkdir(dirname(join(ctx.folder, path)), { recursive: true });
-        await rename(whole, join(ctx.folder, path));
+        await renameFolderInPlace(whole, join(ctx.folder, path));
       }
       for (const f of files.filter((f) => f !== path && !f.startsWith(`${path}/`))) {
         await mkdir(dirname(join(ctx.folder, f)), { recursive: true });

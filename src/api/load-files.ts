@@ -9,7 +9,7 @@ import { makeFlavor, mediumDestination, type FlavorOptions } from "../core/flavo
 import { withLock } from "../core/lock.js";
 import { Database, type Frame } from "../format/index.js";
 import { fetchHeaderFile } from "./info.js";
-import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, type Context } from "./load-cache.js";
+import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, removeTempFilesOf, type Context } from "./load-cache.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor } from "./settings.js";
 
@@ -21,6 +21,12 @@ async function versionContext(name: string, version: string, cacheRoot: string):
     deps: await cachedDependencies(cacheRoot, name, version, backend), backend, cacheRoot,
     numWorkers: availableParallelism(), verify: true,
   };
+}
+
+/** What a killed `loadTable` or `loadAttachment` left in and beside the version folder (its lock held). */
+async function removeLeftovers(ctx: Context): Promise<void> {
+  await removeStaleStaging(ctx.folder, { sweep: false });
+  await removeTempFilesOf(ctx.folder, [...ctx.deps.tables, ...ctx.deps.attachments]);
 }
 
 /**
@@ -63,7 +69,7 @@ export async function loadTable(
     .filter((l): l is string => typeof l === "string" && db.miscTables.has(l));
   const ctx = await versionContext(name, version, cacheRoot);
   await withLock(versionLockFile(cacheRoot, name, version), async () => {
-    await removeStaleStaging(ctx.folder, { sweep: false });
+    await removeLeftovers(ctx);
     await fetchTables(ctx, [...new Set([table, ...labels])]);
   });
   return tableFrame(db, ctx.folder, table, options.map);
@@ -115,7 +121,7 @@ export async function loadAttachment(name: string, attachment: string, options: 
     throw new FilterError(`attachment '${attachment}' is not in '${name}' ${version}; attachments: ${ctx.deps.attachmentIds.join(", ") || "none"}`);
   }
   await withLock(versionLockFile(cacheRoot, name, version), async () => {
-    await removeStaleStaging(ctx.folder, { sweep: false });
+    await removeLeftovers(ctx);
     await fetchAttachments(ctx, { attachments: [attachment] });
   });
   return filesBelow(ctx.folder, row.file);

@@ -101,8 +101,10 @@ async function otherDependencies(ctx: Context, root: string, version: string): P
  */
 async function place(src: string, dest: string, { tree, copy, folder }: { tree: boolean; copy: boolean; folder: string }): Promise<boolean> {
   try {
-    if (tree && (await lstat(src)).isDirectory()) await placeTree(src, dest, copy, folder);
-    else await linkOrCopy(src, dest, copy);
+    const kind = await lstat(src);
+    if (tree && kind.isDirectory()) await placeTree(src, dest, copy, folder);
+    else if (kind.isFile()) await linkOrCopy(src, dest, copy);
+    else return false; // a symbolic link (it may point anywhere, or dangle where it is placed) or other
     return true;
   } catch {
     return false;
@@ -123,6 +125,19 @@ async function linkOrCopy(src: string, dest: string, copy: boolean): Promise<voi
   }
 }
 
+/**
+ * Renames a whole folder to `dest`; when another process (audb-python, which does not
+ * share our locks) has put the same folder there first, keeps that one.
+ */
+export async function renameFolderInPlace(folder: string, dest: string): Promise<void> {
+  try {
+    await rename(folder, dest);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code !== "ENOTEMPTY" && code !== "EEXIST") || !existsSync(dest)) throw err;
+  }
+}
+
 async function placeTree(src: string, dest: string, copy: boolean, folder: string): Promise<void> {
   const entries = await readdir(src, { recursive: true, withFileTypes: true });
   await mkdir(dirname(dest), { recursive: true });
@@ -137,7 +152,7 @@ async function placeTree(src: string, dest: string, copy: boolean, folder: strin
       else if (e.isFile()) await linkOrCopy(from, to, copy);
       else throw new Error(`'${from}' is neither a file nor a folder`); // the attachment is downloaded
     }
-    await rename(whole, dest);
+    await renameFolderInPlace(whole, dest);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -2,8 +2,8 @@
 // tables and attachments that another cached version holds with the same checksum are
 // linked, not downloaded again; also from a version cached without our dependency table
 // (as audb-python leaves it).
-import { copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { copyFileSync, existsSync, lstatSync, readFileSync, statSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -155,5 +155,50 @@ describe("reuse across cached versions", () => {
     await loadAttachment("fsdd", "extra", { version: "1.0.0" });
     expect((await readdir(parent)).sort()).toEqual(["1.0.0", "1.0.0~"]);
     expect(existsSync(filling)).toBe(true);
+  });
+
+  test("a symbolic link in another cached version is not linked: the file or attachment is downloaded", async () => {
+    await freshCache();
+    const old = await loadToCache("fsdd", { version: "1.0.0" });
+    const outside = await tempDir("outside-");
+    for (const f of ["db.files.csv", "extra"]) {
+      await cp(join(old.folder, f), join(outside, f), { recursive: true });
+      await rm(join(old.folder, f), { recursive: true });
+      await symlink(join(outside, f), join(old.folder, f));
+    }
+    resetTraffic();
+    const next = await loadToCache("fsdd", { version: "1.1.0" });
+    expect(traffic.gets.filter((k) => k.includes("/meta/") || k.includes("/attachment/")).sort()).toEqual([
+      "fsdd/attachment/1.0.0/extra.zip", "fsdd/meta/1.0.0/files.zip",
+    ]);
+    for (const f of ["db.files.csv", "extra", "extra/sub/b.txt"]) expect(lstatSync(join(next.folder, f)).isSymbolicLink(), f).toBe(false);
+  });
+
+  test("a folder attachment another process (audb-python, without our locks) put in place first is kept", async () => {
+    await freshCache();
+    const folder = join((await loadToCache("fsdd", { version: "1.0.0", onlyMetadata: true })).folder);
+    traffic.beforeGet = async (key) => {
+      if (!key.endsWith("/extra.zip")) return;
+      await mkdir(join(folder, "extra", "sub"), { recursive: true });
+      await writeFile(join(folder, "extra", "a.txt"), "a\n");
+      await writeFile(join(folder, "extra", "sub", "b.txt"), "b\n");
+    };
+    const loaded = await loadToCache("fsdd", { version: "1.0.0" });
+    expect(readFileSync(join(loaded.folder, "extra/sub/b.txt"), "utf8")).toBe("b\n");
+    expect(existsSync(join(loaded.folder, ".complete"))).toBe(true);
+    expect((await readdir(join(loaded.folder, ".."))).filter((e) => e.includes("~"))).toEqual([]);
+  });
+
+  test("loadTable and loadAttachment remove the temp files a killed one left for its tables and attachments, not others", async () => {
+    const cacheRoot = await freshCache();
+    await loadTable("fsdd", "files", { version: "1.0.0" });
+    const dir = versionFolder(cacheRoot, "fsdd", "1.0.0");
+    await mkdir(join(dir, "docs"), { recursive: true });
+    const left = [join(dir, "db.files.csv.audb-1.audb-tmp"), join(dir, "docs", "README.txt.audb-2.audb-tmp")];
+    const others = [join(dir, "db.yaml.audb-3.audb-tmp"), join(dir, "docs", "other.txt.audb-4.audb-tmp")];
+    for (const f of [...left, ...others]) await writeFile(f, "partial");
+    await loadAttachment("fsdd", "readme", { version: "1.0.0" });
+    for (const f of left) expect(existsSync(f), f).toBe(false);
+    for (const f of others) expect(existsSync(f), f).toBe(true); // a flavour folder's load may be writing the header
   });
 });

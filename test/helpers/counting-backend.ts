@@ -8,6 +8,8 @@ import { join } from "node:path";
  */
 export const traffic = {
   puts: [] as string[], gets: [] as string[], claims: [] as string[], checks: [] as string[], failPut: undefined as ((key: string) => boolean) | undefined,
+  /** Runs before each download, e.g. to play another process that wins a race. */
+  beforeGet: undefined as ((key: string) => Promise<void>) | undefined,
 };
 
 export function resetTraffic(): void {
@@ -16,6 +18,7 @@ export function resetTraffic(): void {
   traffic.claims.length = 0;
   traffic.checks.length = 0;
   traffic.failPut = undefined;
+  traffic.beforeGet = undefined;
 }
 
 function checkPut(key: string): void {
@@ -28,8 +31,8 @@ export function countingBackend(inner: Backend): Backend {
     kind: "counting-fs",
     exists: async (k) => { traffic.checks.push(k); return inner.exists(k); },
     size: (k) => inner.size(k),
-    getFile: async (k, d) => { traffic.gets.push(k); return inner.getFile(k, d); },
-    getBytes: async (k) => { traffic.gets.push(k); return inner.getBytes(k); },
+    getFile: async (k, d) => { traffic.gets.push(k); await traffic.beforeGet?.(k); return inner.getFile(k, d); },
+    getBytes: async (k) => { traffic.gets.push(k); await traffic.beforeGet?.(k); return inner.getBytes(k); },
     getStream: async (k, r) => { traffic.gets.push(k); return inner.getStream(k, r); },
     putFile: async (k, s) => { checkPut(k); traffic.puts.push(k); return inner.putFile(k, s); },
     putBytes: async (k, b) => { checkPut(k); traffic.puts.push(k); return inner.putBytes(k, b); },
