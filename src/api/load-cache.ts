@@ -23,7 +23,7 @@ import { headerWithAudbMeta } from "./cached-header.js";
 import { readHeaderView, tableMedia } from "./database-view.js";
 import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
-import { renameFolderInPlace, reuseFromOtherVersions } from "./load-reuse.js";
+import { moveIntoPlace, reuseFromOtherVersions } from "./load-reuse.js";
 import { applyFilter } from "./filters.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
@@ -223,7 +223,7 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
     return ctx.deps.has(parquet) ? parquet : `db.${id}.csv`;
   });
   const absent = files.filter((f) => !existsSync(join(ctx.folder, f)));
-  const missing = await reuseFromOtherVersions(ctx, absent, { target: (f) => f, versionFolder: true });
+  const missing = await reuseFromOtherVersions(ctx, absent, { target: (f) => f, lookInVersionFolder: true });
   const limit = pLimit(ctx.numWorkers);
   await Promise.all(missing.map((file) => limit(async () => {
     const id = file.replace(/^db\./, "").replace(/\.(csv|parquet)$/, "");
@@ -311,7 +311,7 @@ export async function fetchAttachments(ctx: Context, options: LoadOptions): Prom
   const ids = applyFilter(ctx.deps.attachmentIds, options.attachments, "attachments", ` in ${ctx.name} ${ctx.version}`);
   const byId = new Map(ctx.deps.attachments.map((path) => [ctx.deps.archive(path), path]));
   const absent = ids.map((id) => byId.get(id)!).filter((path) => !existsSync(join(ctx.folder, path)));
-  const missing = new Set(await reuseFromOtherVersions(ctx, absent, { target: (path) => path, tree: true, versionFolder: true }));
+  const missing = new Set(await reuseFromOtherVersions(ctx, absent, { target: (path) => path.replace(/\/$/, ""), tree: true, lookInVersionFolder: true }));
   for (const id of ids) {
     const path = byId.get(id)!;
     if (!missing.has(path)) continue;
@@ -321,12 +321,13 @@ export async function fetchAttachments(ctx: Context, options: LoadOptions): Prom
       const files = await extractArchive(join(staging, "attachment.zip"), join(staging, "x"));
       // The attachment (a file or a folder) moves into place in one rename: a load killed
       // midway leaves all of it or nothing, as the check above assumes.
-      const whole = join(staging, "x", path);
+      const folderPath = path.replace(/\/$/, ""); // a folder attachment may be named `extra/`
+      const whole = join(staging, "x", folderPath);
       if (existsSync(whole)) {
-        await mkdir(dirname(join(ctx.folder, path)), { recursive: true });
-        await renameFolderInPlace(whole, join(ctx.folder, path));
+        await mkdir(dirname(join(ctx.folder, folderPath)), { recursive: true });
+        await moveIntoPlace(whole, join(ctx.folder, folderPath));
       }
-      for (const f of files.filter((f) => f !== path && !f.startsWith(`${path}/`))) {
+      for (const f of files.filter((f) => f !== folderPath && !f.startsWith(`${folderPath}/`))) {
         await mkdir(dirname(join(ctx.folder, f)), { recursive: true });
         await rename(join(staging, "x", f), join(ctx.folder, f));
       }

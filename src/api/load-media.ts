@@ -11,10 +11,10 @@ import { algorithmOf, checksumBytes } from "../core/checksum.js";
 import { ChecksumMismatchError } from "../core/errors.js";
 import { mediumDestination, needsConversion, type Flavor } from "../core/flavor.js";
 import { mediaKey } from "../core/layout.js";
-import { emit } from "../core/progress.js";
+import { emit, PROGRESS_EVERY } from "../core/progress.js";
 import { unzipBytes } from "../core/unzip-bytes.js";
 import type { Context } from "./load-context.js";
-import { PROGRESS_EVERY, reuseFromOtherVersions } from "./load-reuse.js";
+import { reuseFromOtherVersions } from "./load-reuse.js";
 
 /** Archives up to this size (estimated from the dependency table) are read into memory, not written to disk. */
 const IN_MEMORY_ARCHIVE_BYTES = 32 * 1024 * 1024;

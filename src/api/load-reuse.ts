@@ -1,27 +1,24 @@
-import { existsSync } from "node:fs";
-import { constants } from "node:fs";
+import { constants, existsSync } from "node:fs";
 import { copyFile, link, lstat, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { tempPathFor } from "../../backends/filesystem.js";
 import { cachedFlavorVersions, flavorFolder, readCachedDependencies, versionFolder, writeCachedDependencies } from "../core/cache.js";
 import type { Dependencies } from "../core/dependencies.js";
+import { MissingVersionError } from "../core/errors.js";
 import { flavorId } from "../core/flavor.js";
-import { emit } from "../core/progress.js";
+import { emit, PROGRESS_EVERY } from "../core/progress.js";
 import { fetchDependencies } from "../core/remote-dependencies.js";
 import type { Context } from "./load-context.js";
 import { settings } from "./settings.js";
-
-/** Long loops over files report progress this often, so a 100,000-file load never falls silent. */
-export const PROGRESS_EVERY = 2000;
 
 /** How {@link reuseFromOtherVersions} finds and places a file. */
 export interface Reuse {
   /** Where a file of the dependency table lies in a flavour folder (media may change extension). */
   target: (file: string) => string;
-  /** True for attachments: a path may be a folder, linked file by file and put in place in one rename. */
+  /** True for attachments: a path may be a folder, placed file by file and put in place in one rename. */
   tree?: boolean;
   /** Look first in the version folder, where `loadTable` and `loadAttachment` put tables and attachments. */
-  versionFolder?: boolean;
+  lookInVersionFolder?: boolean;
 }
 
 /**
@@ -34,27 +31,27 @@ export interface Reuse {
  * cached has no dependency table of ours: it is fetched from the repository (and kept)
  * when that version is there.
  */
-export async function reuseFromOtherVersions(ctx: Context, missing: string[], { target, tree = false, versionFolder: first = false }: Reuse): Promise<string[]> {
+export async function reuseFromOtherVersions(ctx: Context, missing: string[], { target, tree = false, lookInVersionFolder = false }: Reuse): Promise<string[]> {
   if (missing.length === 0 || ctx.reuse === false) return missing;
+  let rest = lookInVersionFolder ? await fromVersionFolder(ctx, missing, target, tree) : missing;
   const id = flavorId(ctx.flavor);
-  const roots = [...new Set([ctx.cacheRoot, settings().sharedCacheRoot])];
-  let rest = first ? await fromVersionFolder(ctx, missing, tree) : missing;
-  for (const root of roots) {
+  for (const root of new Set([ctx.cacheRoot, settings().sharedCacheRoot])) {
     for (const other of await cachedFlavorVersions(root, ctx.name, id)) {
       if (rest.length === 0) return rest;
       const otherFolder = flavorFolder(root, ctx.name, other, id);
-      if (otherFolder === ctx.folder) continue; // (a version folder, as loadTable fills, may take from its own flavour folders)
+      // The folder, not the version: a version folder (loadTable's) takes from its own flavour folder.
+      if (otherFolder === ctx.folder) continue;
       const otherDeps = await otherDependencies(ctx, root, other);
       if (!otherDeps) continue;
       const still: string[] = [];
       for (const [i, f] of rest.entries()) {
-        if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "reuse", done: i, total: rest.length });
+        if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "reuse", done: missing.length - rest.length + i - still.length, total: missing.length });
         const src = join(otherFolder, target(f));
         const same = otherDeps.has(f) && otherDeps.checksum(f) === ctx.deps.checksum(f) && existsSync(src);
         if (!same || !(await place(src, join(ctx.folder, target(f)), { tree, copy: root !== ctx.cacheRoot, folder: ctx.folder }))) still.push(f);
       }
-      emit(ctx.onProgress, { phase: "reuse", done: rest.length - still.length, total: missing.length });
       rest = still;
+      emit(ctx.onProgress, { phase: "reuse", done: missing.length - rest.length, total: missing.length });
     }
   }
   return rest;
@@ -64,12 +61,13 @@ export async function reuseFromOtherVersions(ctx: Context, missing: string[], { 
  * Links the tables and attachments that `loadTable` and `loadAttachment` put into the
  * version folder (verified there, and of this version); returns the rest.
  */
-async function fromVersionFolder(ctx: Context, missing: string[], tree: boolean): Promise<string[]> {
+async function fromVersionFolder(ctx: Context, missing: string[], target: (file: string) => string, tree: boolean): Promise<string[]> {
   const folder = versionFolder(ctx.cacheRoot, ctx.name, ctx.version);
   if (folder === ctx.folder) return missing;
   const rest: string[] = [];
   for (const f of missing) {
-    const placed = existsSync(join(folder, f)) && (await place(join(folder, f), join(ctx.folder, f), { tree, copy: false, folder: ctx.folder }));
+    const src = join(folder, target(f));
+    const placed = existsSync(src) && (await place(src, join(ctx.folder, target(f)), { tree, copy: false, folder: ctx.folder }));
     if (!placed) rest.push(f);
   }
   return rest;
@@ -86,18 +84,28 @@ async function otherDependencies(ctx: Context, root: string, version: string): P
   let deps = await readCachedDependencies(root, ctx.name, version);
   if (!deps && root !== ctx.cacheRoot) deps = await readCachedDependencies(ctx.cacheRoot, ctx.name, version);
   if (!deps) {
-    deps = await fetchDependencies(ctx.backend, ctx.name, version).catch(() => undefined);
-    if (deps) await writeCachedDependencies(ctx.cacheRoot, ctx.name, version, deps).catch(() => undefined);
+    deps = await fetchDependencies(ctx.backend, ctx.name, version).catch((err: unknown) => {
+      if (err instanceof MissingVersionError) return undefined; // cached from another repository
+      throw err;
+    });
+    if (deps) await writeCachedDependencies(ctx.cacheRoot, ctx.name, version, deps);
   }
   ctx.otherDependencies?.set(key, deps);
   return deps;
 }
 
+/** A folder to reuse holds something that is neither a file nor a folder: it is downloaded instead. */
+class NotPlaceable extends Error {}
+
+/** Errors of the place a file is put, not of the file to reuse: they end the load. */
+const DESTINATION_ERRORS = new Set(["ENOSPC", "EDQUOT", "EROFS"]);
+
 /**
  * Puts `src` at `dest`: hard-linked, or copied (`copy`, or across file systems); with
  * `tree`, `src` may be a folder, placed file by file in a staging folder beside the
  * flavour `folder` (where a killed load's leftovers are swept) and moved to `dest` in one
- * rename. False, with nothing left behind, when `src` cannot be read.
+ * rename. False, with nothing left behind, when `src` is no regular file or folder or
+ * cannot be read: the caller downloads it.
  */
 async function place(src: string, dest: string, { tree, copy, folder }: { tree: boolean; copy: boolean; folder: string }): Promise<boolean> {
   try {
@@ -106,8 +114,10 @@ async function place(src: string, dest: string, { tree, copy, folder }: { tree: 
     else if (kind.isFile()) await linkOrCopy(src, dest, copy);
     else return false; // a symbolic link (it may point anywhere, or dangle where it is placed) or other
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (err instanceof NotPlaceable || (code !== undefined && !DESTINATION_ERRORS.has(code))) return false;
+    throw err;
   }
 }
 
@@ -126,12 +136,12 @@ async function linkOrCopy(src: string, dest: string, copy: boolean): Promise<voi
 }
 
 /**
- * Renames a whole folder to `dest`; when another process (audb-python, which does not
- * share our locks) has put the same folder there first, keeps that one.
+ * Renames a whole folder (or file) to `dest`; when another process (audb-python, which
+ * does not share our locks) has put the same folder there first, keeps that one.
  */
-export async function renameFolderInPlace(folder: string, dest: string): Promise<void> {
+export async function moveIntoPlace(source: string, dest: string): Promise<void> {
   try {
-    await rename(folder, dest);
+    await rename(source, dest);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if ((code !== "ENOTEMPTY" && code !== "EEXIST") || !existsSync(dest)) throw err;
@@ -147,12 +157,12 @@ async function placeTree(src: string, dest: string, copy: boolean, folder: strin
     await mkdir(whole);
     for (const e of entries) {
       const from = join(e.parentPath, e.name);
-      const to = join(whole, from.slice(src.length + 1));
+      const to = join(whole, relative(src, from));
       if (e.isDirectory()) await mkdir(to, { recursive: true });
       else if (e.isFile()) await linkOrCopy(from, to, copy);
-      else throw new Error(`'${from}' is neither a file nor a folder`); // the attachment is downloaded
+      else throw new NotPlaceable(`'${from}' is neither a file nor a folder`);
     }
-    await renameFolderInPlace(whole, dest);
+    await moveIntoPlace(whole, dest);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

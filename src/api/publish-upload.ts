@@ -19,8 +19,8 @@ import { mediaRow } from "./media-row.js";
 import type { PublishWorkers } from "./publish-workers.js";
 import { IN_MEMORY_ZIP_BYTES, publishOwnArchives, type OwnArchiveFile, type PublishedFile } from "./publish-own-archives.js";
 
-/** Files of one archive read at once. */
-const OPEN_FILES = 16;
+/** Files read at once for archives, in the whole process: a folder attachment may have more files than a process may open. */
+const readLimit = pLimit(16);
 
 /** One object to upload: a table or attachment archive, a media archive, or a file as it is (`single`). */
 export type Upload = { kind: "table" | "attachment" | "media"; id: string; key: string; files: string[]; single?: string };
@@ -133,8 +133,7 @@ async function uploadArchive(u: Upload, tempName: string, ctx: UploadContext): P
   const paths = u.files.map((f) => join(ctx.dbRoot, f));
   const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
   if (sizes.reduce((a, b) => a + b, 0) <= IN_MEMORY_ZIP_BYTES) {
-    const read = pLimit(OPEN_FILES); // a folder attachment may have more files than a process may open
-    const entries = await Promise.all(u.files.map((name, i) => read(async () => ({ name, data: await readFile(paths[i]!), compression: compressionFor(name) }))));
+    const entries = await Promise.all(u.files.map((name, i) => readLimit(async () => ({ name, data: await readFile(paths[i]!), compression: compressionFor(name) }))));
     const zip = await zipBytes(entries);
     await ctx.backend.putBytes(u.key, zip);
     return zip.length;

@@ -17,3 +17,6 @@ export type ProgressListener = (event: ProgressEvent) => void;
 export function emit(listener: ProgressListener | undefined, event: ProgressEvent): void {
   listener?.(event);
 }
+
+/** Long loops over files report progress this often, so a 100,000-file load never falls silent. */
+export const PROGRESS_EVERY = 2000;

@@ -92,6 +92,7 @@ describe("reuse across cached versions", () => {
     resetTraffic();
     const loaded = await loadToCache("fsdd", { version: "1.1.0" });
     expect(existsSync(join(loaded.folder, ".complete"))).toBe(true);
+    expect(readFileSync(join(loaded.folder, CHANGED)).equals(readFileSync(join(MINI_FSDD, "recordings", "0_jackson_1.wav")))).toBe(true); // 1.1.0's, not the stray
     expect(traffic.gets.filter((k) => k.includes("/0.9.0/"))).toEqual([]);
     const asked = traffic.checks.filter((k) => k.includes("/0.9.0/"));
     expect(asked.length).toBeGreaterThan(0);
@@ -200,5 +201,42 @@ describe("reuse across cached versions", () => {
     await loadAttachment("fsdd", "readme", { version: "1.0.0" });
     for (const f of left) expect(existsSync(f), f).toBe(false);
     for (const f of others) expect(existsSync(f), f).toBe(true); // a flavour folder's load may be writing the header
+  });
+
+  test("a folder attachment whose path ends in '/' loads, and is reused under the right names", async () => {
+    const slashRepo = new Repository("slash", await tempDir("repo-"), "counting-fs");
+    configure({ repositories: [slashRepo] });
+    const source = await tempDir("fsdd-");
+    await materialize(MINI_FSDD, "v1.0.10", source);
+    await writeFsddDatabase(source, FSDD_WITH_ATTACHMENTS.replace("{path: extra}", "{path: extra/}"));
+    await writeAttachments(source);
+    await publish(source, "1.0.0", slashRepo);
+    copyFileSync(join(source, "recordings/0_jackson_1.wav"), join(source, CHANGED));
+    await publish(source, "1.1.0", slashRepo);
+    const cacheRoot = await tempDir("cache-");
+    configure({ repositories: [slashRepo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+    const old = await loadToCache("fsdd", { version: "1.0.0" });
+    resetTraffic();
+    const next = await loadToCache("fsdd", { version: "1.1.0" });
+    expect(traffic.gets.filter((k) => k.includes("/attachment/"))).toEqual([]);
+    for (const loaded of [old, next]) {
+      expect(readFileSync(join(loaded.folder, "extra/a.txt"), "utf8")).toBe("a\n");
+      expect(readFileSync(join(loaded.folder, "extra/sub/b.txt"), "utf8")).toBe("b\n");
+    }
+    expect((await readdir(join(next.folder, "extra"))).sort()).toEqual(["a.txt", "sub"]);
+  });
+
+  test("a broken dependency table of another cached version in the repository is an error naming it, not skipped", async () => {
+    const cacheRoot = await freshCache();
+    const stray = join(cacheRoot, "fsdd", "0.8.0", "d3b62a9b");
+    await mkdir(stray, { recursive: true });
+    const host = join(repo.host, repo.name, "fsdd", "0.8.0");
+    await mkdir(host, { recursive: true });
+    await writeFile(join(host, "db.zip"), "not a zip");
+    try {
+      await expect(loadToCache("fsdd", { version: "1.1.0" })).rejects.toThrow(/0\.8\.0\/db\.zip/);
+    } finally {
+      await rm(host, { recursive: true });
+    }
   });
 });

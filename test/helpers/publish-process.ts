@@ -10,7 +10,7 @@ const repository = new Repository("data", host, "file-system");
 configure({ repositories: [repository] });
 let told = false;
 await publish(root, version, repository, {
-  numWorkers: 1,
+  numWorkers: Number(process.env.AUDB_TEST_WORKERS ?? 1),
   onProgress: (e) => {
     if (announce && !told && e.phase === "upload" && e.done > 0) {
       told = true;
