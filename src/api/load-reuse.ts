@@ -3,6 +3,8 @@ import { copyFile, link, lstat, mkdir, mkdtemp, readdir, rename, rm } from "node
 import { dirname, join, relative } from "node:path";
 import { tempPathFor } from "../../backends/filesystem.js";
 import { cachedFlavorVersions, flavorFolder, readCachedDependencies, versionFolder, writeCachedDependencies } from "../core/cache.js";
+import { sortVersions } from "../core/layout.js";
+import * as semver from "../core/semver.js";
 import type { Dependencies } from "../core/dependencies.js";
 import { MissingVersionError } from "../core/errors.js";
 import { flavorId } from "../core/flavor.js";
@@ -36,11 +38,12 @@ export async function reuseFromOtherVersions(ctx: Context, missing: string[], { 
   let rest = lookInVersionFolder ? await fromVersionFolder(ctx, missing, target, tree) : missing;
   const id = flavorId(ctx.flavor);
   for (const root of new Set([ctx.cacheRoot, settings().sharedCacheRoot])) {
-    for (const other of await cachedFlavorVersions(root, ctx.name, id)) {
+    // Newest first, as audb: later versions hold more of a version's files.
+    for (const other of sortVersions(await cachedFlavorVersions(root, ctx.name, id)).reverse()) {
       if (rest.length === 0) return rest;
       const otherFolder = flavorFolder(root, ctx.name, other, id);
       // The folder, not the version: a version folder (loadTable's) takes from its own flavour folder.
-      if (otherFolder === ctx.folder) continue;
+      if (otherFolder === ctx.folder || olderThanAll(other, rest, ctx.deps)) continue;
       const otherDeps = await otherDependencies(ctx, root, other);
       if (!otherDeps) continue;
       const still: string[] = [];
@@ -55,6 +58,18 @@ export async function reuseFromOtherVersions(ctx: Context, missing: string[], { 
     }
   }
   return rest;
+}
+
+/**
+ * True when `version` precedes the version of each of `files`: it cannot hold them as they
+ * are (audb looks only at versions from a file's own on), so its table is not fetched.
+ */
+function olderThanAll(version: string, files: readonly string[], deps: Dependencies): boolean {
+  if (!semver.valid(version)) return false;
+  return files.every((f) => {
+    const own = deps.version(f);
+    return semver.valid(own) !== null && semver.lt(version, own);
+  });
 }
 
 /**

@@ -86,15 +86,15 @@ describe("reuse across cached versions", () => {
 
   test("a cached version the repository does not hold (another repository's) is skipped, and asked for once a load", async () => {
     const cacheRoot = await freshCache();
-    const stray = join(cacheRoot, "fsdd", "0.9.0", "d3b62a9b");
+    const stray = join(cacheRoot, "fsdd", "1.0.5", "d3b62a9b");
     await mkdir(join(stray, "recordings"), { recursive: true });
     copyFileSync(join(MINI_FSDD, "recordings", "0_jackson_0.wav"), join(stray, CHANGED));
     resetTraffic();
     const loaded = await loadToCache("fsdd", { version: "1.1.0" });
     expect(existsSync(join(loaded.folder, ".complete"))).toBe(true);
     expect(readFileSync(join(loaded.folder, CHANGED)).equals(readFileSync(join(MINI_FSDD, "recordings", "0_jackson_1.wav")))).toBe(true); // 1.1.0's, not the stray
-    expect(traffic.gets.filter((k) => k.includes("/0.9.0/"))).toEqual([]);
-    const asked = traffic.checks.filter((k) => k.includes("/0.9.0/"));
+    expect(traffic.gets.filter((k) => k.includes("/1.0.5/"))).toEqual([]);
+    const asked = traffic.checks.filter((k) => k.includes("/1.0.5/"));
     expect(asked.length).toBeGreaterThan(0);
     expect(new Set(asked).size).toBe(asked.length); // each key once, not once for tables, attachments and media
   });
@@ -228,15 +228,23 @@ describe("reuse across cached versions", () => {
 
   test("a broken dependency table of another cached version in the repository is an error naming it, not skipped", async () => {
     const cacheRoot = await freshCache();
-    const stray = join(cacheRoot, "fsdd", "0.8.0", "d3b62a9b");
+    const stray = join(cacheRoot, "fsdd", "1.0.6", "d3b62a9b");
     await mkdir(stray, { recursive: true });
-    const host = join(repo.host, repo.name, "fsdd", "0.8.0");
+    const host = join(repo.host, repo.name, "fsdd", "1.0.6");
     await mkdir(host, { recursive: true });
     await writeFile(join(host, "db.zip"), "not a zip");
     try {
-      await expect(loadToCache("fsdd", { version: "1.1.0" })).rejects.toThrow(/0\.8\.0\/db\.zip/);
+      await expect(loadToCache("fsdd", { version: "1.1.0" })).rejects.toThrow(/1\.0\.6\/db\.zip/);
     } finally {
       await rm(host, { recursive: true });
     }
+  });
+
+  test("cached versions older than every file still missing are not looked at (audb looks from a file's own version on)", async () => {
+    const cacheRoot = await freshCache();
+    for (const old of ["0.5.0", "0.10.0"]) await mkdir(join(cacheRoot, "fsdd", old, "d3b62a9b"), { recursive: true });
+    resetTraffic();
+    await loadToCache("fsdd", { version: "1.1.0" });
+    expect(traffic.checks.filter((k) => /\/0\.(5|10)\.0\//.test(k))).toEqual([]);
   });
 });
