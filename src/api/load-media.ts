@@ -64,7 +64,7 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
     if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "check", done: i, total: media.length });
     return !existsSync(join(folder, target(f)));
   });
-  missing = await reuseFromOtherVersions(ctx, missing, { target });
+  missing = await reuseFromOtherVersions(ctx, missing, { target, link: true });
   if (missing.length === 0) return;
 
   const byArchive = new Map<string, string[]>();

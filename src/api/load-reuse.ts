@@ -21,19 +21,27 @@ export interface Reuse {
   tree?: boolean;
   /** Look first in the version folder, where `loadTable` and `loadAttachment` put tables and attachments. */
   lookInVersionFolder?: boolean;
+  /**
+   * Hard-link files of this cache (media: many, large, never rewritten by audformat) instead
+   * of copying them, as audb does for all (tables and attachments: a table saved again in
+   * place would change every version that shares it).
+   */
+  link?: boolean;
 }
 
 /**
  * Places the `missing` files (media, tables or attachments) that another cached version of
  * this flavour holds with the same checksum, from this cache and then the shared one, as
  * audb's `_get_files_from_cache` and `_get_attachments_from_cache` do; returns the rest,
- * also files that cannot be read there (they are downloaded). Files of this cache are
- * hard-linked (the versions share them: cached files are not to be edited in place);
- * those of the shared cache, which other users own, are copied. A version audb-python
+ * also files that cannot be read there (they are downloaded). With `link`, files of this
+ * cache are hard-linked (the versions share them: cached media are not to be edited in
+ * place); others, and all of the shared cache, which other users own, are copied. A version audb-python
  * cached has no dependency table of ours: it is fetched from the repository (and kept)
  * when that version is there.
  */
-export async function reuseFromOtherVersions(ctx: Context, missing: string[], { target, tree = false, lookInVersionFolder = false }: Reuse): Promise<string[]> {
+export async function reuseFromOtherVersions(
+  ctx: Context, missing: string[], { target, tree = false, lookInVersionFolder = false, link = false }: Reuse,
+): Promise<string[]> {
   if (missing.length === 0 || ctx.reuse === false) return missing;
   let rest = lookInVersionFolder ? await fromVersionFolder(ctx, missing, target, tree) : missing;
   const id = flavorId(ctx.flavor);
@@ -51,7 +59,7 @@ export async function reuseFromOtherVersions(ctx: Context, missing: string[], { 
         if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "reuse", done: missing.length - rest.length + i - still.length, total: missing.length });
         const src = join(otherFolder, target(f));
         const same = otherDeps.has(f) && otherDeps.checksum(f) === ctx.deps.checksum(f) && existsSync(src);
-        if (!same || !(await place(src, join(ctx.folder, target(f)), { tree, copy: root !== ctx.cacheRoot, folder: ctx.folder }))) still.push(f);
+        if (!same || !(await place(src, join(ctx.folder, target(f)), { tree, copy: !link || root !== ctx.cacheRoot, folder: ctx.folder }))) still.push(f);
       }
       rest = still;
       emit(ctx.onProgress, { phase: "reuse", done: missing.length - rest.length, total: missing.length });
@@ -73,7 +81,7 @@ function olderThanAll(version: string, files: readonly string[], deps: Dependenc
 }
 
 /**
- * Links the tables and attachments that `loadTable` and `loadAttachment` put into the
+ * Copies the tables and attachments that `loadTable` and `loadAttachment` put into the
  * version folder (verified there, and of this version); returns the rest.
  */
 async function fromVersionFolder(ctx: Context, missing: string[], target: (file: string) => string, tree: boolean): Promise<string[]> {
@@ -82,7 +90,7 @@ async function fromVersionFolder(ctx: Context, missing: string[], target: (file:
   const rest: string[] = [];
   for (const f of missing) {
     const src = join(folder, target(f));
-    const placed = existsSync(src) && (await place(src, join(ctx.folder, target(f)), { tree, copy: false, folder: ctx.folder }));
+    const placed = existsSync(src) && (await place(src, join(ctx.folder, target(f)), { tree, copy: true, folder: ctx.folder }));
     if (!placed) rest.push(f);
   }
   return rest;

@@ -21,6 +21,11 @@ import { Repository } from "../../src/core/repository.js";
 const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 const CHANGED = "recordings/0_jackson_0.wav";
 const inode = (folder: string, file: string) => statSync(join(folder, file)).ino;
+/** `copy` holds the bytes of `original` in a file of its own: a table saved again in place changes one version only. */
+function expectCopy(original: string, copy: string): void {
+  expect(readFileSync(copy).equals(readFileSync(original)), copy).toBe(true);
+  expect(statSync(copy).ino, copy).not.toBe(statSync(original).ino);
+}
 
 describe("reuse across cached versions", () => {
   let repo: Repository;
@@ -42,7 +47,7 @@ describe("reuse across cached versions", () => {
     return cacheRoot;
   };
 
-  test("tables and attachments another version holds are linked, as media are", async () => {
+  test("tables and attachments another version holds are copied, media linked, none downloaded", async () => {
     await freshCache();
     const old = await loadToCache("fsdd", { version: "1.0.0" });
     resetTraffic();
@@ -50,9 +55,8 @@ describe("reuse across cached versions", () => {
     expect(traffic.gets.filter((k) => !k.endsWith("db.yaml") && !k.endsWith("db.zip"))).toEqual([
       expect.stringMatching(/\/media\/1\.1\.0\//),
     ]);
-    for (const f of ["db.files.csv", "db.speaker.csv", "docs/README.txt", "extra/a.txt", "extra/sub/b.txt", "recordings/1_theo_0.wav"]) {
-      expect(inode(next.folder, f), f).toBe(inode(old.folder, f));
-    }
+    expect(inode(next.folder, "recordings/1_theo_0.wav")).toBe(inode(old.folder, "recordings/1_theo_0.wav")); // media: linked
+    for (const f of ["db.files.csv", "db.speaker.csv", "docs/README.txt", "extra/a.txt", "extra/sub/b.txt"]) expectCopy(join(old.folder, f), join(next.folder, f));
     expect(inode(next.folder, CHANGED)).not.toBe(inode(old.folder, CHANGED));
     expect(existsSync(join(next.folder, ".complete"))).toBe(true);
   });
@@ -80,7 +84,7 @@ describe("reuse across cached versions", () => {
     const fetched = traffic.gets.filter((k) => k.includes("/meta/") || k.includes("/attachment/"));
     expect(fetched.sort()).toEqual(["fsdd/attachment/1.0.0/readme.zip"]);
     const versionDir = versionFolder(cacheRoot, "fsdd", "1.0.0");
-    for (const f of ["db.files.csv", "db.speaker.csv", "extra/a.txt", "extra/sub/b.txt"]) expect(inode(full.folder, f), f).toBe(inode(versionDir, f));
+    for (const f of ["db.files.csv", "db.speaker.csv", "extra/a.txt", "extra/sub/b.txt"]) expectCopy(join(versionDir, f), join(full.folder, f));
     expect(existsSync(join(full.folder, ".complete"))).toBe(true);
   });
 
@@ -140,8 +144,8 @@ describe("reuse across cached versions", () => {
     await loadTable("fsdd", "files", { version: "1.0.0" });
     expect(traffic.gets.filter((k) => k.includes("/meta/") || k.includes("/attachment/"))).toEqual([]);
     const v110 = versionFolder(cacheRoot, "fsdd", "1.1.0");
-    for (const f of ["db.files.csv", "db.speaker.csv", "extra/sub/b.txt"]) expect(inode(v110, f), f).toBe(inode(old.folder, f));
-    expect(inode(versionFolder(cacheRoot, "fsdd", "1.0.0"), "db.files.csv")).toBe(inode(old.folder, "db.files.csv"));
+    for (const f of ["db.files.csv", "db.speaker.csv", "extra/sub/b.txt"]) expectCopy(join(old.folder, f), join(v110, f));
+    expectCopy(join(old.folder, "db.files.csv"), join(versionFolder(cacheRoot, "fsdd", "1.0.0"), "db.files.csv"));
   });
 
   test("loadTable and loadAttachment remove what a killed one left beside the version folder, and no one else's files", async () => {
