@@ -22,9 +22,9 @@ export interface Reuse {
   /** Look first in the version folder, where `loadTable` and `loadAttachment` put tables and attachments. */
   lookInVersionFolder?: boolean;
   /**
-   * Hard-link files of this cache (media: many, large, never rewritten by audformat) instead
-   * of copying them, as audb does for all (tables and attachments: a table saved again in
-   * place would change every version that shares it).
+   * Hard-link files of this cache instead of copying them (media: many and large); audb
+   * copies all, and so do we for tables and attachments: a table saved again in place
+   * would change every version that shares it.
    */
   link?: boolean;
 }
@@ -35,9 +35,9 @@ export interface Reuse {
  * audb's `_get_files_from_cache` and `_get_attachments_from_cache` do; returns the rest,
  * also files that cannot be read there (they are downloaded). With `link`, files of this
  * cache are hard-linked (the versions share them: cached media are not to be edited in
- * place); others, and all of the shared cache, which other users own, are copied. A version audb-python
- * cached has no dependency table of ours: it is fetched from the repository (and kept)
- * when that version is there.
+ * place); other files, and all of the shared cache, which other users own, are copied.
+ * A version audb-python cached has no dependency table of ours: it is fetched from the
+ * repository (and kept) when that version is there.
  */
 export async function reuseFromOtherVersions(
   ctx: Context, missing: string[], { target, tree = false, lookInVersionFolder = false, link = false }: Reuse,
