@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import pLimit from "p-limit";
@@ -23,7 +23,7 @@ import { headerWithAudbMeta } from "./cached-header.js";
 import { readHeaderView, tableMedia } from "./database-view.js";
 import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
-import { moveIntoPlace, reuseFromOtherVersions } from "./load-reuse.js";
+import { moveIntoPlace, reuseFromOtherVersions, withStaging } from "./load-reuse.js";
 import { applyFilter } from "./filters.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
@@ -228,7 +228,7 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
   await Promise.all(missing.map((file) => limit(async () => {
     const id = file.replace(/^db\./, "").replace(/\.(csv|parquet)$/, "");
     const version = ctx.deps.version(file);
-    await withStaging(ctx, async (staging) => {
+    await withStaging(ctx.folder, async (staging) => {
       if (file.endsWith(".parquet")) await ctx.backend.getFile(tableParquetKey(ctx.name, version, id), join(staging, file));
       else {
         await ctx.backend.getFile(tableZipKey(ctx.name, version, id), join(staging, "table.zip"));
@@ -287,14 +287,6 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-async function withStaging<T>(ctx: Context, fn: (staging: string) => Promise<T>): Promise<T> {
-  const staging = await mkdtemp(`${ctx.folder}~`);
-  try {
-    return await fn(staging);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-}
 
 async function verifyFiles(ctx: Context, root: string, files: string[], source: string): Promise<void> {
   if (!ctx.verify) return;
@@ -315,7 +307,7 @@ export async function fetchAttachments(ctx: Context, options: LoadOptions): Prom
   for (const id of ids) {
     const path = byId.get(id)!;
     if (!missing.has(path)) continue;
-    await withStaging(ctx, async (staging) => {
+    await withStaging(ctx.folder, async (staging) => {
       const key = attachmentKey(ctx.name, ctx.deps.version(path), id);
       await ctx.backend.getFile(key, join(staging, "attachment.zip"));
       const files = await extractArchive(join(staging, "attachment.zip"), join(staging, "x"));

@@ -171,11 +171,23 @@ export async function moveIntoPlace(source: string, dest: string): Promise<void>
   }
 }
 
+/**
+ * Runs `fn` with a new staging folder beside the flavour (or version) `folder`, named
+ * `<folder>~XXXXXX` so that the next load sweeps it after a kill; removes it after.
+ */
+export async function withStaging<T>(folder: string, fn: (staging: string) => Promise<T>): Promise<T> {
+  const staging = await mkdtemp(`${folder}~`);
+  try {
+    return await fn(staging);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
 async function placeTree(src: string, dest: string, copy: boolean, folder: string): Promise<void> {
   const entries = await readdir(src, { recursive: true, withFileTypes: true });
   await mkdir(dirname(dest), { recursive: true });
-  const staging = await mkdtemp(`${folder}~`);
-  try {
+  await withStaging(folder, async (staging) => {
     const whole = join(staging, "x");
     await mkdir(whole);
     for (const e of entries) {
@@ -186,7 +198,5 @@ async function placeTree(src: string, dest: string, copy: boolean, folder: strin
       else throw new NotPlaceable(`'${from}' is neither a file nor a folder`);
     }
     await moveIntoPlace(whole, dest);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  });
 }
