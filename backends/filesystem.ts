@@ -22,6 +22,23 @@ export function isTempName(name: string): boolean {
   return name.endsWith(TEMP_SUFFIX);
 }
 
+/**
+ * Removes the temp files ({@link tempPathFor}) of `files` (paths relative to `folder`) that
+ * a killed process left beside them; other temp files in those folders stay.
+ */
+export async function removeTempFilesOf(folder: string, files: readonly string[]): Promise<void> {
+  const prefixes = new Map<string, string[]>();
+  for (const file of files) {
+    const dir = path.dirname(path.join(folder, file));
+    prefixes.set(dir, [...(prefixes.get(dir) ?? []), `${path.basename(file)}.`]);
+  }
+  for (const [dir, names] of prefixes) {
+    for (const entry of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (isTempName(entry) && names.some((n) => entry.startsWith(n))) await fs.rm(path.join(dir, entry), { force: true });
+    }
+  }
+}
+
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return code === "ENOENT" || code === "ENOTDIR";

@@ -264,29 +264,9 @@ export async function removeStaleStaging(folder: string, { sweep = true } = {}):
   for (const e of entries) if (e.isFile() && isTempName(e.name)) await rm(join(e.parentPath, e.name), { force: true });
 }
 
-/**
- * Temp files a killed `loadTable` or `loadAttachment` left in the version folder: those
- * of its tables and attachments (`paths`), which only they write there, under the
- * version lock. The version folder's other files (header, dependency table) are written
- * by loads of flavour folders, without that lock: their temp files are left alone.
- */
-export async function removeTempFilesOf(folder: string, paths: readonly string[]): Promise<void> {
-  const prefixes = new Map<string, string[]>();
-  for (const path of paths) {
-    const dir = dirname(join(folder, path));
-    prefixes.set(dir, [...(prefixes.get(dir) ?? []), `${basename(path)}.`]);
-  }
-  for (const [dir, names] of prefixes) {
-    for (const entry of await readdir(dir).catch(() => [] as string[])) {
-      if (isTempName(entry) && names.some((n) => entry.startsWith(n))) await rm(join(dir, entry), { force: true });
-    }
-  }
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
-
 
 async function verifyFiles(ctx: Context, root: string, files: string[], source: string): Promise<void> {
   if (!ctx.verify) return;
@@ -299,11 +279,14 @@ async function verifyFiles(ctx: Context, root: string, files: string[], source: 
   }
 }
 
+/** Where an attachment lies in a folder: a folder attachment may be named `extra/`. */
+const onDisk = (path: string) => path.replace(/\/$/, "");
+
 export async function fetchAttachments(ctx: Context, options: LoadOptions): Promise<void> {
   const ids = applyFilter(ctx.deps.attachmentIds, options.attachments, "attachments", ` in ${ctx.name} ${ctx.version}`);
   const byId = new Map(ctx.deps.attachments.map((path) => [ctx.deps.archive(path), path]));
   const absent = ids.map((id) => byId.get(id)!).filter((path) => !existsSync(join(ctx.folder, path)));
-  const missing = new Set(await reuseFromOtherVersions(ctx, absent, { target: (path) => path.replace(/\/$/, ""), tree: true, lookInVersionFolder: true }));
+  const missing = new Set(await reuseFromOtherVersions(ctx, absent, { target: onDisk, tree: true, lookInVersionFolder: true }));
   for (const id of ids) {
     const path = byId.get(id)!;
     if (!missing.has(path)) continue;
@@ -313,7 +296,7 @@ export async function fetchAttachments(ctx: Context, options: LoadOptions): Prom
       const files = await extractArchive(join(staging, "attachment.zip"), join(staging, "x"));
       // The attachment (a file or a folder) moves into place in one rename: a load killed
       // midway leaves all of it or nothing, as the check above assumes.
-      const folderPath = path.replace(/\/$/, ""); // a folder attachment may be named `extra/`
+      const folderPath = onDisk(path);
       const whole = join(staging, "x", folderPath);
       if (existsSync(whole)) {
         await mkdir(dirname(join(ctx.folder, folderPath)), { recursive: true });

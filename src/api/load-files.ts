@@ -9,7 +9,8 @@ import { makeFlavor, mediumDestination, type FlavorOptions } from "../core/flavo
 import { withLock } from "../core/lock.js";
 import { Database, type Frame } from "../format/index.js";
 import { fetchHeaderFile } from "./info.js";
-import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, removeTempFilesOf, type Context } from "./load-cache.js";
+import { removeTempFilesOf } from "../../backends/filesystem.js";
+import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, type Context } from "./load-cache.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor } from "./settings.js";
 
@@ -23,7 +24,12 @@ async function versionContext(name: string, version: string, cacheRoot: string):
   };
 }
 
-/** What a killed `loadTable` or `loadAttachment` left in and beside the version folder (its lock held). */
+/**
+ * What a killed `loadTable` or `loadAttachment` left in and beside the version folder (its
+ * lock held): staging folders, and temp files of its tables and attachments, which only
+ * they write there. The header's and dependency table's are left alone: loads of flavour
+ * folders write those without that lock.
+ */
 async function removeLeftovers(ctx: Context): Promise<void> {
   await removeStaleStaging(ctx.folder, { sweep: false });
   await removeTempFilesOf(ctx.folder, [...ctx.deps.tables, ...ctx.deps.attachments]);

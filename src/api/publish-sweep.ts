@@ -1,7 +1,5 @@
-import { readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { Backend } from "../../backends/backend.js";
-import { isTempName } from "../../backends/filesystem.js";
+import { removeTempFilesOf } from "../../backends/filesystem.js";
 import { DEPENDENCY_SNAPSHOT_FILE } from "../core/dependency-snapshot.js";
 import { STAT_INDEX_FILE } from "../core/stat-index.js";
 import { LOCAL_CLAIM_FILE } from "./publish-claim.js";
@@ -41,7 +39,5 @@ const FOLDER_FILES = ["db.csv", STAT_INDEX_FILE, DEPENDENCY_SNAPSHOT_FILE, LOCAL
 
 /** Removes the temp files a publish from `dbRoot` that died left there (of `db.csv`, the stat index, the snapshot, the claim's record). */
 export async function sweepFolderTemps(dbRoot: string): Promise<void> {
-  for (const entry of await readdir(dbRoot)) {
-    if (isTempName(entry) && FOLDER_FILES.some((file) => entry.startsWith(`${file}.`))) await rm(join(dbRoot, entry), { force: true });
-  }
+  await removeTempFilesOf(dbRoot, FOLDER_FILES);
 }
