@@ -1,10 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { COMPLETE_FILE, flavorFolder, flavorLockFile, isComplete } from "../core/cache.js";
+import { COMPLETE_FILE, flavorFolder, isComplete } from "../core/cache.js";
 import type { Dependencies } from "../core/dependencies.js";
 import { flavorId, makeFlavor, type Flavor } from "../core/flavor.js";
-import { withLock } from "../core/lock.js";
+import { withFolderLock } from "../core/lock.js";
 import { cachedDependencies, completeFolder, holdsEverything, prepareFolder, select, type LoadOptions } from "./load-cache.js";
 import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
@@ -26,7 +26,6 @@ export class MediaBatches {
     readonly deps: Dependencies,
     /** Undefined when the folder is complete already (ours or the shared cache's). */
     private readonly ctx: Context | undefined,
-    private readonly lockFile: string,
     private readonly timeout: number | undefined,
   ) {}
 
@@ -40,9 +39,8 @@ export class MediaBatches {
     const flavor = makeFlavor(options);
     const id = flavorId(flavor);
     const cacheRoot = cacheRootFor(options.cacheRoot);
-    const lockFile = flavorLockFile(cacheRoot, name, version, id);
     const complete = await completeFolder(name, version, id, cacheRoot);
-    if (complete) return new MediaBatches(complete.folder, flavor, complete.deps, undefined, lockFile, options.timeout);
+    if (complete) return new MediaBatches(complete.folder, flavor, complete.deps, undefined, options.timeout);
     const backend = await (await lookupVersion(name, version)).open();
     const deps = await cachedDependencies(cacheRoot, name, version, backend);
     const folder = flavorFolder(cacheRoot, name, version, id);
@@ -50,14 +48,14 @@ export class MediaBatches {
       name, version, flavor, folder, deps, backend, cacheRoot, numWorkers: options.numWorkers ?? availableParallelism(),
       verify: options.verify ?? true, otherDependencies: new Map(),
     };
-    return new MediaBatches(folder, flavor, deps, ctx, lockFile, options.timeout);
+    return new MediaBatches(folder, flavor, deps, ctx, options.timeout);
   }
 
   /** Fetches `media` (exact names of media the version holds, not removed) that the folder lacks. */
   async fetch(media: string[]): Promise<void> {
     const ctx = this.ctx;
     if (!ctx || media.length === 0) return;
-    await withLock(this.lockFile, async () => {
+    await withFolderLock(ctx.folder, async () => {
       if (isComplete(ctx.folder)) return;
       if (!this.started) {
         await prepareFolder(ctx);
@@ -72,7 +70,7 @@ export class MediaBatches {
   async finish(): Promise<void> {
     const ctx = this.ctx;
     if (!ctx || !this.started) return;
-    await withLock(this.lockFile, async () => {
+    await withFolderLock(ctx.folder, async () => {
       if (!isComplete(ctx.folder) && holdsEverything(ctx)) await writeFile(join(ctx.folder, COMPLETE_FILE), "");
     }, this.timeout);
   }

@@ -7,7 +7,7 @@ import type { Backend } from "../../backends/backend.js";
 import { isTempName, writeAtomically } from "../../backends/filesystem.js";
 import { extractArchive } from "../core/archive.js";
 import {
-  COMPLETE_FILE, flavorFolder, flavorLockFile, isComplete, readCachedDependencies,
+  COMPLETE_FILE, flavorFolder, isComplete, readCachedDependencies,
   versionFolder, writeCachedDependencies,
 } from "../core/cache.js";
 import { algorithmOf } from "../core/checksum.js";
@@ -16,7 +16,7 @@ import { ChecksumMismatchError, positiveInteger } from "../core/errors.js";
 import { flavorId, makeFlavor, mediumDestination, type Flavor, type FlavorOptions } from "../core/flavor.js";
 import { hashFiles } from "../core/hash-files.js";
 import { attachmentKey, headerKey, tableParquetKey, tableZipKey } from "../core/layout.js";
-import { withLock } from "../core/lock.js";
+import { withFolderLock } from "../core/lock.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchDependencies } from "../core/remote-dependencies.js";
 import { headerWithAudbMeta } from "./cached-header.js";
@@ -100,7 +100,7 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
   const backend = await repository.open();
   const deps = await cachedDependencies(cacheRoot, name, version, backend);
 
-  return withLock(flavorLockFile(cacheRoot, name, version, id), async () => {
+  return withFolderLock(folder, async () => {
     if (isComplete(folder)) return select(name, version, flavor, folder, deps, options);
     const ctx: Context = {
       name, version, flavor, folder, deps, backend, cacheRoot,

@@ -2,11 +2,11 @@ import { statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { versionFolder, versionLockFile } from "../core/cache.js";
+import { versionFolder } from "../core/cache.js";
 import { DependencyType } from "../core/dependencies.js";
 import { FilterError } from "../core/errors.js";
 import { makeFlavor, mediumDestination, type FlavorOptions } from "../core/flavor.js";
-import { withLock } from "../core/lock.js";
+import { withFolderLock } from "../core/lock.js";
 import { Database, type Frame } from "../format/index.js";
 import { fetchHeaderFile } from "./info.js";
 import { removeTempFilesOf } from "../../backends/filesystem.js";
@@ -74,7 +74,7 @@ export async function loadTable(
     .map((c) => (c.schemeId === undefined ? undefined : db.schemes.get(c.schemeId)?.labels))
     .filter((l): l is string => typeof l === "string" && db.miscTables.has(l));
   const ctx = await versionContext(name, version, cacheRoot);
-  await withLock(versionLockFile(cacheRoot, name, version), async () => {
+  await withFolderLock(versionFolder(cacheRoot, name, version), async () => {
     await removeLeftovers(ctx);
     await fetchTables(ctx, [...new Set([table, ...labels])]);
   });
@@ -126,7 +126,7 @@ export async function loadAttachment(name: string, attachment: string, options: 
   if (!row) {
     throw new FilterError(`attachment '${attachment}' is not in '${name}' ${version}; attachments: ${ctx.deps.attachmentIds.join(", ") || "none"}`);
   }
-  await withLock(versionLockFile(cacheRoot, name, version), async () => {
+  await withFolderLock(versionFolder(cacheRoot, name, version), async () => {
     await removeLeftovers(ctx);
     await fetchAttachments(ctx, { attachments: [attachment] });
   });

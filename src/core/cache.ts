@@ -18,11 +18,6 @@ export const CACHED_DEPENDENCY_FILE = "db.audb-ts.deps";
 export const versionFolder = (root: string, name: string, version: string) => join(root, name, version);
 /** `<root>/<name>/<version>/<flavorId>`. */
 export const flavorFolder = (root: string, name: string, version: string, flavorId: string) => join(root, name, version, flavorId);
-/** Lock file of a flavour folder (beside it; audb's own `.<id>.lock` files are left alone). */
-export const flavorLockFile = (root: string, name: string, version: string, flavorId: string) =>
-  join(root, name, version, `.${flavorId}.audb-ts.lock`);
-/** Lock file of a version folder. */
-export const versionLockFile = (root: string, name: string, version: string) => join(root, name, `.${version}.audb-ts.lock`);
 
 /** True when the flavour folder holds a complete database. */
 export function isComplete(folder: string): boolean {

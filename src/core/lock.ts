@@ -1,8 +1,9 @@
 import { hostname } from "node:os";
 import { isProcessAlive, processStartMs } from "./processes.js";
 import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { LockTimeoutError } from "./errors.js";
+import { PythonFolderLock } from "./python-lock.js";
 
 /** A lock older than this without a heartbeat is stale, whoever holds it. */
 export const STALE_AFTER_MS = 10_000;
@@ -112,4 +113,22 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, timeout?: 
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Runs `fn` while holding the locks of a cache folder: ours, `.<name>.audb-ts.lock` beside
+ * it, and audb-python's, `.<name>.lock` (see {@link PythonFolderLock}), so that neither
+ * another audb-ts nor an audb-python process fills the folder at the same time.
+ * `timeout` in seconds for both together (default: wait forever).
+ */
+export async function withFolderLock<T>(folder: string, fn: () => Promise<T>, timeout = Infinity): Promise<T> {
+  const deadline = Date.now() + timeout * 1000;
+  return withLock(join(dirname(folder), `.${basename(folder)}.audb-ts.lock`), async () => {
+    const python = await PythonFolderLock.acquire(folder, deadline);
+    try {
+      return await fn();
+    } finally {
+      await python?.release();
+    }
+  }, timeout);
 }

@@ -1,0 +1,55 @@
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { LockTimeoutError } from "../../src/core/errors.js";
+import { withFolderLock } from "../../src/core/lock.js";
+import { PythonFolderLock, pythonLockFile } from "../../src/core/python-lock.js";
+
+const folder = () => join(mkdtempSync(join(tmpdir(), "pylock-")), "1.0.0", "d3b07384");
+
+describe("PythonFolderLock (flock on audb-python's .<name>.lock)", () => {
+  test("is exclusive: a second holder waits until the first lets go, and times out naming the lock file", async () => {
+    const dir = folder();
+    const first = await PythonFolderLock.acquire(dir);
+    expect(first).toBeDefined();
+    const error = await PythonFolderLock.acquire(dir, Date.now() + 300).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    expect((error as Error).message).toContain(join(dir, "..", ".d3b07384.lock"));
+    const second = PythonFolderLock.acquire(dir, Date.now() + 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    await first!.release();
+    await (await second)!.release();
+  });
+
+  test("creates the lock file group-writable beside the folder, as audb-python does for shared caches", async () => {
+    const dir = folder();
+    const lock = await PythonFolderLock.acquire(dir);
+    expect(pythonLockFile(dir)).toBe(join(dir, "..", ".d3b07384.lock"));
+    expect(statSync(pythonLockFile(dir)).mode & 0o777).toBe(0o664);
+    await lock!.release();
+  });
+
+  test("withFolderLock: one timeout for our lock and audb-python's together", async () => {
+    const dir = folder();
+    const python = await PythonFolderLock.acquire(dir);
+    const started = Date.now();
+    await expect(withFolderLock(dir, async () => "in", 0.4)).rejects.toBeInstanceOf(LockTimeoutError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await python!.release();
+    expect(await withFolderLock(dir, async () => "in", 5)).toBe("in");
+  });
+
+  // last: a missing flock(1) is remembered for the rest of the process
+  test("without flock(1) (macOS) nothing is locked for audb-python, and our own lock still works", async () => {
+    const dir = folder();
+    const path = process.env["PATH"];
+    process.env["PATH"] = join(dir, "no-such-bin");
+    try {
+      expect(await PythonFolderLock.acquire(dir)).toBeUndefined();
+      expect(await withFolderLock(dir, async () => "in")).toBe("in");
+    } finally {
+      process.env["PATH"] = path;
+    }
+  });
+});
