@@ -2,7 +2,7 @@ import { tempPathFor } from "../../backends/filesystem.js";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { positiveInteger } from "../core/errors.js";
+import { folderPath, positiveInteger } from "../core/errors.js";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Backend } from "../../backends/backend.js";
 import { algorithmOf } from "../core/checksum.js";
@@ -53,12 +53,12 @@ async function dropChanged(root: string, files: string[], deps: Dependencies, nu
  * which `publish(root, next, repository)` checks against the repository. Returns it.
  */
 export async function loadTo(root: string, name: string, options: LoadToOptions = {}): Promise<Dependencies> {
+  const folder = folderPath(resolve(root), "loadTo root");
   const version = options.version ?? (await latestVersionIn(name));
   const backend = await (await lookupVersion(name, version)).open();
   const deps = await fetchDependencies(backend, name, version);
   const numWorkers = options.numWorkers === undefined ? availableParallelism() : positiveInteger(options.numWorkers, "numWorkers");
   // One loadTo at a time into a folder, so that what a killed one left can be removed.
-  const folder = resolve(root);
   return withLock(join(dirname(folder), `.${basename(folder)}.audb-ts.lock`), async () => {
     await removeStaleStaging(folder);
     return loadToLocked(folder, name, version, backend, deps, numWorkers, options);

@@ -111,8 +111,9 @@ export function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnA
   );
   const finished = Promise.all([directUploads, ...all.map((u, i) => limit(async () => {
     if (u.kind === "media") await restoreMissingMembers(u, ctx);
-    if (u.single) await ctx.backend.putFile(u.key, join(ctx.dbRoot, u.single));
-    else bytes += await uploadArchive(u, `${i}.zip`, ctx);
+    // the size first, then the sum: `bytes += await` would drop what onFile added meanwhile
+    const size = u.single ? await putSingle(u.key, join(ctx.dbRoot, u.single), ctx) : await uploadArchive(u, `${i}.zip`, ctx);
+    bytes += size;
     emit(ctx.onProgress, { phase: "upload", done: ++done, total, bytes });
   }))]).then(applyRows);
   finished.catch(() => undefined); // awaited by the caller, perhaps only after rowsReady
@@ -126,6 +127,12 @@ export function uploadAll(uploads: Upload[], archives: Set<string>, direct: OwnA
  */
 function setRows(deps: Dependencies, rows: DependencyRow[], known: ReadonlyMap<string, number | undefined>): void {
   for (const row of rows) deps.set(row, known.get(row.file));
+}
+
+/** Puts the file at `path` under `key` as it is; returns its size. */
+async function putSingle(key: string, path: string, ctx: UploadContext): Promise<number> {
+  await ctx.backend.putFile(key, path);
+  return (await stat(path)).size;
 }
 
 /** Zips the files of an upload and puts the archive under its key (large ones through the temp file `tempName`); returns its size. */

@@ -1,3 +1,4 @@
+import { folderPath } from "../core/errors.js";
 import { resolve } from "node:path";
 import { loadConfig, type AudbConfig } from "../core/config.js";
 import type { Repository } from "../core/repository.js";
@@ -31,5 +32,5 @@ export function configure(changes: { repositories?: Repository[]; cacheRoot?: st
 
 /** The cache root a call uses: its `cacheRoot` option, else the configured one; absolute, as audb's. */
 export function cacheRootFor(option: string | undefined): string {
-  return option === undefined ? settings().cacheRoot : resolve(option);
+  return option === undefined ? folderPath(settings().cacheRoot, "cache root") : folderPath(resolve(option), "cacheRoot");
 }

@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
 import { AudbError } from "../errors.js";
 
 /** A version string that is not a valid (semantic) version, or not greater than the previous one. */
@@ -29,4 +31,26 @@ export class OptionError extends AudbError {}
 export function positiveInteger(value: number, option: string): number {
   if (Number.isInteger(value) && value > 0) return value;
   throw new OptionError(`${option} must be a positive integer, got ${value}`);
+}
+
+/**
+ * `path` if it is a folder or can be made one (the nearest existing folder on the way is
+ * a folder), else an {@link OptionError} naming `option` and the file in the way.
+ */
+export function folderPath(path: string, option: string): string {
+  for (let p = path; ; p = dirname(p)) {
+    const stats = statOrMissing(p);
+    if (stats?.isDirectory()) return path;
+    if (stats) throw new OptionError(`${option}: '${path}' is not a folder${p === path ? "" : ` ('${p}' is a file)`}`);
+    if (dirname(p) === p) return path;
+  }
+}
+
+function statOrMissing(path: string) {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOTDIR") return undefined; // a file on the way: found further up
+    throw e;
+  }
 }

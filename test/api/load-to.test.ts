@@ -10,7 +10,8 @@ import { isTempName, tempPathFor } from "../../backends/filesystem.js";
 import { loadTo } from "../../src/api/load-to.js";
 import { publish } from "../../src/api/publish.js";
 import { dependenciesFromCsv } from "../../src/core/dependencies-csv.js";
-import { MissingVersionError } from "../../src/core/errors.js";
+import { MissingVersionError, OptionError } from "../../src/core/errors.js";
+import { loadToCache } from "../../src/api/load-cache.js";
 import { Repository } from "../../src/core/repository.js";
 
 const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
@@ -37,6 +38,24 @@ describe("loadTo", () => {
     expect((await readdir(root, { recursive: true })).filter((f) => isTempName(f) || f.endsWith(".tmp"))).toEqual([]);
     expect((await readdir(dirname(root))).filter((f) => f.startsWith(`${basename(root)}~`) || f.startsWith(`.${basename(root)}.`))).toEqual([]);
     for (const f of files) expect(same(join(root, f), join(source, f)), f).toBe(true);
+  });
+
+  test("a file where the folder or the cache root should be is an OptionError naming it, and nothing is downloaded", async () => {
+    const dir = await tempDir("not-a-folder-");
+    const file = join(dir, "afile");
+    await writeFile(file, "x");
+    resetTraffic();
+    for (const [call, path] of [
+      [() => loadTo(file, "fsdd", { version: "1.0.0" }), file],
+      [() => loadTo(join(file, "sub"), "fsdd", { version: "1.0.0" }), join(file, "sub")],
+      [() => loadToCache("fsdd", { version: "1.0.0", cacheRoot: file }), file],
+    ] as const) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OptionError);
+      expect((error as Error).message).toContain(`'${path}' is not a folder`);
+    }
+    expect(traffic.gets).toEqual([]);
+    expect(readFileSync(file, "utf8")).toBe("x");
   });
 
   test("writes the original database and its dependency table; publish on top uploads only what changed", async () => {

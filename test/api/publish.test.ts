@@ -463,6 +463,17 @@ describe("publish", () => {
     expect(events.every((e) => e.done <= e.total)).toBe(true);
   });
 
+  test("upload progress ends with the bytes of every object the version uploaded before its dependency table and header", async () => {
+    const { root, repo } = await fresh();
+    let last = 0;
+    await publish(root, "1.0.0", repo, { onProgress: (e) => e.phase === "upload" && (last = e.bytes ?? 0) });
+    const stored = (await readdir(join(repo.host, "data"), { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile() && !join(e.parentPath, e.name).includes(join("fsdd", "1.0.0")));
+    const size = (await Promise.all(stored.map(async (e) => (await readFile(join(e.parentPath, e.name))).length))).reduce((a, b) => a + b, 0);
+    expect(stored.length).toBe(36 + 2); // media archives and tables
+    expect(last).toBe(size);
+  });
+
   test("missing media are listed (first 20)", async () => {
     const { root, repo } = await fresh();
     await rm(join(root, "recordings"), { recursive: true });
