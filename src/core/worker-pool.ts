@@ -84,7 +84,8 @@ export class WorkerPool<T, R> {
   }
 
   private spawn(script: WorkerScript): Slot<T, R> {
-    const worker = script.bootstrap ? new Worker(script.bootstrap, { eval: true }) : new Worker(script.url);
+    const execArgv = workerExecArgv();
+    const worker = script.bootstrap ? new Worker(script.bootstrap, { eval: true, execArgv }) : new Worker(script.url, { execArgv });
     const slot: Slot<T, R> = { worker, busy: new Map() };
     worker.on("message", (msg: PoolResponse<R>) => {
       const pending = slot.busy.get(msg.id);
@@ -142,4 +143,18 @@ export class WorkerPool<T, R> {
     for (const slot of this.slots) for (const pending of slot.busy.values()) pending.reject(err);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+/**
+ * This process's Node options for a worker, without `--input-type`: a script run with
+ * `node --input-type=module -e …` would pass it on, and Node refuses it for a worker's file.
+ */
+function workerExecArgv(): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i]!;
+    if (arg === "--input-type") i++; // and its value
+    else if (!arg.startsWith("--input-type=")) args.push(arg);
+  }
+  return args;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,5 +38,16 @@ describe("WorkerPool", () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it("starts its workers from a script run with node --input-type=module -e (the option is not passed on)", () => {
+    const worker = script(`import { parentPort } from "node:worker_threads"; parentPort.on("message", ({ id, task }) => parentPort.postMessage({ id, result: task + 1 }));`);
+    const poolModule = pathToFileURL(join(import.meta.dirname, "../../src/core/worker-pool.ts")).href;
+    const code = `const { WorkerPool } = await import(${JSON.stringify(poolModule)});
+const pool = new WorkerPool({ url: new URL(${JSON.stringify(worker.url.href)}) }, 2);
+console.log(JSON.stringify(await Promise.all([1, 2].map((n) => pool.run(n)))));
+await pool.close();`;
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8" });
+    expect(out.trim()).toBe("[2,3]");
   });
 });
