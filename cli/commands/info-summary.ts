@@ -50,7 +50,7 @@ export function summaryText(s: DatabaseSummary): string {
     ["languages", listOf(s.languages)],
     ...(s.author ? [["author", s.author] as [string, string]] : []),
     ...(s.organization ? [["organization", s.organization] as [string, string]] : []),
-    ["media files", String(m.files)],
+    ["media files", m.removed > 0 ? `${m.files} (and ${m.removed} removed)` : String(m.files)],
     ["duration", formatDuration(m.duration)],
     ["sampling rates", listOf(m.samplingRates, " Hz")],
     ["channels", listOf(m.channels)],

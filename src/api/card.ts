@@ -5,8 +5,10 @@ import { info } from "./info.js";
 
 /** What the media of one version amount to (removed media excluded). */
 export interface MediaFacts {
-  /** Media files. */
+  /** Media files (removed ones apart). */
   files: number;
+  /** Media files removed from every version (`removeMedia`), not counted in the other facts. */
+  removed: number;
   /** Total duration in seconds. */
   duration: number;
   samplingRates: number[];
@@ -36,10 +38,12 @@ const sortedDistinct = <T extends number | string>(values: Iterable<T>): T[] =>
 
 /** Media facts of a dependency table: files, duration and the distinct audio properties. */
 export function mediaFacts(deps: Dependencies): MediaFacts {
-  const rows = deps.media.map((f) => deps.get(f)).filter((r) => !r.removed);
+  const all = deps.media.map((f) => deps.get(f));
+  const rows = all.filter((r) => !r.removed);
   return {
     files: rows.length,
-    duration: rows.reduce((sum, r) => sum + r.duration, 0),
+    removed: all.length - rows.length,
+    duration: Math.round(rows.reduce((sum, r) => sum + r.duration, 0) * 1e9) / 1e9,
     samplingRates: sortedDistinct(rows.map((r) => r.samplingRate).filter((v) => v > 0)),
     channels: sortedDistinct(rows.map((r) => r.channels).filter((v) => v > 0)),
     bitDepths: sortedDistinct(rows.map((r) => r.bitDepth).filter((v) => v > 0)),

@@ -7,6 +7,8 @@ import type { DependencyRow } from "../core/dependencies.js";
 import { headerKey } from "../core/layout.js";
 import { Database } from "../format/index.js";
 import { dependencies } from "./discovery.js";
+import { applyFilter } from "./filters.js";
+import { loadTable } from "./load-files.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
 
@@ -16,10 +18,13 @@ export interface InfoOptions {
   cacheRoot?: string;
 }
 
-/** Type and columns of one table, as {@link info}.tables lists them. */
+/** One table as {@link info}.tables lists it: type, columns with their scheme and rater, split, media and description. */
 export interface TableInfo {
   type: "filewise" | "segmented" | "misc";
   columns: Record<string, { schemeId?: string; raterId?: string }>;
+  splitId?: string;
+  mediaId?: string;
+  description?: string;
 }
 
 /**
@@ -48,10 +53,38 @@ async function header(name: string, options: InfoOptions = {}): Promise<Database
   return Database.fromYaml(await readFile(path, "utf8"), path);
 }
 
-/** Media rows of the dependency table, without removed media unless asked for. */
-async function mediaRows(name: string, options: InfoOptions & { removed?: boolean }): Promise<DependencyRow[]> {
-  const deps = await dependencies(name, options);
-  return deps.media.map((f) => deps.get(f)).filter((r) => options.removed || !r.removed);
+/**
+ * Which media the facts of {@link info} cover (as audb's `tables` and `media` arguments):
+ * filters as in `load` (a regular expression, or a list of exact names); a FilterError
+ * when one matches nothing.
+ */
+export interface MediaInfoOptions extends InfoOptions {
+  /** Only media in these tables (their data are downloaded, as audb does). */
+  tables?: string | string[];
+  /** Only these media. */
+  media?: string | string[];
+  /** Removed media (`removeMedia`) count too, as in audb (default); false leaves them out. */
+  removed?: boolean;
+}
+
+/** Media rows of the dependency table the options select, in its order. */
+async function mediaRows(name: string, options: MediaInfoOptions): Promise<DependencyRow[]> {
+  const version = options.version ?? (await latestVersionIn(name));
+  const deps = await dependencies(name, { ...options, version });
+  let media = deps.media;
+  if (options.tables !== undefined || options.media !== undefined) {
+    const db = await header(name, { ...options, version });
+    const where = ` in '${name}' ${version}`;
+    const inTables = new Set<string>();
+    for (const table of applyFilter([...db.tables.keys(), ...db.miscTables.keys()], options.tables, "tables", where)) {
+      if (db.miscTables.has(table)) continue;
+      const frame = await loadTable(name, table, { version, cacheRoot: options.cacheRoot });
+      for (const file of frame.index.level("file").values as string[]) inTables.add(file);
+    }
+    media = inTables.size === 0 ? [] : applyFilter(media, options.media, "media", where).filter((f) => inTables.has(f));
+  }
+  const rows = media.map((f) => deps.get(f));
+  return options.removed === false ? rows.filter((r) => !r.removed) : rows;
 }
 
 function distinct<T extends number | string>(values: T[]): T[] {
@@ -85,44 +118,50 @@ export const info = {
   miscTables: field("miscTables"),
   meta: field("meta"),
 
-  /** Tables and misc tables: type and columns with their scheme and rater. */
+  /** The filewise and segmented tables (as audb's `info.tables`; misc tables: {@link info}.miscTables). */
   async tables(name: string, options: InfoOptions = {}): Promise<Record<string, TableInfo>> {
     const db = await header(name, options);
     const out: Record<string, TableInfo> = {};
-    const columnsOf = (table: { columns: Map<string, { schemeId?: string; raterId?: string }> }) =>
-      Object.fromEntries([...table.columns].map(([id, c]) => [id, {
-        ...(c.schemeId !== undefined ? { schemeId: c.schemeId } : {}),
-        ...(c.raterId !== undefined ? { raterId: c.raterId } : {}),
-      }]));
-    for (const [id, table] of db.tables) out[id] = { type: table.type, columns: columnsOf(table) };
-    for (const [id, table] of db.miscTables) out[id] = { type: "misc", columns: columnsOf(table) };
+    for (const [id, table] of db.tables) {
+      out[id] = {
+        type: table.type,
+        columns: Object.fromEntries([...table.columns].map(([column, c]) => [column, {
+          ...(c.schemeId !== undefined ? { schemeId: c.schemeId } : {}),
+          ...(c.raterId !== undefined ? { raterId: c.raterId } : {}),
+        }])),
+        ...(table.splitId !== undefined ? { splitId: table.splitId } : {}),
+        ...(table.mediaId !== undefined ? { mediaId: table.mediaId } : {}),
+        ...(table.description ? { description: table.description } : {}),
+      };
+    }
     return out;
   },
 
-  /** Media files of the version; removed media only with `removed: true`. */
+  /** Media files of the version, removed ones too unless `removed: false` (as audb's `info.files`). */
   async files(name: string, options: InfoOptions & { removed?: boolean } = {}): Promise<string[]> {
-    return (await mediaRows(name, options)).map((r) => r.file);
+    return (await mediaRows(name, { version: options.version, cacheRoot: options.cacheRoot, removed: options.removed })).map((r) => r.file);
   },
 
-  /** Total duration in seconds of the media that are not removed. */
-  async duration(name: string, options: InfoOptions = {}): Promise<number> {
-    return (await mediaRows(name, options)).reduce((sum, r) => sum + r.duration, 0);
+  /** Total duration in seconds, to the nanosecond as audb's `Timedelta`. */
+  async duration(name: string, options: MediaInfoOptions = {}): Promise<number> {
+    const seconds = (await mediaRows(name, options)).reduce((sum, r) => sum + r.duration, 0);
+    return Math.round(seconds * 1e9) / 1e9;
   },
 
   /** Distinct sampling rates of the media, ascending (0 for media that are not audio). */
-  async samplingRates(name: string, options: InfoOptions = {}): Promise<number[]> {
+  async samplingRates(name: string, options: MediaInfoOptions = {}): Promise<number[]> {
     return distinct((await mediaRows(name, options)).map((r) => r.samplingRate));
   },
   /** Distinct channel counts of the media, ascending. */
-  async channels(name: string, options: InfoOptions = {}): Promise<number[]> {
+  async channels(name: string, options: MediaInfoOptions = {}): Promise<number[]> {
     return distinct((await mediaRows(name, options)).map((r) => r.channels));
   },
   /** Distinct bit depths of the media, ascending. */
-  async bitDepths(name: string, options: InfoOptions = {}): Promise<number[]> {
+  async bitDepths(name: string, options: MediaInfoOptions = {}): Promise<number[]> {
     return distinct((await mediaRows(name, options)).map((r) => r.bitDepth));
   },
   /** Distinct file formats (lowercase extensions) of the media, sorted. */
-  async formats(name: string, options: InfoOptions = {}): Promise<string[]> {
+  async formats(name: string, options: MediaInfoOptions = {}): Promise<string[]> {
     return distinct((await mediaRows(name, options)).map((r) => r.format));
   },
 };

@@ -5,7 +5,8 @@ import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { publishedFsdd } from "../helpers/fsdd-db.js";
 import { info } from "../../src/api/info.js";
 import { audioInfo } from "../../src/audio/info.js";
-import { MissingVersionError } from "../../src/core/errors.js";
+import { removeMedia } from "../../src/api/remove-media.js";
+import { FilterError, MissingVersionError } from "../../src/core/errors.js";
 
 describe("info", () => {
   let source: string;
@@ -28,9 +29,9 @@ describe("info", () => {
     expect(await info.source("fsdd")).toBe("https://github.com/Jakobovski/free-spoken-digit-dataset");
     expect([...(await info.schemes("fsdd")).keys()].sort()).toEqual(["accent", "digit", "gender", "speaker", "split"]);
     expect((await info.splits("fsdd")).size).toBe(0);
+    // as audb's info.tables: the filewise and segmented tables; misc tables come from info.miscTables
     expect(await info.tables("fsdd")).toEqual({
       files: { type: "filewise", columns: { digit: { schemeId: "digit" }, speaker: { schemeId: "speaker" }, split: { schemeId: "split" } } },
-      speaker: { type: "misc", columns: { accent: { schemeId: "accent" }, gender: { schemeId: "gender" } } },
     });
     // one header download, then the cached copy; the dependency table is not needed for header facts
     expect(traffic.gets).toEqual(["fsdd/1.0.0/db.yaml"]);
@@ -49,8 +50,37 @@ describe("info", () => {
     expect(traffic.gets.filter((k) => k.includes("/media/") || k.includes("/meta/"))).toEqual([]);
   });
 
+  test("duration is rounded to the nanosecond, as audb's Timedelta", async () => {
+    const seconds = await info.duration("fsdd");
+    expect(Math.round(seconds * 1e9) / 1e9).toBe(seconds);
+    expect(String(seconds).length).toBeLessThan(14);
+  });
+
+  test("media facts of the media in some tables or matching a filter, as audb's tables and media arguments", async () => {
+    const jackson = files.filter((f) => f.includes("_jackson_"));
+    let total = 0;
+    for (const f of jackson) total += (await audioInfo(join(source, f))).duration;
+    expect(await info.duration("fsdd", { media: "_jackson_" })).toBeCloseTo(total, 6);
+    expect(await info.duration("fsdd", { media: jackson, tables: "files" })).toBeCloseTo(total, 6);
+    expect(await info.channels("fsdd", { media: [files[0]!] })).toEqual([1]);
+    expect(await info.duration("fsdd", { tables: ["speaker"] })).toBe(0); // a misc table holds no media
+    await expect(info.duration("fsdd", { media: "nosuch" })).rejects.toThrow(FilterError);
+    await expect(info.formats("fsdd", { tables: "nosuch" })).rejects.toThrow(/tables: 'nosuch' matches nothing in 'fsdd' 1\.0\.0/);
+  });
+
   test("unknown versions are named", async () => {
     await expect(info.header("fsdd", { version: "3.0.0" })).rejects.toThrow(MissingVersionError);
     await expect(info.files("fsdd", { version: "3.0.0" })).rejects.toThrow(/'3\.0\.0' of 'fsdd'/);
+  });
+
+  test("removed media count in files, duration and the other facts, as in audb; removed: false leaves them out", async () => {
+    const { files: all } = await publishedFsdd();
+    const gone = all.filter((f) => f.startsWith("recordings/0_"));
+    await removeMedia("fsdd", gone);
+    expect(await info.files("fsdd")).toHaveLength(all.length);
+    expect(await info.files("fsdd", { removed: false })).toEqual(all.filter((f) => !gone.includes(f)));
+    const kept = await info.duration("fsdd", { removed: false });
+    expect(kept).toBeLessThan(await info.duration("fsdd"));
+    expect(await info.duration("fsdd", { media: gone })).toBeGreaterThan(0);
   });
 });

@@ -46,9 +46,9 @@ describe("data card", () => {
     row("gone.wav", { removed: true, duration: 1000, samplingRate: 8000 }),
   ]);
 
-  test("media facts leave out tables and removed media", () => {
+  test("media facts leave out tables and removed media, counting the removed", () => {
     expect(mediaFacts(current)).toEqual({
-      files: 2, duration: 61.75, samplingRates: [16000, 44100], channels: [1, 2], bitDepths: [16, 24], formats: ["flac", "wav"],
+      files: 2, removed: 1, duration: 61.75, samplingRates: [16000, 44100], channels: [1, 2], bitDepths: [16, 24], formats: ["flac", "wav"],
     });
   });
 
