@@ -1,6 +1,7 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
+import type { Flavor } from "../../src/core/flavor.js";
 import { settings } from "../../src/api/settings.js";
 import { CACHED_DEPENDENCY_FILE } from "../../src/core/cache.js";
 import { setup } from "../context.js";
@@ -18,7 +19,7 @@ export function cacheCommand(): Command {
       const { cached } = await import("../../src/api/discovery.js");
       const entries = await cached(name === undefined ? {} : { name });
       ctx.out.result(entries, () =>
-        columns(entries.map((e) => [e.name, e.version, e.flavorId, e.complete ? "complete" : "partial", e.path])),
+        columns(entries.map((e) => [e.name, e.version, e.flavorId, e.flavor ? flavorText(e.flavor) : "?", e.complete ? "complete" : "partial", e.path])),
       );
     });
   cache
@@ -57,4 +58,16 @@ async function isDatabaseFolder(folder: string): Promise<boolean> {
     if (inside.some((f) => f === "db.yaml" || f === CACHED_DEPENDENCY_FILE || /^[0-9a-f]{8}$/.test(f))) return true;
   }
   return false;
+}
+
+/** A flavour in a few words: `original`, or e.g. `16000 Hz, flac, 16 bit, channels 0 1, mixdown`. */
+function flavorText(f: Flavor): string {
+  const parts = [
+    f.samplingRate !== null ? `${f.samplingRate} Hz` : "",
+    f.format ?? "",
+    f.bitDepth !== null ? `${f.bitDepth} bit` : "",
+    f.channels !== null ? `channels ${f.channels.join(" ")}` : "",
+    f.mixdown ? "mixdown" : "",
+  ].filter((p) => p !== "");
+  return parts.length === 0 ? "original" : parts.join(", ");
 }

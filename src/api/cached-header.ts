@@ -1,5 +1,7 @@
-import { isMap, isScalar, parseDocument, Scalar, visit } from "yaml";
-import type { Flavor } from "../core/flavor.js";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isMap, isScalar, parse, parseDocument, Scalar, visit } from "yaml";
+import { makeFlavor, type Flavor, type FlavorOptions } from "../core/flavor.js";
 import { Database, HEADER_KEYS } from "../format/database.js";
 import { toYamlValue } from "../format/header-yaml.js";
 import { compareCodePoints } from "../format/py.js";
@@ -81,4 +83,22 @@ function insertedInText(text: string, doc: ReturnType<typeof parseDocument>, aud
   const end = /^\.\.\.[ \t]*\n$/.test(lastLine) ? ending.length - lastLine.length : ending.length; // before a "..." document end
   const at = next ? next.start : end;
   return ending.slice(0, at) + block + ending.slice(at);
+}
+
+/** The flavour a cache folder's `db.yaml` names in its `audb` block (audb's or ours); undefined without a readable one. */
+export async function cachedFlavor(folder: string): Promise<Flavor | undefined> {
+  try {
+    const block = (parse(await readFile(join(folder, "db.yaml"), "utf8")) as { audb?: { flavor?: Record<string, unknown> } } | null)?.audb?.flavor;
+    if (!block) return undefined;
+    const channels = block["channels"];
+    return makeFlavor({
+      bitDepth: block["bit_depth"] as FlavorOptions["bitDepth"],
+      channels: channels === null || channels === undefined ? null : (channels as number | number[]),
+      format: block["format"] as Flavor["format"],
+      mixdown: block["mixdown"] === true,
+      samplingRate: block["sampling_rate"] as Flavor["samplingRate"],
+    });
+  } catch {
+    return undefined; // no header yet, or one we cannot read: the listing still shows the folder
+  }
 }

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "../format/database.js";
+import { isComplete } from "../core/cache.js";
 import { flavorDestination } from "../core/flavor.js";
 import type { LoadedFolder } from "./load-cache.js";
 
@@ -90,5 +91,8 @@ export async function openLoadedDatabase(
     });
   }
   db.root = loaded.folder;
+  // in memory only, as audb: whether the folder holds everything of the version
+  const audb = db.meta["audb"];
+  if (audb && typeof audb === "object" && !Array.isArray(audb)) db.meta["audb"] = { complete: isComplete(loaded.folder), ...audb };
   return db;
 }

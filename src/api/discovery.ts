@@ -1,10 +1,12 @@
+import { existsSync } from "node:fs";
 import { BackendUnavailableError } from "../../backends/backend.js";
-import { flavorFolder, isComplete, listCache } from "../core/cache.js";
+import { flavorFolder, listCache } from "../core/cache.js";
 import type { Dependencies } from "../core/dependencies.js";
-import { flavorId, makeFlavor, type FlavorOptions } from "../core/flavor.js";
+import { flavorId, makeFlavor, type Flavor, type FlavorOptions } from "../core/flavor.js";
 import { listDatabases, listVersions, sortVersions } from "../core/layout.js";
 import type { Repository } from "../core/repository.js";
 import { messageOf } from "../errors.js";
+import { cachedFlavor } from "./cached-header.js";
 import { cachedDependencies } from "./load-cache.js";
 import { latestVersionIn, lookupVersion, reachableVersions } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
@@ -24,6 +26,8 @@ export interface CachedFlavor {
   path: string;
   /** True when every file of the database is there (`.complete`). */
   complete: boolean;
+  /** The flavour, from the folder's `db.yaml` (as audb's `cached()` columns); undefined before a header is there. */
+  flavor?: Flavor;
 }
 
 /** The error for a repository whose databases or versions could not be listed. */
@@ -106,14 +110,16 @@ export async function repository(name: string, version: string): Promise<Reposit
 }
 
 /**
- * True when `name` (default: latest version) in the given flavour is complete in the
- * shared cache or in the user cache (`cacheRoot`, default from configuration).
+ * True when the folder of `name` (default: latest version) in the given flavour is in the
+ * shared cache or the user cache, complete or not, as audb's `exists` (a metadata-only
+ * or filtered load counts; {@link cached} tells which are complete). With `cacheRoot`,
+ * only that cache is looked at.
  */
 export async function exists(name: string, options: { version?: string } & FlavorOptions & { cacheRoot?: string } = {}): Promise<boolean> {
-  const config = settings();
   const version = options.version ?? (await latestVersion(name));
   const id = flavorId(makeFlavor(options));
-  return [config.sharedCacheRoot, cacheRootFor(options.cacheRoot)].some((root) => isComplete(flavorFolder(root, name, version, id)));
+  const roots = options.cacheRoot === undefined ? [settings().sharedCacheRoot, cacheRootFor(undefined)] : [cacheRootFor(options.cacheRoot)];
+  return roots.some((root) => existsSync(flavorFolder(root, name, version, id)));
 }
 
 /** The dependency table of `name` `version` (default: latest), cached under `cacheRoot`. */
@@ -125,7 +131,11 @@ export async function dependencies(name: string, options: { version?: string; ca
 /** Flavour folders in the cache (`cacheRoot`, default the user cache), optionally of one database. */
 export async function cached(options: { cacheRoot?: string; name?: string } = {}): Promise<CachedFlavor[]> {
   const entries = await listCache(cacheRootFor(options.cacheRoot));
-  const out = options.name === undefined ? entries : entries.filter((e) => e.name === options.name);
+  const listed = options.name === undefined ? entries : entries.filter((e) => e.name === options.name);
+  const out: CachedFlavor[] = await Promise.all(listed.map(async (e) => {
+    const flavor = await cachedFlavor(e.path);
+    return flavor ? { ...e, flavor } : e;
+  }));
   const versionRank = new Map(sortVersions([...new Set(out.map((e) => e.version))]).map((v, i) => [v, i]));
   return out.sort((a, b) =>
     a.name.localeCompare(b.name) || versionRank.get(a.version)! - versionRank.get(b.version)! || a.flavorId.localeCompare(b.flavorId));

@@ -129,6 +129,16 @@ describe("load", () => {
     await expectIdentical(full.folder, source, full.media);
   });
 
+  test("the loaded database's meta.audb says whether the folder is complete (in memory, as audb), not db.yaml", async () => {
+    await fresh();
+    const partial = await load("fsdd", { onlyMetadata: true });
+    expect(partial.meta["audb"]).toMatchObject({ complete: false, version: "1.0.0" });
+    const full = await load("fsdd");
+    expect(Object.keys(full.meta["audb"] as object).sort()).toEqual(["complete", "flavor", "root", "version"]);
+    expect(full.meta["audb"]).toMatchObject({ complete: true, root: full.root });
+    expect(await readFile(join(full.root!, "db.yaml"), "utf8")).not.toContain("complete");
+  });
+
   test("a version complete in the shared cache is used from there, with nothing downloaded", async () => {
     await fresh();
     const shared = cacheRoot;

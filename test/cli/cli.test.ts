@@ -106,8 +106,13 @@ describe("audb as a user runs it", () => {
     expect(after.media.files).toBe(v1.files.length - 1);
 
     const cache = JSON.parse((await audb("cache", "list", "--json")).stdout) as { version: string; path: string; complete: boolean }[];
-    expect(cache).toContainEqual(expect.objectContaining({ version: "1.0.0", path: folder, complete: true }));
+    expect(cache).toContainEqual(expect.objectContaining({
+      version: "1.0.0", path: folder, complete: true, flavor: { bitDepth: null, channels: [0], format: "flac", mixdown: false, samplingRate: 16000 },
+    }));
     expect(cache).toContainEqual(expect.objectContaining({ version: "1.0.2", path: loaded.folder, complete: false }));
+    const listed = (await audb("cache", "list")).stdout.split("\n");
+    expect(listed.find((l) => l.includes(folder))).toMatch(/1\.0\.0\s+[0-9a-f]{8}\s+16000 Hz, flac, channels 0\s+complete/);
+    expect(listed.find((l) => l.includes(loaded.folder))).toMatch(/1\.0\.2\s+d3b62a9b\s+original\s+partial/);
 
     const clear = JSON.parse((await audb("cache", "clear", "--json")).stdout);
     expect(clear).toEqual({ cacheRoot: env.AUDB_CACHE_ROOT, removed: ["fsdd"] });
