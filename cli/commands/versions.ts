@@ -11,7 +11,11 @@ export function versionsCommand(): Command {
       const { notFoundError, reachableVersions } = await import("../../src/api/resolve.js");
       const { settings } = await import("../../src/api/settings.js");
       const { versions, unreachable } = await reachableVersions(name);
-      if (versions.length === 0) throw notFoundError(name, settings().repositories, unreachable); // names the repositories it could not ask
+      if (versions.length === 0) {
+        const missing = notFoundError(name, settings().repositories, unreachable);
+        if (unreachable.length > 0) throw missing; // names the repositories it could not ask: perhaps it is there
+        ctx.out.note(`audb: ${missing.message}`); // none, as audb.versions says: an empty list
+      }
       ctx.out.result(versions, versions.join("\n"));
     });
 }

@@ -123,7 +123,6 @@ describe("audb as a user runs it", () => {
     const v1 = await fsddFolder("v1.0");
     const cases: [args: string[], culprit: RegExp][] = [
       [["load", "no-such-db"], /'no-such-db' is not in any configured repository/],
-      [["versions", "no-such-db", "--json"], /'no-such-db'/],
       [["load", "fsdd", "--sampling-rate", "12345"], /--sampling-rate.*'12345'.*8000, 16000/],
       [["load", "fsdd", "--channels", "left"], /--channels.*'left'/],
       [["load", "fsdd", "--bogus"], /unknown option '--bogus'/],
@@ -143,6 +142,14 @@ describe("audb as a user runs it", () => {
       expect(result.stderr).toMatch(culprit);
       expect(result.stdout).toBe("");
     });
+  });
+
+  test("versions of a database no reachable repository holds: an empty list, as audb.versions, with a note naming the repositories", { timeout: 60_000 }, async () => {
+    const json = await audb("versions", "no-such-db", "--json");
+    expect([json.code, JSON.parse(json.stdout)]).toEqual([0, []]);
+    expect(json.stderr).toMatch(/^audb: database 'no-such-db' is not in any configured repository \(data-local\)/);
+    const text = await audb("versions", "no-such-db", "--quiet");
+    expect([text.code, text.stdout, text.stderr]).toEqual([0, "", ""]);
   });
 
   test("available skips a repository it cannot list, saying so on stderr, and lists the others", { timeout: 60_000 }, async () => {
