@@ -187,6 +187,7 @@ async function fetchHeader(ctx: Context): Promise<void> {
 export async function select(
   name: string, version: string, flavor: Flavor, folder: string, deps: Dependencies, options: LoadOptions, ctx?: Context,
 ): Promise<LoadedFolder> {
+  applyFilter(deps.attachmentIds, options.attachments, "attachments", ` in ${name} ${version}`); // also when the folder is complete
   const header = await readHeaderView(folder);
   const allTables = [...header.tableIds, ...header.miscTableIds];
   let tables = applyFilter(allTables, options.tables, "tables", ` in ${name} ${version}`);

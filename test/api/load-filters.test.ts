@@ -109,7 +109,10 @@ describe("load selections", () => {
     );
   });
 
-  test("an attachments filter on a version without attachments is a FilterError", async () => {
+  test("an attachments filter on a version without attachments is a FilterError, also once the folder is complete", async () => {
     await expect(loadToCache("fsdd", { attachments: "zzz" })).rejects.toThrow(new FilterError("attachments: 'zzz' matches nothing in fsdd 1.0.0"));
+    await loadToCache("fsdd");
+    await expect(loadToCache("fsdd", { attachments: "zzz" })).rejects.toThrow(new FilterError("attachments: 'zzz' matches nothing in fsdd 1.0.0"));
+    await expect(loadToCache("fsdd", { attachments: "(" })).rejects.toThrow(/attachments: '\(' is not a valid regular expression/);
   });
 });
