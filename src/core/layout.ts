@@ -1,4 +1,3 @@
-import * as semver from "./semver.js";
 import type { Backend } from "../../backends/backend.js";
 
 // Where audb keeps each object of a database on a backend (audbackend's versioned layout:
@@ -19,15 +18,33 @@ export const mediaKey = (name: string, version: string, archive: string) => `${n
 /** An attachment archive. */
 export const attachmentKey = (name: string, version: string, id: string) => `${name}/attachment/${version}/${id}.zip`;
 
-/** Sorts version strings ascending (semver where possible, else lexically). */
+/**
+ * Sorts version strings ascending as audb does (`audeer.sort_versions`): a leading `v`
+ * ignored, then compared as `LooseVersion`s, so numbers compare as numbers (`1.0.10` after
+ * `1.0.5`) and a suffix sorts after its base (`2.0.0` < `2.0.0-1` < `2.0.1`), unlike a
+ * semver pre-release.
+ */
 export function sortVersions(versions: string[]): string[] {
-  return [...versions].sort((a, b) => {
-    const sa = semver.coerce(a, { loose: true });
-    const sb = semver.coerce(b, { loose: true });
-    if (semver.valid(a) && semver.valid(b)) return semver.compare(a, b);
-    if (sa && sb && semver.compare(sa, sb) !== 0) return semver.compare(sa, sb);
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
+  const keys = new Map(versions.map((v) => [v, looseComponents(v)]));
+  return [...versions].sort((a, b) => compareLoose(keys.get(a)!, keys.get(b)!));
+}
+
+/** `LooseVersion`'s components: runs of digits (as numbers) and of lower-case letters, and what lies between them, without dots. */
+function looseComponents(version: string): (number | string)[] {
+  const v = version.startsWith("v") ? version.slice(1) : version;
+  return v.split(/(\d+|[a-z]+|\.)/).filter((x) => x !== "" && x !== ".").map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+}
+
+/** Python's list order; a number before text where Python could not compare the two. */
+function compareLoose(a: (number | string)[], b: (number | string)[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (typeof x !== typeof y) return typeof x === "number" ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
 }
 
 const NOT_VERSIONS = new Set(["media", "meta", "attachment"]);
