@@ -20,7 +20,7 @@ export {
   available, cached, dependencies, exists, latestVersion, repository, versions,
   type AvailableVersion, type CachedFlavor,
 } from "./api/discovery.js";
-export { info, type InfoOptions, type MediaInfoOptions, type TableInfo } from "./api/info.js";
+export { info, type HeaderOptions, type InfoOptions, type MediaInfoOptions, type TableInfo } from "./api/info.js";
 export { configure, settings } from "./api/settings.js";
 export { writeHttpIndex } from "./api/http-index.js";
 export { dataCard, dataCardInput, renderDataCard, type DataCardInput, type MediaFacts } from "./api/card.js";

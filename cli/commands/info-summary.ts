@@ -27,7 +27,7 @@ export interface DatabaseSummary {
 /** Header and dependency table of `name` `version` (default: latest) in one summary. */
 export async function databaseSummary(name: string, version?: string): Promise<DatabaseSummary> {
   const v = version ?? (await latestVersion(name));
-  const [db, deps] = await Promise.all([info.header(name, { version: v }), dependencies(name, { version: v })]);
+  const [db, deps] = await Promise.all([info.header(name, { version: v, loadTables: false }), dependencies(name, { version: v })]);
   return {
     name, version: v,
     description: db.description, license: db.license, licenseUrl: db.licenseUrl, source: db.source, usage: db.usage,

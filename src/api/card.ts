@@ -176,7 +176,7 @@ export function renderDataCard(input: DataCardInput): string {
  */
 export async function dataCardInput(name: string, options: { version?: string } = {}): Promise<DataCardInput> {
   const version = options.version ?? (await latestVersion(name));
-  const [header, deps, all] = await Promise.all([info.header(name, { version }), dependencies(name, { version }), versions(name)]);
+  const [header, deps, all] = await Promise.all([info.header(name, { version, loadTables: false }), dependencies(name, { version }), versions(name)]);
   const rows: VersionFacts[] = [];
   for (const v of all) {
     const facts = mediaFacts(v === version ? deps : await dependencies(name, { version: v }));

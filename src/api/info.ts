@@ -1,7 +1,7 @@
 import { tempPathFor } from "../../backends/filesystem.js";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { versionFolder } from "../core/cache.js";
 import type { DependencyRow } from "../core/dependencies.js";
 import { headerKey } from "../core/layout.js";
@@ -47,10 +47,20 @@ export async function fetchHeaderFile(name: string, version: string, cacheRoot =
   return path;
 }
 
-async function header(name: string, options: InfoOptions = {}): Promise<Database> {
+/** Whether {@link info}.header and .schemes load the misc tables schemes take their labels from (default true, as audb). */
+export interface HeaderOptions extends InfoOptions {
+  loadTables?: boolean;
+}
+
+async function header(name: string, options: HeaderOptions = {}): Promise<Database> {
   const version = options.version ?? (await latestVersionIn(name));
-  const path = await fetchHeaderFile(name, version, cacheRootFor(options.cacheRoot));
-  return Database.fromYaml(await readFile(path, "utf8"), path);
+  const cacheRoot = cacheRootFor(options.cacheRoot);
+  const path = await fetchHeaderFile(name, version, cacheRoot);
+  const db = Database.fromYaml(await readFile(path, "utf8"), path);
+  const labels = options.loadTables === false ? [] : db.miscTablesUsedInSchemes();
+  if (labels.length === 0) return db;
+  for (const table of labels) await loadTable(name, table, { version, cacheRoot }); // into the header's folder
+  return Database.load(dirname(path), { tables: labels });
 }
 
 /**
@@ -73,7 +83,7 @@ async function mediaRows(name: string, options: MediaInfoOptions): Promise<Depen
   const deps = await dependencies(name, { ...options, version });
   let media = deps.media;
   if (options.tables !== undefined || options.media !== undefined) {
-    const db = await header(name, { ...options, version });
+    const db = await header(name, { ...options, version, loadTables: false });
     const where = ` in '${name}' ${version}`;
     const inTables = new Set<string>();
     for (const table of applyFilter([...db.tables.keys(), ...db.miscTables.keys()], options.tables, "tables", where)) {
@@ -93,14 +103,17 @@ function distinct<T extends number | string>(values: T[]): T[] {
 }
 
 const field = <K extends keyof Database>(key: K) => async (name: string, options: InfoOptions = {}): Promise<Database[K]> =>
-  (await header(name, options))[key];
+  (await header(name, { ...options, loadTables: false }))[key];
 
 /**
  * Facts about a database version from its header and dependency table only (no table
  * data, no media are downloaded). `version` defaults to the latest.
  */
 export const info = {
-  /** The header as a {@link Database} whose tables hold no data. */
+  /**
+   * The header as a {@link Database}: its tables hold no data, but the misc tables schemes
+   * take their labels from do unless `loadTables: false` (they are downloaded, as audb does).
+   */
   header,
   description: field("description"),
   license: field("license"),
@@ -110,7 +123,10 @@ export const info = {
   author: field("author"),
   organization: field("organization"),
   languages: field("languages"),
-  schemes: field("schemes"),
+  /** The schemes; those with labels from a misc table can list them unless `loadTables: false`. */
+  async schemes(name: string, options: HeaderOptions = {}): Promise<Database["schemes"]> {
+    return (await header(name, options)).schemes;
+  },
   splits: field("splits"),
   raters: field("raters"),
   attachments: field("attachments"),
@@ -120,7 +136,7 @@ export const info = {
 
   /** The filewise and segmented tables (as audb's `info.tables`; misc tables: {@link info}.miscTables). */
   async tables(name: string, options: InfoOptions = {}): Promise<Record<string, TableInfo>> {
-    const db = await header(name, options);
+    const db = await header(name, { ...options, loadTables: false });
     const out: Record<string, TableInfo> = {};
     for (const [id, table] of db.tables) {
       out[id] = {

@@ -17,7 +17,7 @@ describe("info", () => {
 
   test("header fields come from db.yaml without downloading tables or media", async () => {
     resetTraffic();
-    const db = await info.header("fsdd");
+    const db = await info.header("fsdd", { loadTables: false });
     expect(db.name).toBe("fsdd");
     expect([...db.tables.keys()]).toEqual(["files"]);
     expect([...db.miscTables.keys()]).toEqual(["speaker"]);
@@ -27,7 +27,7 @@ describe("info", () => {
     expect(await info.languages("fsdd")).toEqual(["eng"]);
     expect(await info.description("fsdd")).toMatch(/^Free Spoken Digit Dataset/);
     expect(await info.source("fsdd")).toBe("https://github.com/Jakobovski/free-spoken-digit-dataset");
-    expect([...(await info.schemes("fsdd")).keys()].sort()).toEqual(["accent", "digit", "gender", "speaker", "split"]);
+    expect([...(await info.schemes("fsdd", { loadTables: false })).keys()].sort()).toEqual(["accent", "digit", "gender", "speaker", "split"]);
     expect((await info.splits("fsdd")).size).toBe(0);
     // as audb's info.tables: the filewise and segmented tables; misc tables come from info.miscTables
     expect(await info.tables("fsdd")).toEqual({
@@ -35,6 +35,14 @@ describe("info", () => {
     });
     // one header download, then the cached copy; the dependency table is not needed for header facts
     expect(traffic.gets).toEqual(["fsdd/1.0.0/db.yaml"]);
+  });
+
+  test("header and schemes load the misc tables schemes take labels from, as audb's load_tables (default)", async () => {
+    const db = await info.header("fsdd");
+    expect(db.miscTables.get("speaker")!.index.level("speaker").values).toEqual(["george", "jackson", "lucas", "nicolas", "theo", "yweweler"]);
+    expect(() => db.tables.get("files")!.index).toThrow(); // the tables themselves hold no data
+    const schemes = await info.schemes("fsdd");
+    expect(schemes.get("speaker")!.labels).toBe("speaker");
   });
 
   test("media facts come from the dependency table", async () => {
