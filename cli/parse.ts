@@ -33,3 +33,14 @@ export function numberIn<T extends number>(choices: readonly T[]): (value: strin
     return Number(value) as T;
   };
 }
+
+/**
+ * Commander collector for `--map COLUMN=FIELD[,FIELD...]` (repeatable): a table column of
+ * scheme labels mapped to fields of its labels (or of the misc table they come from).
+ */
+export function mapEntry(value: string, previous: Record<string, string | string[]> = {}): Record<string, string | string[]> {
+  const match = /^([^=]+)=(.+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError("expected COLUMN=FIELD or COLUMN=FIELD,FIELD");
+  const fields = match[2]!.split(",").map((f) => f.trim());
+  return { ...previous, [match[1]!.trim()]: fields.length === 1 ? fields[0]! : fields };
+}

@@ -6,7 +6,9 @@ import { cardCommand } from "./commands/card.js";
 import { dependenciesCommand } from "./commands/dependencies.js";
 import { infoCommand } from "./commands/info.js";
 import { loadCommand } from "./commands/load.js";
+import { loadAttachmentCommand, loadMediaCommand, loadTableCommand } from "./commands/load-items.js";
 import { loadToCommand } from "./commands/load-to.js";
+import { existsCommand, repositoryCommand } from "./commands/lookup.js";
 import { publishCommand } from "./commands/publish.js";
 import { removeMediaCommand } from "./commands/remove-media.js";
 import { streamCommand } from "./commands/stream.js";
@@ -47,7 +49,9 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .enablePositionalOptions();
   for (const command of [
-    publishCommand(), loadCommand(), loadToCommand(), streamCommand(), versionsCommand(), availableCommand(), infoCommand(), dependenciesCommand(), removeMediaCommand(), cacheCommand(), cardCommand(), httpIndexCommand(),
+    publishCommand(), loadCommand(), loadTableCommand(), loadMediaCommand(), loadAttachmentCommand(), loadToCommand(), streamCommand(),
+    versionsCommand(), availableCommand(), existsCommand(), repositoryCommand(), infoCommand(), dependenciesCommand(), removeMediaCommand(),
+    cacheCommand(), cardCommand(), httpIndexCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -22,6 +22,8 @@ export interface DatabaseSummary {
   tables: TableSummary[];
   schemes: SchemeSummary[];
   splits: { id: string; type: string; description?: string }[];
+  raters: { id: string; type: string; description?: string }[];
+  attachments: { id: string; path: string; description?: string }[];
 }
 
 /** Header and dependency table of `name` `version` (default: latest) in one summary. */
@@ -36,6 +38,8 @@ export async function databaseSummary(name: string, version?: string): Promise<D
     tables: tableSummaries(db),
     schemes: schemeSummaries(db),
     splits: [...db.splits].map(([id, s]) => ({ id, type: s.type, description: s.description })),
+    raters: [...db.raters].map(([id, r]) => ({ id, type: r.type, description: r.description })),
+    attachments: [...db.attachments].map(([id, a]) => ({ id, path: a.path, description: a.description })),
   };
 }
 
@@ -65,6 +69,8 @@ export function summaryText(s: DatabaseSummary): string {
     section("tables", s.tables.map((t) => [t.id, t.type, describeColumns(t)])),
     section("schemes", s.schemes.map((x) => [x.id, x.dtype, rangeOf(x), x.labels].filter((c) => c !== ""))),
     section("splits", s.splits.map((x) => [x.id, x.type, x.description ?? ""].filter((c) => c !== ""))),
+    section("raters", s.raters.map((x) => [x.id, x.type, x.description ?? ""].filter((c) => c !== ""))),
+    section("attachments", s.attachments.map((x) => [x.id, x.path, x.description ?? ""].filter((c) => c !== ""))),
   ].join("\n");
 }
 

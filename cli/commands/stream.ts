@@ -3,7 +3,7 @@ import type { StreamOptions } from "../../src/api/stream.js";
 import { pickFlavorOptions } from "../../src/core/flavor.js";
 import { setup } from "../context.js";
 import { withFlavorFlags, type FlavorFlags } from "../flavor-flags.js";
-import { integer } from "../parse.js";
+import { integer, mapEntry } from "../parse.js";
 
 interface StreamFlags extends FlavorFlags {
   version?: string;
@@ -17,6 +17,7 @@ interface StreamFlags extends FlavorFlags {
   relativePaths?: boolean;
   workers?: number;
   timeout?: number;
+  map?: Record<string, string | string[]>;
 }
 
 /**
@@ -38,6 +39,7 @@ export function streamCommand(): Command {
     .option("--only-metadata", "rows only, no media")
     .option("--removed-media", "keep rows of media removed with remove-media")
     .option("--relative-paths", "file paths relative to the flavour folder")
+    .option("--map <column=field>", "replace a column of labels by a field of them (repeat for more columns; FIELD,FIELD for several)", mapEntry)
     .option("--workers <n>", "parallel downloads and conversions (default: number of cores)", integer(1))
     .option("--timeout <seconds>", "give up waiting for another process's lock after this long", integer(0))
     .action(async (name: string, table: string, flags: StreamFlags, command: Command) => {
@@ -46,7 +48,7 @@ export function streamCommand(): Command {
       const options: StreamOptions = {
         version: flags.version, ...pickFlavorOptions(flags), batchSize: flags.batchSize, shuffle: flags.shuffle,
         bufferSize: flags.bufferSize, seed: flags.seed, onlyMetadata: flags.onlyMetadata, removedMedia: flags.removedMedia,
-        fullPath: !flags.relativePaths, numWorkers: flags.workers, timeout: flags.timeout,
+        fullPath: !flags.relativePaths, numWorkers: flags.workers, timeout: flags.timeout, map: flags.map,
       };
       let batches = 0;
       for await (const batch of stream(name, table, options)) {

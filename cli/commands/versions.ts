@@ -6,8 +6,15 @@ export function versionsCommand(): Command {
   return new Command("versions")
     .description("list the published versions of a database, oldest first")
     .argument("<name>", "database name")
-    .action(async (name: string, _flags: object, command: Command) => {
+    .option("--latest", "only the latest version (an error when there is none)")
+    .action(async (name: string, flags: { latest?: boolean }, command: Command) => {
       const ctx = setup(command);
+      if (flags.latest) {
+        const { latestVersion } = await import("../../src/api/discovery.js");
+        const latest = await latestVersion(name);
+        ctx.out.result(latest, latest);
+        return;
+      }
       const { notFoundError, reachableVersions } = await import("../../src/api/resolve.js");
       const { settings } = await import("../../src/api/settings.js");
       const { versions, unreachable } = await reachableVersions(name);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { audioInfo } from "../../src/audio/info.js";
-import { writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { FSDD_WITH_ATTACHMENTS, writeAttachments, writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, manifest, materialize } from "../helpers/fsdd-history.js";
 import { MAIN, PROJECT, runCli } from "./run-cli.js";
 
@@ -103,7 +103,7 @@ describe("audb as a user runs it", () => {
     const removed = await audb("remove-media", "fsdd", v1.files[0]!);
     expect([removed.code, removed.stdout]).toEqual([0, "removed 1 media file from fsdd\n"]);
     const after = JSON.parse((await audb("info", "fsdd", "--version", "1.0.0", "--json")).stdout);
-    expect(after.media.files).toBe(v1.files.length - 1);
+    expect(after.media).toMatchObject({ files: v1.files.length - 1, removed: 1 });
 
     const cache = JSON.parse((await audb("cache", "list", "--json")).stdout) as { version: string; path: string; complete: boolean }[];
     expect(cache).toContainEqual(expect.objectContaining({
@@ -117,6 +117,47 @@ describe("audb as a user runs it", () => {
     const clear = JSON.parse((await audb("cache", "clear", "--json")).stdout);
     expect(clear).toEqual({ cacheRoot: env.AUDB_CACHE_ROOT, removed: ["fsdd"] });
     expect(existsSync(join(env.AUDB_CACHE_ROOT!, "fsdd"))).toBe(false);
+  });
+
+  test("what the API loads one item at a time the shell does too: load-table, load-media, load-attachment, exists, repository, versions --latest, stream --map", { timeout: 120_000 }, async () => {
+    const config = join(temp, "items.yaml");
+    await mkdir(join(temp, "items-repo"));
+    await writeFile(config, `repositories:\n  - {name: items, host: ${join(temp, "items-repo")}, backend: file-system}\n`);
+    const root = await mkdtemp(join(temp, "db-items-"));
+    await materialize(MINI_FSDD, "v1.0.10", root);
+    const files = await writeFsddDatabase(root, FSDD_WITH_ATTACHMENTS);
+    await writeAttachments(root);
+    const cacheRoot = join(temp, "items-cache");
+    const run = (...args: string[]) => runCli(["--config", config, "--cache-root", cacheRoot, ...args], env);
+    expect((await run("publish", root, "2.0.0", "--repo", "items", "-q")).code).toBe(0);
+
+    expect((await run("versions", "fsdd", "--latest")).stdout).toBe("2.0.0\n");
+    expect(JSON.parse((await run("repository", "fsdd", "2.0.0", "--json")).stdout)).toEqual({ name: "items", host: join(temp, "items-repo"), backend: "file-system" });
+    expect((await run("exists", "fsdd")).stdout).toBe("false\n");
+
+    const table = await run("load-table", "fsdd", "files", "--map", "speaker=gender", "--json");
+    const rows = table.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toHaveLength(files.length);
+    expect(rows[0]).toMatchObject({ file: files[0], gender: "male" });
+    expect((await run("exists", "fsdd")).stdout).toBe("false\n"); // a table alone fills no flavour folder
+
+    const picked = [files[5]!, files[1]!];
+    const media = await run("load-media", "fsdd", ...picked, "--format", "flac", "--json");
+    const paths = JSON.parse(media.stdout) as string[];
+    expect(paths.map((p) => p.slice(-22))).toEqual(picked.map((f) => f.replace(/\.wav$/, ".flac").slice(-22)));
+    for (const p of paths) expect(existsSync(p), p).toBe(true);
+    expect((await run("exists", "fsdd", "--format", "flac")).stdout).toBe("true\n");
+
+    const attachment = await run("load-attachment", "fsdd", "extra");
+    expect(attachment.stdout.trim().split("\n").map((p) => p.slice(p.indexOf("extra/")))).toEqual(["extra/a.txt", "extra/sub/b.txt"]);
+
+    const streamed = await run("stream", "fsdd", "files", "--only-metadata", "--map", "speaker=gender,accent", "--batches", "1", "--json");
+    expect(JSON.parse(streamed.stdout.split("\n")[0]!)).toMatchObject({ gender: "male", accent: expect.any(String) });
+    expect((await run("load-table", "fsdd", "files", "--map", "speaker")).stderr).toMatch(/--map.*COLUMN=FIELD/);
+
+    const info = JSON.parse((await run("info", "fsdd", "--json")).stdout);
+    expect(info.attachments).toEqual([{ id: "readme", path: "docs/README.txt" }, { id: "extra", path: "extra" }]);
+    expect((await run("info", "fsdd")).stdout).toMatch(/^attachments:\n {2}readme +docs\/README\.txt\n {2}extra +extra$/m);
   });
 
   test("bad flags, unknown datasets and user errors: one line, exit code 1", { timeout: 60_000 }, async () => {
