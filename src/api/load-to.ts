@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { folderPath, positiveInteger } from "../core/errors.js";
-import { basename, dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Backend } from "../../backends/backend.js";
 import { algorithmOf } from "../core/checksum.js";
 import type { Dependencies } from "../core/dependencies.js";
@@ -13,7 +13,7 @@ import { hashFiles } from "../core/hash-files.js";
 import { headerKey } from "../core/layout.js";
 import type { ProgressListener } from "../core/progress.js";
 import { fetchDependencies } from "../core/remote-dependencies.js";
-import { withLock } from "../core/lock.js";
+import { ownLockFile, withLock } from "../core/lock.js";
 import { fetchAttachments, fetchTables, removeStaleStaging } from "./load-cache.js";
 import { fetchMedia } from "./load-media.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
@@ -59,7 +59,7 @@ export async function loadTo(root: string, name: string, options: LoadToOptions 
   const deps = await fetchDependencies(backend, name, version);
   const numWorkers = options.numWorkers === undefined ? availableParallelism() : positiveInteger(options.numWorkers, "numWorkers");
   // One loadTo at a time into a folder, so that what a killed one left can be removed.
-  return withLock(join(dirname(folder), `.${basename(folder)}.audb-ts.lock`), async () => {
+  return withLock(ownLockFile(folder), async () => {
     await removeStaleStaging(folder);
     return loadToLocked(folder, name, version, backend, deps, numWorkers, options);
   });

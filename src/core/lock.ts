@@ -115,6 +115,9 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, timeout?: 
   }
 }
 
+/** Our lock file of a cache folder: `.<name>.audb-ts.lock` beside it. */
+export const ownLockFile = (folder: string) => join(dirname(folder), `.${basename(folder)}.audb-ts.lock`);
+
 /**
  * Runs `fn` while holding the locks of a cache folder: ours, `.<name>.audb-ts.lock` beside
  * it, and audb-python's, `.<name>.lock` (see {@link PythonFolderLock}), so that neither
@@ -123,7 +126,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, timeout?: 
  */
 export async function withFolderLock<T>(folder: string, fn: () => Promise<T>, timeout = Infinity): Promise<T> {
   const deadline = Date.now() + timeout * 1000;
-  return withLock(join(dirname(folder), `.${basename(folder)}.audb-ts.lock`), async () => {
+  return withLock(ownLockFile(folder), async () => {
     const python = await PythonFolderLock.acquire(folder, deadline);
     try {
       return await fn();
