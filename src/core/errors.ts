@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { AudbError } from "../errors.js";
 
@@ -22,8 +22,10 @@ export class PublishError extends AudbError {}
 export class ChecksumMismatchError extends AudbError {}
 /** A filter (regex or list) that matches nothing, or names unknown entries. */
 export class FilterError extends AudbError {}
+/** A cache folder lock that could not be taken. */
+export class LockError extends AudbError {}
 /** A cache folder lock that could not be acquired in time. */
-export class LockTimeoutError extends AudbError {}
+export class LockTimeoutError extends LockError {}
 /** An option out of range: a stream's batch or buffer size, a load's number of workers. */
 export class OptionError extends AudbError {}
 
@@ -39,18 +41,31 @@ export function positiveInteger(value: number, option: string): number {
  */
 export function folderPath(path: string, option: string): string {
   for (let p = path; ; p = dirname(p)) {
-    const stats = statOrMissing(p);
+    const stats = statOrMissing(p, option);
     if (stats?.isDirectory()) return path;
     if (stats) throw new OptionError(`${option}: '${path}' is not a folder${p === path ? "" : ` ('${p}' is a file)`}`);
+    if (isSymbolicLink(p)) {
+      throw new OptionError(`${option}: '${path}' is not a folder ('${p}' is a symbolic link to nothing)`);
+    }
     if (dirname(p) === p) return path;
   }
 }
 
-function statOrMissing(path: string) {
+function statOrMissing(path: string, option: string) {
   try {
     return statSync(path, { throwIfNoEntry: false });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOTDIR") return undefined; // a file on the way: found further up
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") return undefined; // a file on the way: found further up
+    if (code === "ELOOP") throw new OptionError(`${option}: '${path}' is a loop of symbolic links`);
     throw e;
+  }
+}
+
+function isSymbolicLink(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  } catch {
+    return false; // a file on the way (ENOTDIR): not a link
   }
 }

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { isProcessAlive, processStartMs } from "./processes.js";
 import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { LockTimeoutError } from "./errors.js";
+import { LockTimeoutError, OptionError } from "./errors.js";
 import { PythonFolderLock } from "./python-lock.js";
 
 /** A lock older than this without a heartbeat is stale, whoever holds it. */
@@ -76,6 +76,7 @@ export class FolderLock {
    * `timeout` in seconds (default: wait forever); LockTimeoutError when exceeded.
    */
   static async acquire(path: string, timeout = Infinity): Promise<FolderLock> {
+    if (!(timeout >= 0)) throw new OptionError(`timeout must be a number of seconds >= 0 (or Infinity), got ${timeout}`);
     await mkdir(dirname(path), { recursive: true });
     const deadline = Date.now() + timeout * 1000;
     for (;;) {

@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { constants } from "node:fs";
 import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { LockTimeoutError } from "./errors.js";
+import { LockError, LockTimeoutError } from "./errors.js";
 
-/** What `flock(1)` exits with when `--wait` runs out (`-E`): EX_TEMPFAIL. */
-const TIMED_OUT = 75;
+/** Between two attempts while audb-python holds the lock (filelock polls every 50 ms). */
+const POLL_MS = 50;
 /** Lock files are group-writable, as audb-python makes them, for shared caches. */
 const LOCK_FILE_MODE = 0o664;
 
@@ -18,9 +18,11 @@ export const pythonLockFile = (folder: string) => join(dirname(folder), `.${base
 /**
  * audb-python's lock on a folder: an exclusive `flock(2)` on {@link pythonLockFile}, as its
  * `FolderLock` (the `filelock` package) takes it, so that an audb-python and an audb-ts load
- * of the same cache folder take turns. Node has no `flock`, so util-linux's `flock(1)` takes
- * it on a descriptor this process opened and passes on: the lock belongs to the open file,
- * stays after the child exits and goes when this process closes it (or ends).
+ * of the same cache folder take turns. Node has no `flock`, so `flock(1)` (util-linux or
+ * BusyBox) takes it on a descriptor this process opened and passes on: the lock belongs to
+ * the open file, stays after the child exits and goes when this process closes it (or
+ * ends). Each attempt is non-blocking (`flock -n`) and Node polls, as filelock does, so no
+ * child outlives an attempt and the deadline is kept here.
  */
 export class PythonFolderLock {
   private constructor(private readonly handle: FileHandle) {}
@@ -28,8 +30,9 @@ export class PythonFolderLock {
   /**
    * Takes the lock of `folder`, waiting until `deadline` (ms since the epoch; Infinity: as
    * long as it takes). LockTimeoutError when it passes. Undefined, and nothing locked, where
-   * the lock cannot be taken: no `flock(1)`, a file system without `flock`, a lock file this
-   * user may not write (audb-python cannot lock there either).
+   * the lock cannot be taken: no `flock(1)`, a file system without `flock` (ENOLCK), a lock
+   * file this user may not write (audb-python cannot lock there either). Another failure
+   * of `flock(1)` is an error naming it.
    */
   static async acquire(folder: string, deadline = Infinity): Promise<PythonFolderLock | undefined> {
     const path = pythonLockFile(folder);
@@ -40,16 +43,17 @@ export class PythonFolderLock {
       if (!handle) return undefined;
       let locked = false;
       try {
-        const outcome = await flockOn(handle, deadline);
-        if (outcome === "timeout") throw new LockTimeoutError(`could not lock '${path}' in time: an audb-python process holds it`);
+        const outcome = await tryFlock(handle, path);
         if (outcome === "unavailable") return undefined;
         // audb-python never removes its lock files, but a user may have: a lock on a file
         // no longer at the path guards nothing, so start again on the one there now.
-        locked = await stillAtPath(handle, path);
+        if (outcome === "locked") locked = await stillAtPath(handle, path);
         if (locked) return new PythonFolderLock(handle);
       } finally {
         if (!locked) await handle.close();
       }
+      if (Date.now() > deadline) throw new LockTimeoutError(`could not lock '${path}' in time: an audb-python process holds it`);
+      await new Promise((r) => setTimeout(r, POLL_MS + Math.random() * POLL_MS));
     }
   }
 
@@ -83,19 +87,27 @@ function deniedOrThrow(e: unknown): undefined {
   throw e;
 }
 
-/** Runs `flock(1)` on the handle's descriptor until it holds the lock or `deadline` passes. */
-function flockOn(handle: FileHandle, deadline: number): Promise<"locked" | "timeout" | "unavailable"> {
-  const wait = deadline === Infinity ? [] : ["--wait", String(Math.max(0, (deadline - Date.now()) / 1000))];
-  return new Promise((resolve) => {
-    const child = spawn("flock", ["--exclusive", "--conflict-exit-code", String(TIMED_OUT), ...wait, "3"], {
-      stdio: ["ignore", "ignore", "ignore", handle.fd],
-    });
+/**
+ * One non-blocking `flock -n` on the handle's descriptor: "busy" when another process holds
+ * the lock (exit 1 with nothing said, in util-linux and BusyBox alike).
+ */
+function tryFlock(handle: FileHandle, path: string): Promise<"locked" | "busy" | "unavailable"> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("flock", ["-x", "-n", "3"], { stdio: ["ignore", "ignore", "pipe", handle.fd] });
+    let said = "";
+    child.stderr!.on("data", (b: Buffer) => (said += b.toString()));
     child.on("error", (e) => {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") flockAvailable = false;
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") return reject(e);
+      flockAvailable = false;
       resolve("unavailable");
     });
-    // Any other failure (a file system without flock: ENOLCK) leaves the folder to our own lock.
-    child.on("exit", (code) => resolve(code === 0 ? "locked" : code === TIMED_OUT ? "timeout" : "unavailable"));
+    child.on("close", (code) => {
+      if (code === 0) resolve("locked");
+      else if (code === 1 && said.trim() === "") resolve("busy");
+      // a file system without flock: audb-python falls back to a lock file's existence there
+      else if (/no locks available|not supported/i.test(said)) resolve("unavailable");
+      else reject(new LockError(`could not lock '${path}' with flock(1) (exit ${code}): ${said.trim()}`));
+    });
   });
 }
 

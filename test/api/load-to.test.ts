@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -54,6 +54,12 @@ describe("loadTo", () => {
       expect(error).toBeInstanceOf(OptionError);
       expect((error as Error).message).toContain(`'${path}' is not a folder`);
     }
+    const dangling = join(dir, "dangling");
+    await symlink(join(dir, "nowhere"), dangling);
+    await expect(loadToCache("fsdd", { version: "1.0.0", cacheRoot: dangling })).rejects.toThrow(/'.*dangling' is a symbolic link to nothing/);
+    await symlink(join(dir, "loop2"), join(dir, "loop1"));
+    await symlink(join(dir, "loop1"), join(dir, "loop2"));
+    await expect(loadTo(join(dir, "loop1"), "fsdd", { version: "1.0.0" })).rejects.toThrow(new OptionError(`loadTo root: '${join(dir, "loop1")}' is a loop of symbolic links`));
     expect(traffic.gets).toEqual([]);
     expect(readFileSync(file, "utf8")).toBe("x");
   });

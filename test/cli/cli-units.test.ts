@@ -3,7 +3,7 @@ import { CommanderError, InvalidArgumentError } from "commander";
 import { describe, expect, test, vi } from "vitest";
 import { reportError, UsageError } from "../../cli/errors.js";
 import { MIN_NODE_VERSION, nodeTooOld } from "../../cli/node-version.js";
-import { channelList, integer, numberIn } from "../../cli/parse.js";
+import { channelList, integer, mapEntry, numberIn } from "../../cli/parse.js";
 import { formatBytes, formatSeconds, progressRenderer } from "../../cli/progress.js";
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
@@ -20,6 +20,9 @@ describe("exit codes", () => {
     const write = (t: string) => lines.push(t);
     expect(reportError(new UsageError("--repo: repository 'x'\nis not configured"), write)).toBe(1);
     expect(lines.pop()).toBe("error: --repo: repository 'x' is not configured\n");
+    const readOnly = Object.assign(new Error("EROFS: read-only file system, open '/ro/cache/fsdd/.1.0.0.audb-ts.lock'"), { code: "EROFS" });
+    expect(reportError(readOnly, write)).toBe(1); // the user's folder, not a bug
+    expect(lines.pop()).toBe("error: EROFS: read-only file system, open '/ro/cache/fsdd/.1.0.0.audb-ts.lock'\n");
     expect(reportError(new TypeError("boom"), write)).toBe(2);
     expect(lines.pop()).toMatch(/^internal error: TypeError: boom\n\s+at /);
     expect(reportError(new CommanderError(1, "commander.unknownOption", "x"), write)).toBe(1);
@@ -100,5 +103,15 @@ describe("progress", () => {
   test("units", () => {
     expect([formatBytes(999), formatBytes(1500), formatBytes(2.5e9)]).toEqual(["999 B", "1.5 kB", "2.5 GB"]);
     expect([formatSeconds(12.4), formatSeconds(185), formatSeconds(3725)]).toEqual(["12s", "3m05s", "1h02m"]);
+  });
+});
+
+describe("--map", () => {
+  test("COLUMN=FIELD or FIELD,FIELD; repeated for a column, the fields of both", () => {
+    expect(mapEntry("speaker=gender")).toEqual({ speaker: "gender" });
+    expect(mapEntry("speaker=gender,accent", { digit: "x" })).toEqual({ digit: "x", speaker: ["gender", "accent"] });
+    expect(mapEntry("speaker=accent", mapEntry("speaker=gender"))).toEqual({ speaker: ["gender", "accent"] });
+    expect(mapEntry("speaker=gender", mapEntry("speaker=gender"))).toEqual({ speaker: "gender" });
+    expect(() => mapEntry("speaker")).toThrow(InvalidArgumentError);
   });
 });

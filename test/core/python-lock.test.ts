@@ -1,9 +1,10 @@
-import { mkdtempSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { LockTimeoutError } from "../../src/core/errors.js";
-import { withFolderLock } from "../../src/core/lock.js";
+import { LockTimeoutError, OptionError } from "../../src/core/errors.js";
+import { FolderLock, withFolderLock } from "../../src/core/lock.js";
 import { PythonFolderLock, pythonLockFile } from "../../src/core/python-lock.js";
 
 const folder = () => join(mkdtempSync(join(tmpdir(), "pylock-")), "1.0.0", "d3b07384");
@@ -38,6 +39,44 @@ describe("PythonFolderLock (flock on audb-python's .<name>.lock)", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     await python!.release();
     expect(await withFolderLock(dir, async () => "in", 5)).toBe("in");
+  });
+
+  test("a timeout too large for a timer waits as long as it takes; one that is no number is an OptionError", async () => {
+    const dir = folder();
+    const python = await PythonFolderLock.acquire(dir);
+    let entered = false;
+    const waiting = withFolderLock(dir, async () => (entered = true), 1e20);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(entered).toBe(false);
+    await python!.release();
+    await waiting;
+    expect(entered).toBe(true);
+    await expect(withFolderLock(dir, async () => "in", Number.NaN)).rejects.toBeInstanceOf(OptionError);
+    await expect(FolderLock.acquire(join(dir, "..", ".x.lock"), -1)).rejects.toThrow(/timeout must be a number of seconds >= 0/);
+  });
+
+  test("a process killed while it waits leaves no flock(1) behind", async () => {
+    const dir = folder();
+    const python = await PythonFolderLock.acquire(dir);
+    const script = join(dir, "..", "wait.mts");
+    writeFileSync(script, `import { PythonFolderLock } from ${JSON.stringify(join(import.meta.dirname, "../../src/core/python-lock.ts"))};
+console.log("waiting"); await PythonFolderLock.acquire(${JSON.stringify(dir)});`);
+    const child = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("waiting") && resolve()));
+    await new Promise((r) => setTimeout(r, 500)); // a few attempts made
+    child.kill("SIGKILL");
+    await new Promise((r) => child.on("exit", r));
+    await new Promise((r) => setTimeout(r, 300));
+    const lockFile = pythonLockFile(dir);
+    const holders = readdirSync("/proc").filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+      try {
+        return readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === lockFile) && Number(pid) !== process.pid;
+      } catch {
+        return false; // gone, or not ours to look at
+      }
+    });
+    expect(holders).toEqual([]);
+    await python!.release();
   });
 
   // last: a missing flock(1) is remembered for the rest of the process
