@@ -40,8 +40,10 @@ export function numberIn<T extends number>(choices: readonly T[]): (value: strin
  */
 export function mapEntry(value: string, previous: Record<string, string | string[]> = {}): Record<string, string | string[]> {
   const match = /^([^=]+)=(.+)$/.exec(value);
-  if (!match) throw new InvalidArgumentError("expected COLUMN=FIELD or COLUMN=FIELD,FIELD");
-  const column = match[1]!.trim();
+  const column = match?.[1]!.trim();
+  if (!match || !column || match[2]!.split(",").some((f) => f.trim() === "")) {
+    throw new InvalidArgumentError("expected COLUMN=FIELD or COLUMN=FIELD,FIELD");
+  }
   // a column given twice keeps the fields of both
   const fields = [...new Set([...[previous[column] ?? []].flat(), ...match[2]!.split(",").map((f) => f.trim())])];
   return { ...previous, [column]: fields.length === 1 ? fields[0]! : fields };

@@ -12,10 +12,11 @@ export function loadTableCommand(): Command {
     .argument("<table>", "table id")
     .option("--version <version>", "version (default: latest)")
     .option("--map <column=field>", "replace a column of labels by a field of them (repeat for more columns; FIELD,FIELD for several)", mapEntry)
-    .action(async (name: string, table: string, flags: { version?: string; map?: Record<string, string | string[]> }, command: Command) => {
+    .option("--timeout <seconds>", "give up waiting for another process's lock after this long", integer(0))
+    .action(async (name: string, table: string, flags: { version?: string; map?: Record<string, string | string[]>; timeout?: number }, command: Command) => {
       const ctx = setup(command);
       const { loadTable } = await import("../../src/api/load-files.js");
-      const frame = await loadTable(name, table, { version: flags.version, map: flags.map });
+      const frame = await loadTable(name, table, { version: flags.version, map: flags.map, timeout: flags.timeout });
       ctx.out.rows(frame.toRecords(), [...frame.index.names, ...frame.columnIds], true);
     });
 }
@@ -29,10 +30,11 @@ export function loadMediaCommand(): Command {
     .option("--version <version>", "version (default: latest)");
   return withFlavorFlags(command)
     .option("--workers <n>", "parallel downloads and conversions (default: number of cores)", integer(1))
-    .action(async (name: string, files: string[], flags: FlavorFlags & { version?: string; workers?: number }, command: Command) => {
+    .option("--timeout <seconds>", "give up waiting for another process's lock after this long", integer(0))
+    .action(async (name: string, files: string[], flags: FlavorFlags & { version?: string; workers?: number; timeout?: number }, command: Command) => {
       const ctx = setup(command);
       const { loadMedia } = await import("../../src/api/load-files.js");
-      const paths = await loadMedia(name, files, { version: flags.version, ...pickFlavorOptions(flags), numWorkers: flags.workers });
+      const paths = await loadMedia(name, files, { version: flags.version, ...pickFlavorOptions(flags), numWorkers: flags.workers, timeout: flags.timeout });
       ctx.out.result(paths, paths.join("\n"));
     });
 }
@@ -44,10 +46,11 @@ export function loadAttachmentCommand(): Command {
     .argument("<name>", "database name")
     .argument("<id>", "attachment id")
     .option("--version <version>", "version (default: latest)")
-    .action(async (name: string, id: string, flags: { version?: string }, command: Command) => {
+    .option("--timeout <seconds>", "give up waiting for another process's lock after this long", integer(0))
+    .action(async (name: string, id: string, flags: { version?: string; timeout?: number }, command: Command) => {
       const ctx = setup(command);
       const { loadAttachment } = await import("../../src/api/load-files.js");
-      const paths = await loadAttachment(name, id, { version: flags.version });
+      const paths = await loadAttachment(name, id, { version: flags.version, timeout: flags.timeout });
       ctx.out.result(paths, paths.join("\n"));
     });
 }

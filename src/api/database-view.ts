@@ -93,6 +93,9 @@ export async function openLoadedDatabase(
   db.root = loaded.folder;
   // in memory only, as audb: whether the folder holds everything of the version
   const audb = db.meta["audb"];
-  if (audb && typeof audb === "object" && !Array.isArray(audb)) db.meta["audb"] = { complete: isComplete(loaded.folder), ...audb };
+  if (audb && typeof audb === "object" && !Array.isArray(audb)) {
+    const header = audb as Record<string, unknown>; // a legacy header may say complete: true, as audb reads it
+    db.meta["audb"] = { ...header, complete: isComplete(loaded.folder) || header["complete"] === true };
+  }
   return db;
 }

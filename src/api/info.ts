@@ -6,6 +6,7 @@ import { versionFolder } from "../core/cache.js";
 import type { DependencyRow } from "../core/dependencies.js";
 import { headerKey } from "../core/layout.js";
 import { Database } from "../format/index.js";
+import { onNanosecondGrid } from "../format/time.js";
 import { dependencies } from "./discovery.js";
 import { applyFilter } from "./filters.js";
 import { loadTable } from "./load-files.js";
@@ -18,9 +19,12 @@ export interface InfoOptions {
   cacheRoot?: string;
 }
 
-/** One table as {@link info}.tables lists it: type, columns with their scheme and rater, split, media and description. */
+/**
+ * One table as {@link info}.tables lists it: type, columns with their scheme and rater,
+ * split, media and description. Misc tables are in {@link info}.miscTables.
+ */
 export interface TableInfo {
-  type: "filewise" | "segmented" | "misc";
+  type: "filewise" | "segmented";
   columns: Record<string, { schemeId?: string; raterId?: string }>;
   splitId?: string;
   mediaId?: string;
@@ -106,8 +110,10 @@ const field = <K extends keyof Database>(key: K) => async (name: string, options
   (await header(name, { ...options, loadTables: false }))[key];
 
 /**
- * Facts about a database version from its header and dependency table only (no table
- * data, no media are downloaded). `version` defaults to the latest.
+ * Facts about a database version (default: the latest) from its header and dependency
+ * table, as audb's `info` functions. No media are downloaded; `header` and `schemes` also
+ * fetch the misc tables schemes take their labels from (not with `loadTables: false`), and
+ * a `tables` filter on a media fact fetches those tables.
  */
 export const info = {
   /**
@@ -161,7 +167,7 @@ export const info = {
   /** Total duration in seconds, to the nanosecond as audb's `Timedelta`. */
   async duration(name: string, options: MediaInfoOptions = {}): Promise<number> {
     const seconds = (await mediaRows(name, options)).reduce((sum, r) => sum + r.duration, 0);
-    return Math.round(seconds * 1e9) / 1e9;
+    return onNanosecondGrid(seconds);
   },
 
   /** Distinct sampling rates of the media, ascending (0 for media that are not audio). */

@@ -187,7 +187,8 @@ async function fetchHeader(ctx: Context): Promise<void> {
 export async function select(
   name: string, version: string, flavor: Flavor, folder: string, deps: Dependencies, options: LoadOptions, ctx?: Context,
 ): Promise<LoadedFolder> {
-  applyFilter(deps.attachmentIds, options.attachments, "attachments", ` in ${name} ${version}`); // also when the folder is complete
+  // checked also when the folder is complete (audb does not); with onlyMetadata, as in audb, not at all
+  if (!options.onlyMetadata) applyFilter(deps.attachmentIds, options.attachments, "attachments", ` in ${name} ${version}`);
   const header = await readHeaderView(folder);
   const allTables = [...header.tableIds, ...header.miscTableIds];
   let tables = applyFilter(allTables, options.tables, "tables", ` in ${name} ${version}`);

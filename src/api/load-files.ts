@@ -44,7 +44,7 @@ async function removeLeftovers(ctx: Context): Promise<void> {
 export async function loadMedia(
   name: string,
   media: string | string[],
-  options: { version?: string } & FlavorOptions & { cacheRoot?: string; numWorkers?: number } = {},
+  options: { version?: string } & FlavorOptions & { cacheRoot?: string; numWorkers?: number; timeout?: number } = {},
 ): Promise<string[]> {
   const files = typeof media === "string" ? [media] : media;
   const loaded = await loadToCache(name, { ...options, media: files, attachments: [] });
@@ -64,7 +64,7 @@ export async function loadMedia(
 export async function loadTable(
   name: string,
   table: string,
-  options: { version?: string; map?: Record<string, string | string[]>; cacheRoot?: string } = {},
+  options: { version?: string; map?: Record<string, string | string[]>; cacheRoot?: string; timeout?: number } = {},
 ): Promise<Frame> {
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
@@ -77,7 +77,7 @@ export async function loadTable(
   await withFolderLock(versionFolder(cacheRoot, name, version), async () => {
     await removeLeftovers(ctx);
     await fetchTables(ctx, [...new Set([table, ...labels])]);
-  });
+  }, options.timeout);
   return tableFrame(db, ctx.folder, table, options.map);
 }
 
@@ -118,7 +118,9 @@ async function filesBelow(root: string, path: string): Promise<string[]> {
  * `load_attachment`, and returns the absolute paths of its files (all files below it
  * for a folder attachment, sorted). An unknown id is a {@link FilterError} naming it.
  */
-export async function loadAttachment(name: string, attachment: string, options: { version?: string; cacheRoot?: string } = {}): Promise<string[]> {
+export async function loadAttachment(
+  name: string, attachment: string, options: { version?: string; cacheRoot?: string; timeout?: number } = {},
+): Promise<string[]> {
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
   const ctx = await versionContext(name, version, cacheRoot);
@@ -129,6 +131,6 @@ export async function loadAttachment(name: string, attachment: string, options: 
   await withFolderLock(versionFolder(cacheRoot, name, version), async () => {
     await removeLeftovers(ctx);
     await fetchAttachments(ctx, { attachments: [attachment] });
-  });
+  }, options.timeout);
   return filesBelow(ctx.folder, row.file);
 }

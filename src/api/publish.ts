@@ -17,7 +17,7 @@ import {
 } from "../core/errors.js";
 import { algorithmFor, hashFiles, type FileToHash } from "../core/hash-files.js";
 import {
-  attachmentKey, headerKey, listVersions, sortVersions, tableParquetKey, tableZipKey,
+  attachmentKey, compareVersions, headerKey, listVersions, sortVersions, tableParquetKey, tableZipKey,
 } from "../core/layout.js";
 import { FileState, FileStats } from "../core/file-stats.js";
 import { InvalidIdError } from "../format/errors.js";
@@ -208,7 +208,7 @@ function checkVersion(version: string, previous: string | null | "latest" | unde
   }
   if (previous && previous !== "latest") {
     if (!semver.valid(previous)) throw new InvalidVersionError(`previousVersion '${previous}' is not a valid version`);
-    if (semver.lte(version, previous)) {
+    if (compareVersions(version, previous) <= 0) {
       throw new InvalidVersionError(`version '${version}' must be greater than previousVersion '${previous}'`);
     }
   }
@@ -224,7 +224,7 @@ async function resolvePrevious(
   if (requested === null) return null;
   if (requested === "latest") {
     await checkLatestIsHere(name, version, published, repository);
-    const older = published.filter((v) => !semver.valid(v) || !semver.valid(version) || semver.lt(v, version));
+    const older = published.filter((v) => compareVersions(v, version) < 0); // in the order latestVersion uses
     if (older.length < published.length) {
       const newer = published.filter((v) => !older.includes(v));
       throw new InvalidVersionError(`version '${version}' of '${name}' must be greater than the latest published version '${newer.at(-1)}'`);

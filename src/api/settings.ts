@@ -1,4 +1,4 @@
-import { folderPath } from "../core/errors.js";
+import { folderPath } from "../core/paths.js";
 import { resolve } from "node:path";
 import { loadConfig, type AudbConfig } from "../core/config.js";
 import type { Repository } from "../core/repository.js";

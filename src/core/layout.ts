@@ -29,6 +29,11 @@ export function sortVersions(versions: string[]): string[] {
   return [...versions].sort((a, b) => compareLoose(keys.get(a)!, keys.get(b)!));
 }
 
+/** Negative, zero or positive as `a` sorts before, with or after `b` in {@link sortVersions}' order. */
+export function compareVersions(a: string, b: string): number {
+  return compareLoose(looseComponents(a), looseComponents(b));
+}
+
 /** `LooseVersion`'s components: runs of digits (as numbers) and of lower-case letters, and what lies between them, without dots. */
 function looseComponents(version: string): (number | string)[] {
   const v = version.startsWith("v") ? version.slice(1) : version;

@@ -128,7 +128,7 @@ export const ownLockFile = (folder: string) => join(dirname(folder), `.${basenam
 export async function withFolderLock<T>(folder: string, fn: () => Promise<T>, timeout = Infinity): Promise<T> {
   const deadline = Date.now() + timeout * 1000;
   return withLock(ownLockFile(folder), async () => {
-    const python = await PythonFolderLock.acquire(folder, deadline);
+    const python = await PythonFolderLock.acquire(folder, deadline, timeout);
     try {
       return await fn();
     } finally {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:fs";
-import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { LockError, LockTimeoutError } from "./errors.js";
 
@@ -29,22 +29,27 @@ export class PythonFolderLock {
 
   /**
    * Takes the lock of `folder`, waiting until `deadline` (ms since the epoch; Infinity: as
-   * long as it takes). LockTimeoutError when it passes. Undefined, and nothing locked, where
+   * long as it takes). LockTimeoutError when it passes, naming `timeout` (seconds). Undefined, and nothing locked, where
    * the lock cannot be taken: no `flock(1)`, a file system without `flock` (ENOLCK), a lock
    * file this user may not write (audb-python cannot lock there either). Another failure
    * of `flock(1)` is an error naming it.
    */
-  static async acquire(folder: string, deadline = Infinity): Promise<PythonFolderLock | undefined> {
+  static async acquire(folder: string, deadline = Infinity, timeout = (deadline - Date.now()) / 1000): Promise<PythonFolderLock | undefined> {
     const path = pythonLockFile(folder);
     await mkdir(dirname(path), { recursive: true });
     for (;;) {
       if (!flockAvailable) return undefined;
-      const handle = await openLockFile(path);
-      if (!handle) return undefined;
+      const file = await openLockFile(path);
+      if (!file) return undefined;
+      const { handle, created } = file;
       let locked = false;
       try {
         const outcome = await tryFlock(handle, path);
-        if (outcome === "unavailable") return undefined;
+        if (outcome === "unavailable") {
+          // audb-python's fallback there takes an existing lock file for a holder
+          if (created) await rm(path, { force: true });
+          return undefined;
+        }
         // audb-python never removes its lock files, but a user may have: a lock on a file
         // no longer at the path guards nothing, so start again on the one there now.
         if (outcome === "locked") locked = await stillAtPath(handle, path);
@@ -52,7 +57,9 @@ export class PythonFolderLock {
       } finally {
         if (!locked) await handle.close();
       }
-      if (Date.now() > deadline) throw new LockTimeoutError(`could not lock '${path}' in time: an audb-python process holds it`);
+      if (Date.now() > deadline) {
+        throw new LockTimeoutError(`could not lock '${path}' within ${timeout} s: another process (audb-python?) holds it`);
+      }
       await new Promise((r) => setTimeout(r, POLL_MS + Math.random() * POLL_MS));
     }
   }
@@ -63,37 +70,64 @@ export class PythonFolderLock {
   }
 }
 
-/** Opens (creating it if needed) the lock file; undefined where this user may not write it. */
-async function openLockFile(path: string): Promise<FileHandle | undefined> {
+/** The open lock file, and whether this attempt created it (then it is ours to remove). */
+interface LockFile {
+  handle: FileHandle;
+  created: boolean;
+}
+
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR } = constants;
+
+/**
+ * Opens (creating it if needed) the lock file, not through a symbolic link, as filelock
+ * does; read-only where this user may not write it (flock needs no write access), so
+ * another user's lock in a shared cache still counts. Undefined where it cannot be opened.
+ */
+async function openLockFile(path: string): Promise<LockFile | undefined> {
   for (;;) {
     try {
-      const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, LOCK_FILE_MODE);
+      const handle = await open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, LOCK_FILE_MODE);
       await handle.chmod(LOCK_FILE_MODE).catch(() => undefined); // past the umask, as filelock does
-      return handle;
+      return { handle, created: true };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") return deniedOrThrow(e);
     }
-    try {
-      return await open(path, constants.O_RDWR);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") return deniedOrThrow(e); // ENOENT: removed in between
+    for (const flags of [O_RDWR, O_RDONLY]) {
+      try {
+        return { handle: await open(path, flags | O_NOFOLLOW), created: false };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") break; // removed in between: create it again
+        if (flags === O_RDONLY || (code !== "EACCES" && code !== "EPERM")) return deniedOrThrow(e);
+      }
     }
   }
 }
 
 function deniedOrThrow(e: unknown): undefined {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return undefined;
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "ELOOP") return undefined;
   throw e;
 }
 
 /**
+ * What flock(1) says where the file system has no `flock` (ENOLCK, ENOSYS, EOPNOTSUPP);
+ * util-linux exits with EX_OSERR (71) for ENOLCK. audb-python falls back to a lock file's
+ * existence there.
+ */
+const NO_FLOCK = /no locks available|function not implemented|not supported/i;
+
+/**
  * One non-blocking `flock -n` on the handle's descriptor: "busy" when another process holds
- * the lock (exit 1 with nothing said, in util-linux and BusyBox alike).
+ * the lock (exit 1 with nothing said, in util-linux and BusyBox alike). Messages in the C
+ * locale, so that they can be told apart.
  */
 function tryFlock(handle: FileHandle, path: string): Promise<"locked" | "busy" | "unavailable"> {
   return new Promise((resolve, reject) => {
-    const child = spawn("flock", ["-x", "-n", "3"], { stdio: ["ignore", "ignore", "pipe", handle.fd] });
+    const child = spawn("flock", ["-x", "-n", "3"], {
+      stdio: ["ignore", "ignore", "pipe", handle.fd],
+      env: { ...process.env, LC_ALL: "C", LANGUAGE: "" },
+    });
     let said = "";
     child.stderr!.on("data", (b: Buffer) => (said += b.toString()));
     child.on("error", (e) => {
@@ -104,8 +138,7 @@ function tryFlock(handle: FileHandle, path: string): Promise<"locked" | "busy" |
     child.on("close", (code) => {
       if (code === 0) resolve("locked");
       else if (code === 1 && said.trim() === "") resolve("busy");
-      // a file system without flock: audb-python falls back to a lock file's existence there
-      else if (/no locks available|not supported/i.test(said)) resolve("unavailable");
+      else if (code === 71 || NO_FLOCK.test(said)) resolve("unavailable");
       else reject(new LockError(`could not lock '${path}' with flock(1) (exit ${code}): ${said.trim()}`));
     });
   });

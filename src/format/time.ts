@@ -15,6 +15,11 @@ export function secondsToNs(seconds: number): number {
   return Math.round(seconds * NS_PER_S);
 }
 
+/** Seconds on the nanosecond grid, as pandas' `Timedelta` holds them (`0.1 + 0.2` → `0.3`). */
+export function onNanosecondGrid(seconds: number): number {
+  return Math.round(seconds * NS_PER_S) / NS_PER_S;
+}
+
 /** Integer nanoseconds (number or bigint) → seconds. */
 export function nsToSeconds(ns: number | bigint): number {
   if (typeof ns === "bigint") {

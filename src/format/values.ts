@@ -14,7 +14,7 @@
  */
 
 import { DtypeError, type FormatErrorContext } from "./errors.js";
-import { parseDate, parseTimedelta } from "./time.js";
+import { onNanosecondGrid, parseDate, parseTimedelta } from "./time.js";
 
 export type Dtype = "bool" | "int" | "float" | "str" | "object" | "time" | "date";
 
@@ -214,7 +214,7 @@ export function toValues(dtype: Dtype, input: ArrayLike<unknown>, context: Forma
       for (let i = 0; i < n; i++) {
         const v = input[i];
         if (isNullish(v)) out[i] = NaN;
-        else if (typeof v === "number") out[i] = Number.isFinite(v) ? Math.round(v * 1e9) / 1e9 : v; // nanosecond grid
+        else if (typeof v === "number") out[i] = Number.isFinite(v) ? onNanosecondGrid(v) : v;
         else if (typeof v === "bigint") out[i] = Number(v) / 1e9; // nanoseconds
         else if (typeof v === "string") {
           const s = parseTimedelta(v);

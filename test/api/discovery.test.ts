@@ -72,6 +72,10 @@ describe("discovery", () => {
     // as audb's exists: the folder is there, complete or not (cached() tells which is complete)
     expect(await exists("fsdd")).toBe(true);
     expect(await exists("fsdd", { version: "1.0.7", cacheRoot: await tempDir("empty-cache-") })).toBe(false);
+    // the shared cache counts, unless a cacheRoot is given (then only that one, as audb)
+    await loadToCache("fsdd", { version: "1.0.7", onlyMetadata: true, format: "flac", cacheRoot: join(cacheRoot, "no-shared") });
+    expect(await exists("fsdd", { version: "1.0.7", format: "flac" })).toBe(true);
+    expect(await exists("fsdd", { version: "1.0.7", format: "flac", cacheRoot })).toBe(false);
 
     const entries = await cached({ name: "fsdd" });
     expect(entries.map((e) => [e.version, e.flavorId, e.complete])).toEqual([["1.0.7", "d3b62a9b", true], ["1.0.10", "d3b62a9b", false]]);

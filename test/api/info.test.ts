@@ -1,8 +1,14 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import "../helpers/counting-backend.js";
 import { resetTraffic, traffic } from "../helpers/counting-backend.js";
-import { publishedFsdd } from "../helpers/fsdd-db.js";
+import { FSDD_HEADER, publishedFsdd, writeFsddDatabase } from "../helpers/fsdd-db.js";
+import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { publish } from "../../src/api/publish.js";
+import { configure } from "../../src/api/settings.js";
+import { Repository } from "../../src/core/repository.js";
 import { info } from "../../src/api/info.js";
 import { audioInfo } from "../../src/audio/info.js";
 import { removeMedia } from "../../src/api/remove-media.js";
@@ -90,5 +96,23 @@ describe("info", () => {
     const kept = await info.duration("fsdd", { removed: false });
     expect(kept).toBeLessThan(await info.duration("fsdd"));
     expect(await info.duration("fsdd", { media: gone })).toBeGreaterThan(0);
+  });
+
+  test("a tables filter narrows the facts to the media of those tables (the others' media left out)", async () => {
+    const repo = new Repository("tables", await mkdtemp(join(tmpdir(), "repo-")), "counting-fs");
+    const cacheRoot = await mkdtemp(join(tmpdir(), "cache-")); // another fsdd 1.0.0 than the one cached above
+    configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+    const root = await mkdtemp(join(tmpdir(), "fsdd-two-tables-"));
+    await materialize(MINI_FSDD, "v1.0.10", root);
+    const all = await writeFsddDatabase(root, FSDD_HEADER.replace("misc_tables:", "  theo:\n    type: filewise\n    columns:\n      digit: {scheme_id: digit}\nmisc_tables:"));
+    const theo = all.filter((f) => f.includes("_theo_"));
+    await writeFile(join(root, "db.theo.csv"), ["file,digit", ...theo.map((f) => `${f},${f.split("/")[1]![0]}`)].join("\n") + "\n");
+    await publish(root, "1.0.0", repo);
+    let total = 0;
+    for (const f of theo) total += (await audioInfo(join(root, f))).duration;
+    expect(await info.duration("fsdd", { tables: "theo" })).toBeCloseTo(total, 6);
+    expect(await info.duration("fsdd", { tables: ["theo"], media: "/[01]_" })).toBeCloseTo(total, 6); // every theo file is a 0 or a 1
+    expect(await info.duration("fsdd", { tables: "theo", media: theo[0]! })).toBeCloseTo((await audioInfo(join(root, theo[0]!))).duration, 6);
+    expect(await info.duration("fsdd", { tables: "files|theo" })).toBeGreaterThan(total);
   });
 });

@@ -10,7 +10,9 @@ import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
 import { loadAttachment, loadMedia, loadTable } from "../../src/api/load-files.js";
 import { publish } from "../../src/api/publish.js";
 import { configure } from "../../src/api/settings.js";
-import { FilterError, MissingVersionError } from "../../src/core/errors.js";
+import { FilterError, LockTimeoutError, MissingVersionError } from "../../src/core/errors.js";
+import { PythonFolderLock } from "../../src/core/python-lock.js";
+import { versionFolder } from "../../src/core/cache.js";
 import { Repository } from "../../src/core/repository.js";
 
 const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
@@ -76,5 +78,28 @@ describe("loadMedia, loadTable, loadAttachment", () => {
     await loadAttachment("fsdd", "extra");
     expect(traffic.gets).toEqual([]);
     await expect(loadAttachment("fsdd", "nope")).rejects.toThrow(/attachment 'nope' is not in 'fsdd' 1\.0\.0; attachments: /);
+  });
+
+  test("loadTable, loadAttachment and loadMedia give up waiting for audb-python's lock after their timeout, naming it", async () => {
+    const other = await tempDir("cache-locked-");
+    const held = await PythonFolderLock.acquire(versionFolder(other, "fsdd", "1.0.0"));
+    try {
+      for (const call of [
+        () => loadTable("fsdd", "files", { cacheRoot: other, timeout: 0.3 }),
+        () => loadAttachment("fsdd", "readme", { cacheRoot: other, timeout: 0.3 }),
+      ]) {
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(LockTimeoutError);
+        expect((error as Error).message).toMatch(/'.*\/fsdd\/\.1\.0\.0\.lock' within 0\.3 s: another process \(audb-python\?\) holds it/);
+      }
+    } finally {
+      await held!.release();
+    }
+    const flavour = await PythonFolderLock.acquire(join(other, "fsdd", "1.0.0", "d3b62a9b"));
+    try {
+      await expect(loadMedia("fsdd", [files[0]!], { cacheRoot: other, timeout: 0.3 })).rejects.toThrow(LockTimeoutError);
+    } finally {
+      await flavour!.release();
+    }
   });
 });

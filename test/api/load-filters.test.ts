@@ -114,5 +114,7 @@ describe("load selections", () => {
     await loadToCache("fsdd");
     await expect(loadToCache("fsdd", { attachments: "zzz" })).rejects.toThrow(new FilterError("attachments: 'zzz' matches nothing in fsdd 1.0.0"));
     await expect(loadToCache("fsdd", { attachments: "(" })).rejects.toThrow(/attachments: '\(' is not a valid regular expression/);
+    // as audb: with onlyMetadata no attachment is loaded, and the filter is not looked at
+    expect((await loadToCache("fsdd", { attachments: "zzz", onlyMetadata: true })).media).toEqual([]);
   });
 });

@@ -136,7 +136,12 @@ describe("load", () => {
     const full = await load("fsdd");
     expect(Object.keys(full.meta["audb"] as object).sort()).toEqual(["complete", "flavor", "root", "version"]);
     expect(full.meta["audb"]).toMatchObject({ complete: true, root: full.root });
-    expect(await readFile(join(full.root!, "db.yaml"), "utf8")).not.toContain("complete");
+    const header = await readFile(join(full.root!, "db.yaml"), "utf8");
+    expect(header).not.toContain("complete");
+    expect(header).toMatch(/^audb:\n/m);
+    // an old header's own flag does not hide the folder's .complete
+    await writeFile(join(full.root!, "db.yaml"), header.replace(/^audb:\n/m, "audb:\n  complete: false\n"));
+    expect((await load("fsdd")).meta["audb"]).toMatchObject({ complete: true });
   });
 
   test("a version complete in the shared cache is used from there, with nothing downloaded", async () => {

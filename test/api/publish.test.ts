@@ -474,6 +474,15 @@ describe("publish", () => {
     expect(last).toBe(size);
   });
 
+  test("'latest' and the not-greater check follow the order latestVersion uses: 2.0.0 sorts before 2.0.0-1 (audeer's order)", async () => {
+    const { root, repo } = await fresh();
+    await publish(root, "1.0.0", repo);
+    const base = join(repo.host, "data", "fsdd");
+    await cp(join(base, "1.0.0"), join(base, "2.0.0-1"), { recursive: true }); // as older tools could name a version
+    await expect(publish(root, "2.0.0", repo)).rejects.toThrow(new InvalidVersionError("version '2.0.0' of 'fsdd' must be greater than the latest published version '2.0.0-1'"));
+    await expect(publish(root, "2.0.0", repo, { previousVersion: "2.0.0-1" })).rejects.toThrow(/version '2\.0\.0' must be greater than previousVersion '2\.0\.0-1'/);
+  });
+
   test("missing media are listed (first 20)", async () => {
     const { root, repo } = await fresh();
     await rm(join(root, "recordings"), { recursive: true });

@@ -112,6 +112,6 @@ describe("--map", () => {
     expect(mapEntry("speaker=gender,accent", { digit: "x" })).toEqual({ digit: "x", speaker: ["gender", "accent"] });
     expect(mapEntry("speaker=accent", mapEntry("speaker=gender"))).toEqual({ speaker: ["gender", "accent"] });
     expect(mapEntry("speaker=gender", mapEntry("speaker=gender"))).toEqual({ speaker: "gender" });
-    expect(() => mapEntry("speaker")).toThrow(InvalidArgumentError);
+    for (const bad of ["speaker", "speaker=,", "speaker=gender,", " =x", "=x"]) expect(() => mapEntry(bad), bad).toThrow(InvalidArgumentError);
   });
 });

@@ -47,7 +47,9 @@ describe("WorkerPool", () => {
 const pool = new WorkerPool({ url: new URL(${JSON.stringify(worker.url.href)}) }, 2);
 console.log(JSON.stringify(await Promise.all([1, 2].map((n) => pool.run(n)))));
 await pool.close();`;
-    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8" });
-    expect(out.trim()).toBe("[2,3]");
+    for (const inputType of [["--input-type=module"], ["--input-type", "module"]]) {
+      const out = execFileSync(process.execPath, ["--import", "tsx", ...inputType, "-e", code], { encoding: "utf8" });
+      expect(out.trim()).toBe("[2,3]");
+    }
   });
 });

@@ -10,7 +10,7 @@ import {
   parseTimedelta,
   pyFloatRepr,
 } from "../../src/format/index.js";
-import { timedeltaColumnFormatter } from "../../src/format/time.js";
+import { onNanosecondGrid, timedeltaColumnFormatter } from "../../src/format/time.js";
 
 describe("pandas durations", () => {
   test("format one value as str(pd.Timedelta) does", () => {
@@ -127,4 +127,13 @@ test("portable paths", () => {
   expect(() => checkPortablePath(null as unknown as string, "file", { table: "files", line: 4 })).toThrow(
     /^Invalid file in table 'files' \(line 4\): is empty; /,
   );
+});
+
+describe("onNanosecondGrid", () => {
+  test("rounds seconds to whole nanoseconds, as a pandas Timedelta holds them", () => {
+    expect(0.1 + 0.2).not.toBe(0.3);
+    expect(onNanosecondGrid(0.1 + 0.2)).toBe(0.3);
+    expect(onNanosecondGrid(1312.302999999998)).toBe(1312.303);
+    expect(onNanosecondGrid(1.0000000004)).toBe(1);
+  });
 });
