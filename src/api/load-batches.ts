@@ -8,7 +8,7 @@ import { ownLockFile, withLock } from "../core/lock.js";
 import { cachedDependencies, completeFolder, holdsEverything, prepareFolder, select, type LoadOptions } from "./load-cache.js";
 import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
-import { latestVersionIn, lookupVersion } from "./resolve.js";
+import { backendWhenNeeded, latestVersionIn } from "./resolve.js";
 import { cacheRootFor } from "./settings.js";
 
 /**
@@ -46,7 +46,7 @@ export class MediaBatches {
     const cacheRoot = cacheRootFor(options.cacheRoot);
     const complete = await completeFolder(name, version, id, cacheRoot);
     if (complete) return new MediaBatches(complete.folder, flavor, complete.deps, undefined, options.timeout);
-    const backend = await (await lookupVersion(name, version)).open();
+    const backend = backendWhenNeeded(name, version);
     const deps = await cachedDependencies(cacheRoot, name, version, backend);
     const folder = flavorFolder(cacheRoot, name, version, id);
     const ctx: Context = {

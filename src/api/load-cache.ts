@@ -25,7 +25,7 @@ import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
 import { moveIntoPlace, reuseFromOtherVersions, withStaging } from "./load-reuse.js";
 import { applyFilter } from "./filters.js";
-import { latestVersionIn, lookupVersion } from "./resolve.js";
+import { backendWhenNeeded, latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
 
 /** Options of {@link load}. */
@@ -96,8 +96,7 @@ export async function loadToCache(name: string, options: LoadOptions = {}): Prom
   if (complete) return select(name, version, flavor, complete.folder, complete.deps, options);
 
   const folder = flavorFolder(cacheRoot, name, version, id);
-  const repository = await lookupVersion(name, version);
-  const backend = await repository.open();
+  const backend = backendWhenNeeded(name, version); // media, tables and attachments already cached need no repository
   const deps = await cachedDependencies(cacheRoot, name, version, backend);
 
   return withFolderLock(folder, async () => {

@@ -11,12 +11,12 @@ import { Database, type Frame } from "../format/index.js";
 import { fetchHeaderFile } from "./info.js";
 import { removeTempFilesOf } from "../../backends/filesystem.js";
 import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, type Context } from "./load-cache.js";
-import { latestVersionIn, lookupVersion } from "./resolve.js";
+import { backendWhenNeeded, latestVersionIn } from "./resolve.js";
 import { cacheRootFor } from "./settings.js";
 
 /** A fetch context on `<cacheRoot>/<name>/<version>/`, where audb keeps single tables and attachments. */
 async function versionContext(name: string, version: string, cacheRoot: string): Promise<Context> {
-  const backend = await (await lookupVersion(name, version)).open();
+  const backend = backendWhenNeeded(name, version);
   return {
     name, version, flavor: makeFlavor(), folder: versionFolder(cacheRoot, name, version),
     deps: await cachedDependencies(cacheRoot, name, version, backend), backend, cacheRoot,

@@ -12,6 +12,28 @@ export interface Unreachable {
 }
 
 /**
+ * The backend of the repository that holds `name` `version`, looked up and opened on its
+ * first use: what the cache holds already loads without asking any repository (offline,
+ * or with the repository down), as in audb.
+ */
+export function backendWhenNeeded(name: string, version: string): Backend {
+  let opened: Promise<Backend> | undefined;
+  const backend = () => (opened ??= lookupVersion(name, version).then((r) => r.open()));
+  return {
+    kind: "deferred",
+    exists: async (key) => (await backend()).exists(key),
+    size: async (key) => (await backend()).size(key),
+    getFile: async (key, dest) => (await backend()).getFile(key, dest),
+    getBytes: async (key) => (await backend()).getBytes(key),
+    getStream: async (key, range) => (await backend()).getStream(key, range),
+    putFile: async (key, src) => (await backend()).putFile(key, src),
+    putBytes: async (key, data) => (await backend()).putBytes(key, data),
+    list: async (prefix) => (await backend()).list(prefix),
+    remove: async (key) => (await backend()).remove(key),
+  };
+}
+
+/**
  * The first configured repository that holds `name` `version`. Repositories that cannot
  * be reached are skipped, as audb does; when none holds the version, the error names them.
  */

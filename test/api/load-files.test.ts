@@ -102,4 +102,23 @@ describe("loadMedia, loadTable, loadAttachment", () => {
       await flavour!.release();
     }
   });
+
+  test("what the cache holds loads with the repository unreachable (as audb): tables, attachments, media of a partial folder", async () => {
+    const offline = await tempDir("cache-offline-");
+    configure({ repositories: [repo], cacheRoot: offline, sharedCacheRoot: join(offline, "none") });
+    const table = await loadTable("fsdd", "files", { version: "1.0.0" });
+    const readme = await loadAttachment("fsdd", "readme", { version: "1.0.0" });
+    const media = await loadMedia("fsdd", [files[2]!], { version: "1.0.0", format: "flac" });
+    const gone = new Repository("data", join(offline, "no-such-host"), "file-system");
+    configure({ repositories: [gone], cacheRoot: offline, sharedCacheRoot: join(offline, "none") });
+    try {
+      expect((await loadTable("fsdd", "files", { version: "1.0.0" })).toRecords()).toEqual(table.toRecords());
+      expect(await loadAttachment("fsdd", "readme", { version: "1.0.0" })).toEqual(readme);
+      expect(await loadMedia("fsdd", [files[2]!], { version: "1.0.0", format: "flac" })).toEqual(media);
+      // what is not cached still needs the repository, and the error says so
+      await expect(loadMedia("fsdd", [files[3]!], { version: "1.0.0", format: "flac" })).rejects.toThrow(/not in any configured repository|does not exist/);
+    } finally {
+      configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+    }
+  });
 });
