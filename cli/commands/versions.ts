@@ -9,19 +9,20 @@ export function versionsCommand(): Command {
     .option("--latest", "only the latest version (an error when there is none)")
     .action(async (name: string, flags: { latest?: boolean }, command: Command) => {
       const ctx = setup(command);
-      if (flags.latest) {
-        const { latestVersion } = await import("../../src/api/discovery.js");
-        const latest = await latestVersion(name);
-        ctx.out.result(latest, latest);
-        return;
-      }
       const { notFoundError, reachableVersions } = await import("../../src/api/resolve.js");
       const { settings } = await import("../../src/api/settings.js");
+      const { messageOf } = await import("../../src/errors.js");
       const { versions, unreachable } = await reachableVersions(name);
       if (versions.length === 0) {
         const missing = notFoundError(name, settings().repositories, unreachable);
-        if (unreachable.length > 0) throw missing; // names the repositories it could not ask: perhaps it is there
+        if (unreachable.length > 0 || flags.latest) throw missing; // names the repositories it could not ask: perhaps it is there
         ctx.out.note(`audb: ${missing.message}`); // none, as audb.versions says: an empty list
+      }
+      // as available: a version only an unreachable repository holds would go unnoticed
+      for (const { repository, error } of unreachable) ctx.out.note(`audb: skipped repository '${repository.name}': ${messageOf(error)}`);
+      if (flags.latest) {
+        ctx.out.result(versions.at(-1), versions.at(-1)!);
+        return;
       }
       ctx.out.result(versions, versions.join("\n"));
     });

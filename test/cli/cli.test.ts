@@ -209,6 +209,11 @@ describe("audb as a user runs it", () => {
     expect(result.stderr).toBe(
       `audb: skipped repository 'gone': cannot list repository Repository('gone', '${join(temp, "no-such-host")}', 'file-system'): file-system host '${join(temp, "no-such-host")}' of repository 'gone' does not exist: create the folder first\n`,
     );
+    for (const args of [["versions", "fsdd", "--json"], ["versions", "fsdd", "--latest", "--json"]]) {
+      const listed = await audb("--config", config, ...args);
+      expect([listed.code, JSON.parse(listed.stdout)]).toEqual([0, args.includes("--latest") ? "9.0.0" : ["9.0.0"]]);
+      expect(listed.stderr).toMatch(/^audb: skipped repository 'gone': .*does not exist/);
+    }
   });
 
   test.skipIf(!hasScript)("draws progress bars on a terminal", { timeout: 60_000 }, async () => {
