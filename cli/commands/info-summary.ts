@@ -24,6 +24,7 @@ export interface DatabaseSummary {
   splits: { id: string; type: string; description?: string }[];
   raters: { id: string; type: string; description?: string }[];
   attachments: { id: string; path: string; description?: string }[];
+  meta: Record<string, unknown>;
 }
 
 /** Header and dependency table of `name` `version` (default: latest) in one summary. */
@@ -40,6 +41,7 @@ export async function databaseSummary(name: string, version?: string): Promise<D
     splits: [...db.splits].map(([id, s]) => ({ id, type: s.type, description: s.description })),
     raters: [...db.raters].map(([id, r]) => ({ id, type: r.type, description: r.description })),
     attachments: [...db.attachments].map(([id, a]) => ({ id, path: a.path, description: a.description })),
+    meta: db.meta,
   };
 }
 

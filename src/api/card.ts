@@ -1,6 +1,6 @@
 import { onNanosecondGrid } from "../format/time.js";
 import type { Dependencies } from "../core/dependencies.js";
-import type { Database, Scheme } from "../format/index.js";
+import type { Database, Scheme, SchemeLabels } from "../format/index.js";
 import { dependencies, latestVersion, versions } from "./discovery.js";
 import { info } from "./info.js";
 
@@ -83,6 +83,8 @@ export interface TableSummary {
   id: string;
   type: "filewise" | "segmented" | "misc";
   splitId?: string;
+  mediaId?: string;
+  description?: string;
   columns: { id: string; schemeId?: string; raterId?: string }[];
 }
 
@@ -92,6 +94,8 @@ export interface SchemeSummary {
   dtype: string;
   /** Labels in a few words (see {@link describeLabels}). */
   labels: string;
+  /** The labels themselves: a list, an object of label -> description, or the misc table's id. */
+  labelValues?: unknown;
   minimum?: number;
   maximum?: number;
   description?: string;
@@ -104,7 +108,7 @@ export function tableSummaries(db: Database): TableSummary[] {
     ...[...db.miscTables].map(([id, t]) => ({ id, type: "misc" as const, table: t })),
   ];
   return all.map(({ id, type, table }) => ({
-    id, type, splitId: table.splitId,
+    id, type, splitId: table.splitId, mediaId: table.mediaId, description: table.description ?? undefined,
     columns: [...table.columns].map(([cid, c]) => ({ id: cid, schemeId: c.schemeId, raterId: c.raterId })),
   }));
 }
@@ -112,8 +116,12 @@ export function tableSummaries(db: Database): TableSummary[] {
 /** Schemes with dtype, labels and range. */
 export function schemeSummaries(db: Database): SchemeSummary[] {
   return [...db.schemes].map(([id, s]) => ({
-    id, dtype: s.dtype, labels: describeLabels(s), minimum: s.minimum, maximum: s.maximum, description: s.description,
+    id, dtype: s.dtype, labels: describeLabels(s), labelValues: labelValues(s.labels), minimum: s.minimum, maximum: s.maximum, description: s.description,
   }));
+}
+
+function labelValues(labels: SchemeLabels | undefined): unknown {
+  return labels instanceof Map ? Object.fromEntries([...labels].map(([k, v]) => [k instanceof Date ? k.toISOString() : String(k), v])) : labels;
 }
 
 /** `column (scheme)` list of a table; the scheme is left out where it equals the column id. */

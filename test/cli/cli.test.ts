@@ -68,6 +68,9 @@ describe("audb as a user runs it", () => {
       { id: "files", type: "filewise", columns: [{ id: "digit", schemeId: "digit" }, { id: "speaker", schemeId: "speaker" }, { id: "split", schemeId: "split" }] },
       { id: "speaker", type: "misc", columns: [{ id: "accent", schemeId: "accent" }, { id: "gender", schemeId: "gender" }] },
     ]);
+    expect(summary.schemes).toContainEqual(expect.objectContaining({ id: "gender", labels: "female, male", labelValues: ["female", "male"] }));
+    expect(summary.schemes).toContainEqual(expect.objectContaining({ id: "speaker", labelValues: "speaker" }));
+    expect(summary.meta).toEqual({});
     expect(infoText.stdout).toMatch(/^fsdd 1\.0\.0\n/);
     expect(infoText.stdout).toMatch(new RegExp(`^media files: +${v1.files.length}$`, "m"));
     expect(infoText.stdout).toMatch(/^ {2}digit +int +0\.\.9$/m);
