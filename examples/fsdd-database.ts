@@ -62,18 +62,16 @@ export function buildFsddDatabase(recordingsDir: string): Database {
   db.schemes.set("gender", new Scheme({ labels: ["female", "male"] }));
   db.schemes.set("accent", new Scheme({ dtype: "str" }));
 
-  const speakerIds = Object.keys(FSDD_SPEAKERS);
+  const parsed = names.map((n) => parseFsddName(n)!);
+  // speakers metadata.py does not list (jason, added in v1.0.6) get no gender or accent
+  const unlisted = [...new Set(parsed.map((p) => p.speaker))].filter((s) => !(s in FSDD_SPEAKERS)).sort();
+  const speakerIds = [...Object.keys(FSDD_SPEAKERS), ...unlisted];
   const speaker = new MiscTable(miscIndex([{ name: "speaker", dtype: "str", values: speakerIds }]));
   db.miscTables.set("speaker", speaker);
-  speaker.addColumn("gender", new Column({ schemeId: "gender" }), speakerIds.map((s) => FSDD_SPEAKERS[s].gender));
-  speaker.addColumn("accent", new Column({ schemeId: "accent" }), speakerIds.map((s) => FSDD_SPEAKERS[s].accent));
+  speaker.addColumn("gender", new Column({ schemeId: "gender" }), speakerIds.map((s) => FSDD_SPEAKERS[s]?.gender ?? null));
+  speaker.addColumn("accent", new Column({ schemeId: "accent" }), speakerIds.map((s) => FSDD_SPEAKERS[s]?.accent ?? null));
   db.schemes.set("speaker", new Scheme({ dtype: "str", labels: "speaker" }));
 
-  const parsed = names.map((n) => {
-    const p = parseFsddName(n)!;
-    if (!(p.speaker in FSDD_SPEAKERS)) throw new Error(`Unknown FSDD speaker '${p.speaker}' in '${n}'`);
-    return p;
-  });
   const files = new Table(
     filewiseIndex(names.map((n) => `recordings/${n}`)),
     { mediaId: "microphone" },

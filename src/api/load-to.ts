@@ -72,7 +72,8 @@ async function loadToLocked(
   await mkdir(root, { recursive: true });
 
   const media = options.onlyMetadata ? [] : deps.media.filter((f) => !deps.removed(f));
-  await dropChanged(root, [...deps.tables, ...media], deps, numWorkers);
+  // as audb's load_to: a removed medium's file that is not the version's goes too
+  await dropChanged(root, [...deps.tables, ...(options.onlyMetadata ? [] : deps.media)], deps, numWorkers);
   for (const path of deps.attachments) await rm(join(root, path), { recursive: true, force: true });
 
   await fetchOriginalHeader(backend, name, version, root);

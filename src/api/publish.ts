@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import * as semver from "../core/semver.js";
 import pLimit from "p-limit";
 import { ReadOnlyBackendError, type Backend } from "../../backends/backend.js";
@@ -283,12 +283,28 @@ async function startingDependencies(dbRoot: string, name: string, previous: stri
   const remote = text === undefined ? await parseStoredDependencies(stored) : dependenciesFromCsv(text, stored.key);
   // The db.csv of our own last publish or loadTo matches byte for byte: no need to parse it.
   const sameText = localFile === "db.csv" && text !== undefined && localBytes!.equals(Buffer.from(text, "utf8"));
-  if (localBytes && !sameText && !(await parseLocalDependencies(localPath!, localBytes)).equals(remote)) {
-    throw new DependencyMismatchError(
-      `'${localPath}' does not match the dependency table of '${name}' ${previous}: load that version with loadTo() (audb load-to) first, and do not edit the file`,
-    );
+  if (localBytes && !sameText) {
+    const local = await parseLocalDependencies(localPath!, localBytes);
+    if (!local.equals(remote)) throw mismatchError(localPath!, local, name, previous);
   }
   return remote;
+}
+
+/**
+ * The folder's dependency table is not `previous`'s: most often the folder was loaded from
+ * an older version and `previous` defaulted to the latest. The way out that keeps the
+ * folder's edits is naming the version it came from; loading `previous` over it would
+ * replace every edited file.
+ */
+function mismatchError(localPath: string, local: Dependencies, name: string, previous: string): DependencyMismatchError {
+  const newest = sortVersions([...new Set([...local.rows()].map((r) => r.version))]).at(-1);
+  const from = newest === undefined ? "" : ` (its newest row is from ${newest}: was the folder loaded from that version or a later one?)`;
+  return new DependencyMismatchError(
+    `'${localPath}' does not match the dependency table of '${name}' ${previous}${from}. ` +
+      `To build on the version the folder was loaded from, name it: previousVersion (--previous-version). ` +
+      `To build on ${previous}, load it with loadTo() (audb load-to) into a new folder and copy your changes there: ` +
+      `loading it over this folder replaces every file that differs from ${previous}, your edits too. Do not edit '${basename(localPath)}' itself.`,
+  );
 }
 
 async function parseLocalDependencies(path: string, data: Buffer): Promise<Dependencies> {

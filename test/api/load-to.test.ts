@@ -8,14 +8,16 @@ import { resetTraffic, traffic } from "../helpers/counting-backend.js";
 import { publishedFsdd } from "../helpers/fsdd-db.js";
 import { isTempName, tempPathFor } from "../../backends/filesystem.js";
 import { loadTo } from "../../src/api/load-to.js";
+import { removeMedia } from "../../src/api/remove-media.js";
 import { publish } from "../../src/api/publish.js";
 import { dependenciesFromCsv } from "../../src/core/dependencies-csv.js";
-import { MissingVersionError, OptionError } from "../../src/core/errors.js";
+import { DependencyMismatchError, MissingVersionError, OptionError } from "../../src/core/errors.js";
 import { loadToCache } from "../../src/api/load-cache.js";
 import { Repository } from "../../src/core/repository.js";
 
 const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 const mediaGets = () => traffic.gets.filter((k) => k.includes("/media/"));
+const mediaPuts = () => traffic.puts.filter((k) => k.includes("/media/"));
 const same = (a: string, b: string) => readFileSync(a).equals(readFileSync(b));
 
 describe("loadTo", () => {
@@ -80,6 +82,26 @@ describe("loadTo", () => {
     expect(traffic.puts.sort()).toEqual(["fsdd/1.1.0/db.yaml", "fsdd/1.1.0/db.zip", "fsdd/meta/1.1.0/speaker.zip"]);
   });
 
+  test("publishing a folder loaded from an older version on top of the latest: the error names previousVersion, the way that keeps the edits", async () => {
+    const first = await tempDir("load-to-");
+    await loadTo(first, "fsdd", { version: "1.0.0" });
+    await writeFile(join(first, files[0]!), readFileSync(join(source, files[1]!)));
+    await publish(first, "1.5.0", repo, { previousVersion: "1.0.0" }); // now the latest
+    const old = await tempDir("load-to-");
+    await loadTo(old, "fsdd", { version: "1.0.0" });
+    const edited = join(old, files[2]!);
+    await writeFile(edited, readFileSync(join(source, files[3]!)));
+    const error = await publish(old, "1.6.0", repo).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyMismatchError);
+    expect((error as Error).message).toContain(`does not match the dependency table of 'fsdd' 1.5.0 (its newest row is from 1.0.0`);
+    expect((error as Error).message).toContain("name it: previousVersion (--previous-version)");
+    expect((error as Error).message).toContain("your edits too");
+    resetTraffic();
+    await publish(old, "1.6.0", repo, { previousVersion: "1.0.0" });
+    expect(mediaPuts()).toHaveLength(1);
+    expect(readFileSync(edited).equals(readFileSync(join(source, files[3]!)))).toBe(true);
+  });
+
   test("keeps files whose checksum matches, replaces the others, downloads what is missing", async () => {
     const root = await tempDir("load-to-");
     await loadTo(root, "fsdd", { version: "1.0.0" });
@@ -104,5 +126,16 @@ describe("loadTo", () => {
     expect(existsSync(join(root, "db.csv"))).toBe(true);
     await expect(loadTo(root, "fsdd", { version: "7.0.0" })).rejects.toThrow(MissingVersionError);
   });
-});
 
+  // last: removes media from the repository's every version
+  test("a removed medium's file that is not the version's is deleted, one that is stays (as audb's load_to)", async () => {
+    const root = await tempDir("load-to-");
+    await loadTo(root, "fsdd", { version: "1.0.0" });
+    const [stale, kept] = [files[5]!, files[6]!];
+    await writeFile(join(root, stale), readFileSync(join(source, files[7]!)));
+    await removeMedia("fsdd", [stale, kept]);
+    await loadTo(root, "fsdd", { version: "1.0.0" });
+    expect(existsSync(join(root, stale))).toBe(false);
+    expect(same(join(root, kept), join(source, kept))).toBe(true);
+  });
+});

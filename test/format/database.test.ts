@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync, cpSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -181,6 +181,18 @@ describe("databases written by audformat", () => {
 });
 
 describe("FSDD", () => {
+  test("a speaker metadata.py does not list (jason, from v1.0.6) gets no gender or accent, and the database saves", async () => {
+    const recordings = join(tmp(), "recordings");
+    mkdirSync(recordings, { recursive: true });
+    copyFileSync("test/fixtures/fsdd-mini/recordings/0_george_0.wav", join(recordings, "0_george_0.wav"));
+    copyFileSync("test/fixtures/fsdd-mini/recordings/0_george_1.wav", join(recordings, "0_jason_0.wav"));
+    const db = buildFsddDatabase(recordings);
+    const files = db.tables.get("files")!;
+    expect(files.column("speaker").get({ map: "gender" }).toArray()).toEqual(["male", null]);
+    expect(db.miscTables.get("speaker")!.index.level("speaker").values).toContain("jason");
+    await db.save(join(recordings, ".."));
+  });
+
   test("built from fsdd-mini, written and read back identical", async () => {
     const db = buildFsddDatabase("test/fixtures/fsdd-mini/recordings");
     const files = db.tables.get("files")!;
