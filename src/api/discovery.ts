@@ -87,7 +87,9 @@ export async function available(
 
 /**
  * Published versions of `name` across the configured repositories that can be reached,
- * ascending; `[]` when unknown. When none can be reached, the first one's error is thrown.
+ * ascending in audb's version order (`audeer.sort_versions`: `1.0.9` < `1.0.10`, `2.0.0` <
+ * `2.0.0-1` < `2.0.1`); `[]` when unknown. When none can be reached, the first one's error
+ * is thrown.
  */
 export async function versions(name: string): Promise<string[]> {
   const repositories = settings().repositories;
@@ -98,7 +100,10 @@ export async function versions(name: string): Promise<string[]> {
   return found;
 }
 
-/** The newest version of `name`; MissingVersionError when it is in no repository. */
+/**
+ * The newest version of `name` in audb's version order; MissingVersionError when no
+ * reachable repository holds it, BackendUnavailableError when none can be reached.
+ */
 export async function latestVersion(name: string): Promise<string> {
   await versions(name);
   return latestVersionIn(name);

@@ -75,7 +75,7 @@ async function header(name: string, options: HeaderOptions = {}): Promise<Databa
 export interface MediaInfoOptions extends InfoOptions {
   /** Only media in these tables (their data are downloaded, as audb does). */
   tables?: string | string[];
-  /** Only these media. */
+  /** Only these media (the tables are downloaded to find them, as audb does). */
   media?: string | string[];
   /** Removed media (`removeMedia`) count too, as in audb (default); false leaves them out. */
   removed?: boolean;
@@ -113,7 +113,9 @@ const field = <K extends keyof Database>(key: K) => async (name: string, options
  * Facts about a database version (default: the latest) from its header and dependency
  * table, as audb's `info` functions. No media are downloaded; `header` and `schemes` also
  * fetch the misc tables schemes take their labels from (not with `loadTables: false`), and
- * a `tables` filter on a media fact fetches those tables.
+ * a `tables` or `media` filter on a media fact fetches table data (all tables when only
+ * `media` is given), as audb does. The header's own fields (`description`, `license`, ...,
+ * `meta`) read the header alone.
  */
 export const info = {
   /**

@@ -48,10 +48,14 @@ export interface LoadOptions extends FlavorOptions {
   cacheRoot?: string;
   /** Parallel downloads, extraction and conversion (default: number of cores). */
   numWorkers?: number;
-  /** Seconds to wait for another process's lock on the cache folder (default: forever). */
+  /**
+   * Seconds to wait for another process's lock on the cache folder, audb-python's included
+   * (default: forever); LockTimeoutError when it passes, OptionError unless a number >= 0.
+   */
   timeout?: number;
   /** Verify every downloaded file against its checksum (default true). */
   verify?: boolean;
+  /** Called as files are downloaded and converted (phase, done, total, bytes). */
   onProgress?: ProgressListener;
 }
 

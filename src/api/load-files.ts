@@ -40,6 +40,10 @@ async function removeLeftovers(ctx: Context): Promise<void> {
  * cache, as audb's `load_media`, and returns their absolute paths in the order given
  * (converted files carry the flavour's extension). Tables come along (they are small);
  * other media and attachments do not. Unknown or removed files are a {@link FilterError} naming them.
+ * `cacheRoot` (default: the configured one) is where the files go; `timeout` is how many
+ * seconds to wait for another process's lock on the folder, audb-python's included
+ * (default: forever; {@link LockTimeoutError} when it passes). Only files the cache lacks
+ * are downloaded: with `version` named, what is cached loads without any repository.
  */
 export async function loadMedia(
   name: string,
@@ -59,7 +63,12 @@ export async function loadMedia(
 /**
  * Loads one table of `name` (plus the misc tables its schemes take labels from) into
  * `<cacheRoot>/<name>/<version>/` and returns its values, as audb's `load_table`. `map`
- * replaces columns by fields of their scheme labels (`{ speaker: "gender" }`).
+ * replaces columns by fields of their scheme labels (`{ speaker: "gender" }`). An unknown
+ * table is a {@link FilterError} naming the tables there are.
+ * `cacheRoot` (default: the configured one) is where the files go; `timeout` is how many
+ * seconds to wait for another process's lock on the folder, audb-python's included
+ * (default: forever; {@link LockTimeoutError} when it passes). Only files the cache lacks
+ * are downloaded: with `version` named, what is cached loads without any repository.
  */
 export async function loadTable(
   name: string,
@@ -117,6 +126,10 @@ async function filesBelow(root: string, path: string): Promise<string[]> {
  * Loads one attachment of `name` into `<cacheRoot>/<name>/<version>/`, as audb's
  * `load_attachment`, and returns the absolute paths of its files (all files below it
  * for a folder attachment, sorted). An unknown id is a {@link FilterError} naming it.
+ * `cacheRoot` (default: the configured one) is where the files go; `timeout` is how many
+ * seconds to wait for another process's lock on the folder, audb-python's included
+ * (default: forever; {@link LockTimeoutError} when it passes). Only files the cache lacks
+ * are downloaded: with `version` named, what is cached loads without any repository.
  */
 export async function loadAttachment(
   name: string, attachment: string, options: { version?: string; cacheRoot?: string; timeout?: number } = {},

@@ -28,6 +28,7 @@ export interface LoadToOptions {
   onlyMetadata?: boolean;
   /** Parallel checksums and downloads (default: number of cores). */
   numWorkers?: number;
+  /** Called as files are downloaded (phase, done, total, bytes). */
   onProgress?: ProgressListener;
 }
 
@@ -49,7 +50,8 @@ async function dropChanged(root: string, files: string[], deps: Dependencies, nu
  * Loads the original files of `name` `version` (no flavour conversion) into `root`, ready
  * to edit and publish as the next version, as audb's `load_to`: header, tables,
  * attachments and, unless `onlyMetadata`, all media that were not removed. Files already
- * in `root` are kept when their checksum matches the dependency table, else replaced;
+ * in `root` are kept when their checksum matches the dependency table, else replaced; a
+ * file of a removed medium that is not the version's is deleted (as audb's `load_to`);
  * attachments are always fetched again. The dependency table is written to `root/db.csv`,
  * which `publish(root, next, repository)` checks against the repository. Returns it.
  */

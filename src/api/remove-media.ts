@@ -37,7 +37,8 @@ export interface RemoveMediaResult {
  * before any archive changes, so an interrupted run leaves every version loadable; running
  * again finishes the job. A file that no version holds is a {@link MissingDependencyError}.
  * Repositories that cannot be reached are skipped, as audb skips them, and returned: run
- * again once they can be, if they may hold the database.
+ * again once they can be, if they may hold the database. `verbose: true` writes a line per
+ * step to stderr (default false).
  */
 export async function removeMedia(name: string, files: string | string[], options: { verbose?: boolean } = {}): Promise<RemoveMediaResult> {
   const wanted = [...new Set(typeof files === "string" ? [files] : files)];

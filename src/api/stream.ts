@@ -32,7 +32,7 @@ export interface StreamOptions extends FlavorOptions {
   cacheRoot?: string;
   /** Parallel downloads and conversions of one batch's media (default: number of cores). */
   numWorkers?: number;
-  /** Seconds to wait for another process's lock on the cache folder (default: forever). */
+  /** Seconds to wait for another process's lock on a cache folder (the table's and each batch's; default: forever); LockTimeoutError when it passes. */
   timeout?: number;
 }
 
@@ -59,7 +59,7 @@ export async function* stream(name: string, table: string, options: StreamOption
   // a complete flavour folder (ours or the shared cache's) holds the tables: no repository needed
   const frame = media.complete
     ? await loadTableFrom(media.folder, name, version, table, options.map)
-    : await loadTable(name, table, { version, map: options.map, cacheRoot });
+    : await loadTable(name, table, { version, map: options.map, cacheRoot, timeout: options.timeout });
   const { deps, flavor } = media;
   const rows = kept(frame, deps, options.removedMedia ?? false);
   const order = options.shuffle ? shuffledInWindows(rows, bufferSize, random(options.seed)) : rows;

@@ -1,6 +1,6 @@
 import { AudbError } from "../errors.js";
 
-/** A version string that is not a valid (semantic) version, or not greater than the previous one. */
+/** A version that is not MAJOR.MINOR.PATCH (no prefix, no pre-release), or not greater than the previous / latest one in audb's version order. */
 export class InvalidVersionError extends AudbError {}
 /** The version is already published. */
 export class VersionExistsError extends AudbError {}
@@ -24,7 +24,11 @@ export class FilterError extends AudbError {}
 export class LockError extends AudbError {}
 /** A cache folder lock that could not be acquired in time. */
 export class LockTimeoutError extends LockError {}
-/** An option out of range: a stream's batch or buffer size, a load's number of workers. */
+/**
+ * An option that cannot be used: a stream's batch or buffer size, a number of workers or a
+ * timeout out of range, or a cache root / loadTo folder that is a file, a dangling symbolic
+ * link or a loop of them.
+ */
 export class OptionError extends AudbError {}
 
 /** `value` if it is a whole number above 0, else an {@link OptionError} naming `option`. */

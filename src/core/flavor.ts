@@ -14,11 +14,15 @@ export class FlavorError extends AudbError {}
 
 /** What a flavour asks for; omitted fields keep the media as published. */
 export interface FlavorOptions {
+  /** Requantise to 16, 24 or 32 bit (FlavorError otherwise). */
   bitDepth?: 16 | 24 | 32 | null;
   /** Channel selection; negative numbers count from the end; repeat to upmix. */
   channels?: number | number[] | null;
+  /** Re-encode as WAV or FLAC; table paths get the new extension. */
   format?: "wav" | "flac" | null;
+  /** Mix the selected channels down to mono (ignored with fewer than two selected, as audb). */
   mixdown?: boolean;
+  /** Resample to 8000, 16000, 22050, 24000, 44100 or 48000 Hz (FlavorError otherwise). */
   samplingRate?: number | null;
 }
 

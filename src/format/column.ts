@@ -21,6 +21,7 @@ function isScalar(v: unknown): boolean {
   return v === null || v === undefined || typeof v !== "object" || v instanceof Date;
 }
 
+/** A column of a table: its scheme and rater (header) and, once loaded, its values. */
 export class Column extends HeaderBase {
   schemeId?: string;
   raterId?: string;

@@ -132,6 +132,10 @@ function sortedEntries<V>(map: Map<string, V>): Array<[string, V]> {
   return [...map.entries()].sort((a, b) => compareCodePoints(a[0], b[0]));
 }
 
+/**
+ * An audformat database: the header (`db.yaml`: name, source, usage, languages, schemes,
+ * raters, splits, media, attachments, meta) and its tables and misc tables.
+ */
 export class Database {
   name: string;
   description?: string;

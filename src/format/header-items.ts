@@ -8,7 +8,9 @@ import { appendMeta, asMapping, fieldError, metaFrom, optNumber, optString } fro
 import { checkPortablePath } from "./paths.js";
 import type { YamlValue } from "./yaml-emit.js";
 
+/** The values audformat allows for a database's `usage`. */
 export const USAGES = ["commercial", "other", "research", "restricted", "unrestricted"] as const;
+/** A database's `usage`. */
 export type Usage = (typeof USAGES)[number];
 
 export const RATER_TYPES = ["ground truth", "human", "machine", "other", "vote"] as const;

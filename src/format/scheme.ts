@@ -52,6 +52,7 @@ export function dtypeFromLabels(labels: LabelKey[] | Map<LabelKey, unknown>, fie
   return kind as Dtype;
 }
 
+/** What a column may hold: dtype, labels (list, label -> description, or a misc table), minimum and maximum. */
 export class Scheme extends HeaderBase {
   dtype: Dtype;
   labels?: SchemeLabels;

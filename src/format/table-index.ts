@@ -28,6 +28,7 @@ export interface IndexLevel {
   values: Values;
 }
 
+/** The index of a table: one or more named levels (`file`, `start`, `end`, or a misc table's own), column-wise. */
 export class Index {
   readonly levels: readonly IndexLevel[];
 

@@ -16,6 +16,7 @@
 import { DtypeError, type FormatErrorContext } from "./errors.js";
 import { onNanosecondGrid, parseDate, parseTimedelta } from "./time.js";
 
+/** audformat's data types of scheme values (`time`: seconds, `date`: ms since the epoch). */
 export type Dtype = "bool" | "int" | "float" | "str" | "object" | "time" | "date";
 
 export const DTYPES: readonly Dtype[] = ["bool", "date", "float", "int", "object", "str", "time"];

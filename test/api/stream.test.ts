@@ -14,7 +14,8 @@ import { removeMedia } from "../../src/api/remove-media.js";
 import { configure } from "../../src/api/settings.js";
 import { stream, type StreamOptions } from "../../src/api/stream.js";
 import { audioInfo } from "../../src/audio/info.js";
-import { FilterError, MissingVersionError, OptionError } from "../../src/core/errors.js";
+import { FilterError, LockTimeoutError, MissingVersionError, OptionError } from "../../src/core/errors.js";
+import { PythonFolderLock } from "../../src/core/python-lock.js";
 import { flavorId, makeFlavor } from "../../src/core/flavor.js";
 import { Repository } from "../../src/core/repository.js";
 import type { Frame } from "../../src/format/index.js";
@@ -47,6 +48,17 @@ describe("stream", () => {
     await publish(source, "1.0.0", repo);
     cacheRoot = await tempDir("cache-");
     configure({ repositories: [repo], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  });
+
+  test("timeout bounds the wait for the table's folder too (audb-python's lock of the version folder)", async () => {
+    const other = await tempDir("cache-locked-");
+    const held = await PythonFolderLock.acquire(join(other, "fsdd", "1.0.0"));
+    try {
+      const batches = stream("fsdd", "files", { version: "1.0.0", cacheRoot: other, timeout: 0.3 });
+      await expect(batches.next()).rejects.toThrow(LockTimeoutError);
+    } finally {
+      await held!.release();
+    }
   });
 
   test("yields the rows in batches, each with its media in the cache, fetching a batch ahead only", async () => {
