@@ -8,7 +8,7 @@ import { ReadOnlyBackendError, type Backend } from "../../backends/backend.js";
 import { audioInfo } from "../audio/info.js";
 import { archiveName } from "../core/archive.js";
 import { checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
-import { Dependencies, DependencyType } from "../core/dependencies.js";
+import { Dependencies, DependencyType, type DependencyRow } from "../core/dependencies.js";
 import { dependenciesFromCsv, dependenciesToCsvSource } from "../core/dependencies-csv.js";
 import { dependenciesFromParquet } from "../core/dependencies-parquet.js";
 import {
@@ -285,7 +285,7 @@ async function startingDependencies(dbRoot: string, name: string, previous: stri
   const sameText = localFile === "db.csv" && text !== undefined && localBytes!.equals(Buffer.from(text, "utf8"));
   if (localBytes && !sameText) {
     const local = await parseLocalDependencies(localPath!, localBytes);
-    if (!local.equals(remote)) throw mismatchError(localPath!, local, name, previous);
+    if (!local.equals(remote)) throw mismatchError(localPath!, local, name, previous, remote);
   }
   return remote;
 }
@@ -296,7 +296,16 @@ async function startingDependencies(dbRoot: string, name: string, previous: stri
  * folder's edits is naming the version it came from; loading `previous` over it would
  * replace every edited file.
  */
-function mismatchError(localPath: string, local: Dependencies, name: string, previous: string): DependencyMismatchError {
+function mismatchError(localPath: string, local: Dependencies, name: string, previous: string, remote: Dependencies): DependencyMismatchError {
+  const removedSince = removedSinceLoaded(local, remote);
+  if (removedSince) {
+    const shown = removedSince.slice(0, 5).join(", ") + (removedSince.length > 5 ? ", ..." : "");
+    return new DependencyMismatchError(
+      `'${localPath}' was loaded from '${name}' ${previous}, but media were removed from it since (remove_media): ${shown}. ` +
+        `Load ${previous} again with loadTo() (audb load-to) into a new folder and copy your changes there: ` +
+        `loading it over this folder replaces every file that differs from ${previous}, your edits too. Do not edit '${basename(localPath)}' itself.`,
+    );
+  }
   const newest = sortVersions([...new Set([...local.rows()].map((r) => r.version))]).at(-1);
   const from = newest === undefined ? "" : ` (its newest row is from ${newest}: was the folder loaded from that version or a later one?)`;
   return new DependencyMismatchError(
@@ -305,6 +314,20 @@ function mismatchError(localPath: string, local: Dependencies, name: string, pre
       `To build on ${previous}, load it with loadTo() (audb load-to) into a new folder and copy your changes there: ` +
       `loading it over this folder replaces every file that differs from ${previous}, your edits too. Do not edit '${basename(localPath)}' itself.`,
   );
+}
+
+/** The media `remote` marks removed and `local` does not, when that is all that differs between them. */
+function removedSinceLoaded(local: Dependencies, remote: Dependencies): string[] | undefined {
+  if (local.length !== remote.length) return undefined;
+  const removed: string[] = [];
+  for (const row of remote.rows()) {
+    if (!local.has(row.file)) return undefined;
+    const mine = local.get(row.file);
+    const same = (Object.keys(row) as (keyof DependencyRow)[]).every((k) => k === "removed" || mine[k] === row[k]);
+    if (!same || (mine.removed && !row.removed)) return undefined;
+    if (row.removed && !mine.removed) removed.push(row.file);
+  }
+  return removed.length > 0 ? removed : undefined;
 }
 
 async function parseLocalDependencies(path: string, data: Buffer): Promise<Dependencies> {

@@ -138,4 +138,14 @@ describe("loadTo", () => {
     expect(existsSync(join(root, stale))).toBe(false);
     expect(same(join(root, kept), join(source, kept))).toBe(true);
   });
+
+  test("media removed from the version since the folder was loaded: the error names them and says to load again (not previousVersion)", async () => {
+    const root = await tempDir("load-to-");
+    await loadTo(root, "fsdd");
+    await removeMedia("fsdd", files[8]!);
+    const error = await publish(root, "9.0.0", repo).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyMismatchError);
+    expect((error as Error).message).toMatch(new RegExp(`was loaded from 'fsdd' \\S+, but media were removed from it since \\(remove_media\\): ${files[8]!.replace(".", "\\.")}\\. Load \\S+ again with loadTo\\(\\)`));
+    expect((error as Error).message).not.toContain("previousVersion");
+  });
 });
