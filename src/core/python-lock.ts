@@ -29,10 +29,11 @@ export class PythonFolderLock {
 
   /**
    * Takes the lock of `folder`, waiting until `deadline` (ms since the epoch; Infinity: as
-   * long as it takes). LockTimeoutError when it passes, naming `timeout` (seconds). Undefined, and nothing locked, where
-   * the lock cannot be taken: no `flock(1)`, a file system without `flock` (ENOLCK), a lock
-   * file this user may not write (audb-python cannot lock there either). Another failure
-   * of `flock(1)` is an error naming it.
+   * long as it takes). LockTimeoutError when it passes, naming `timeout` (seconds).
+   * Undefined, and nothing locked, where the lock cannot be taken: no `flock(1)`, a file
+   * system without `flock` (ENOLCK, ENOSYS), a lock file this user may not even read or
+   * create (audb-python cannot lock there either). Another failure of `flock(1)` is a
+   * LockError naming it.
    */
   static async acquire(folder: string, deadline = Infinity, timeout = (deadline - Date.now()) / 1000): Promise<PythonFolderLock | undefined> {
     const path = pythonLockFile(folder);
