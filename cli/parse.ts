@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 
 /** Commander parser for a whole number at least `min`. */
 export function integer(min: number): (value: string) => number {
@@ -47,4 +47,9 @@ export function mapEntry(value: string, previous: Record<string, string | string
   // a column given twice keeps the fields of both
   const fields = [...new Set([...[previous[column] ?? []].flat(), ...match[2]!.split(",").map((f) => f.trim())])];
   return { ...previous, [column]: fields.length === 1 ? fields[0]! : fields };
+}
+
+/** The `--timeout` of every command that may wait for another process's lock on a cache folder. */
+export function timeoutOption(): Option {
+  return new Option("--timeout <seconds>", "give up waiting for another process's lock after this long (whole seconds)").argParser(integer(0));
 }

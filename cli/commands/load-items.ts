@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { pickFlavorOptions } from "../../src/core/flavor.js";
 import { setup } from "../context.js";
 import { withFlavorFlags, type FlavorFlags } from "../flavor-flags.js";
-import { integer, mapEntry } from "../parse.js";
+import { integer, mapEntry, timeoutOption } from "../parse.js";
 
 /** `audb load-table NAME TABLE`: one table (and the misc tables its labels come from), no media; prints its rows. */
 export function loadTableCommand(): Command {
@@ -12,7 +12,7 @@ export function loadTableCommand(): Command {
     .argument("<table>", "table id")
     .option("--version <version>", "version (default: latest)")
     .option("--map <column=field>", "replace a column of labels by a field of them (repeat for more columns; FIELD,FIELD for several)", mapEntry)
-    .option("--timeout <seconds>", "give up waiting for another process's lock after this long", integer(0))
+    .addOption(timeoutOption())
     .action(async (name: string, table: string, flags: { version?: string; map?: Record<string, string | string[]>; timeout?: number }, command: Command) => {
       const ctx = setup(command);
       const { loadTable } = await import("../../src/api/load-files.js");
@@ -30,7 +30,7 @@ export function loadMediaCommand(): Command {
     .option("--version <version>", "version (default: latest)");
   return withFlavorFlags(command)
     .option("--workers <n>", "parallel downloads and conversions (default: number of cores)", integer(1))
-    .option("--timeout <seconds>", "give up waiting for another process's lock after this long", integer(0))
+    .addOption(timeoutOption())
     .action(async (name: string, files: string[], flags: FlavorFlags & { version?: string; workers?: number; timeout?: number }, command: Command) => {
       const ctx = setup(command);
       const { loadMedia } = await import("../../src/api/load-files.js");
@@ -46,7 +46,7 @@ export function loadAttachmentCommand(): Command {
     .argument("<name>", "database name")
     .argument("<id>", "attachment id")
     .option("--version <version>", "version (default: latest)")
-    .option("--timeout <seconds>", "give up waiting for another process's lock after this long", integer(0))
+    .addOption(timeoutOption())
     .action(async (name: string, id: string, flags: { version?: string; timeout?: number }, command: Command) => {
       const ctx = setup(command);
       const { loadAttachment } = await import("../../src/api/load-files.js");

@@ -3,7 +3,7 @@ import type { LoadOptions } from "../../src/api/load-cache.js";
 import { flavorId, pickFlavorOptions } from "../../src/core/flavor.js";
 import { setup } from "../context.js";
 import { withFlavorFlags, type FlavorFlags } from "../flavor-flags.js";
-import { integer } from "../parse.js";
+import { integer, timeoutOption } from "../parse.js";
 
 interface LoadFlags extends FlavorFlags {
   version?: string;
@@ -30,7 +30,7 @@ export function loadCommand(): Command {
     .option("--removed-media", "keep media removed with remove-media")
     .option("--only-metadata", "load header and tables, no media")
     .option("--workers <n>", "parallel downloads and conversions (default: number of cores)", integer(1))
-    .option("--timeout <seconds>", "give up waiting for another process's lock after this long", integer(0))
+    .addOption(timeoutOption())
     .option("--no-verify", "skip checking downloaded files against their checksums")
     .action(async (name: string, flags: LoadFlags, command: Command) => {
       const ctx = setup(command);

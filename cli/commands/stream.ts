@@ -3,7 +3,7 @@ import type { StreamOptions } from "../../src/api/stream.js";
 import { pickFlavorOptions } from "../../src/core/flavor.js";
 import { setup } from "../context.js";
 import { withFlavorFlags, type FlavorFlags } from "../flavor-flags.js";
-import { integer, mapEntry } from "../parse.js";
+import { integer, mapEntry, timeoutOption } from "../parse.js";
 
 interface StreamFlags extends FlavorFlags {
   version?: string;
@@ -41,7 +41,7 @@ export function streamCommand(): Command {
     .option("--relative-paths", "file paths relative to the flavour folder")
     .option("--map <column=field>", "replace a column of labels by a field of them (repeat for more columns; FIELD,FIELD for several)", mapEntry)
     .option("--workers <n>", "parallel downloads and conversions (default: number of cores)", integer(1))
-    .option("--timeout <seconds>", "give up waiting for another process's lock after this long", integer(0))
+    .addOption(timeoutOption())
     .action(async (name: string, table: string, flags: StreamFlags, command: Command) => {
       const ctx = setup(command);
       const { stream } = await import("../../src/api/stream.js");

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { audioInfo } from "../../src/audio/info.js";
+import { PythonFolderLock } from "../../src/core/python-lock.js";
 import { FSDD_WITH_ATTACHMENTS, writeAttachments, writeFsddDatabase } from "../helpers/fsdd-db.js";
 import { MINI_FSDD, manifest, materialize } from "../helpers/fsdd-history.js";
 import { MAIN, PROJECT, runCli } from "./run-cli.js";
@@ -137,6 +138,12 @@ describe("audb as a user runs it", () => {
     expect((await run("versions", "fsdd", "--latest")).stdout).toBe("2.0.0\n");
     expect(JSON.parse((await run("repository", "fsdd", "2.0.0", "--json")).stdout)).toEqual({ name: "items", host: join(temp, "items-repo"), backend: "file-system" });
     expect((await run("exists", "fsdd")).stdout).toBe("false\n");
+
+    const held = await PythonFolderLock.acquire(join(cacheRoot, "fsdd", "2.0.0")); // as audb-python's FolderLock
+    const waited = await run("load-table", "fsdd", "files", "--timeout", "1");
+    await held!.release();
+    expect([waited.code, waited.stderr]).toEqual([1, expect.stringMatching(/^error: could not lock '.*\/fsdd\/\.2\.0\.0\.lock' within 1 s/)]);
+    expect((await run("load-media", "fsdd", files[0]!, "--timeout", "1.5")).stderr).toMatch(/--timeout.*expected a whole number >= 0/);
 
     const table = await run("load-table", "fsdd", "files", "--map", "speaker=gender", "--json");
     const rows = table.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
