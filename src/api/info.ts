@@ -1,7 +1,7 @@
 import { tempPathFor } from "../../backends/filesystem.js";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { versionFolder } from "../core/cache.js";
 import type { DependencyRow } from "../core/dependencies.js";
 import { headerKey } from "../core/layout.js";
@@ -9,7 +9,7 @@ import { Database } from "../format/index.js";
 import { onNanosecondGrid } from "../format/time.js";
 import { dependencies } from "./discovery.js";
 import { applyFilter } from "./filters.js";
-import { loadTable } from "./load-files.js";
+import { fetchVersionTables, loadTableFrom } from "./load-files.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
 
@@ -63,8 +63,7 @@ async function header(name: string, options: HeaderOptions = {}): Promise<Databa
   const db = Database.fromYaml(await readFile(path, "utf8"), path);
   const labels = options.loadTables === false ? [] : db.miscTablesUsedInSchemes();
   if (labels.length === 0) return db;
-  for (const table of labels) await loadTable(name, table, { version, cacheRoot }); // into the header's folder
-  return Database.load(dirname(path), { tables: labels });
+  return Database.load(await fetchVersionTables(name, version, db, labels, cacheRoot), { tables: labels }); // the header's folder
 }
 
 /**
@@ -89,10 +88,11 @@ async function mediaRows(name: string, options: MediaInfoOptions): Promise<Depen
   if (options.tables !== undefined || options.media !== undefined) {
     const db = await header(name, { ...options, version, loadTables: false });
     const where = ` in '${name}' ${version}`;
+    const tables = applyFilter([...db.tables.keys(), ...db.miscTables.keys()], options.tables, "tables", where).filter((t) => !db.miscTables.has(t));
+    const folder = await fetchVersionTables(name, version, db, tables, cacheRootFor(options.cacheRoot));
     const inTables = new Set<string>();
-    for (const table of applyFilter([...db.tables.keys(), ...db.miscTables.keys()], options.tables, "tables", where)) {
-      if (db.miscTables.has(table)) continue;
-      const frame = await loadTable(name, table, { version, cacheRoot: options.cacheRoot });
+    for (const table of tables) {
+      const frame = await loadTableFrom(folder, name, version, table);
       for (const file of frame.index.level("file").values as string[]) inTables.add(file);
     }
     media = inTables.size === 0 ? [] : applyFilter(media, options.media, "media", where).filter((f) => inTables.has(f));

@@ -222,11 +222,14 @@ export async function select(
   return { name, version, flavor, folder, tables, media, removedMedia, dependencies: deps };
 }
 
+/** The file a table is stored as: `db.<id>.parquet` when the version has one, else `db.<id>.csv`. */
+export function tableFile(deps: Dependencies, id: string): string {
+  const parquet = `db.${id}.parquet`;
+  return deps.has(parquet) ? parquet : `db.${id}.csv`;
+}
+
 export async function fetchTables(ctx: Context, tables: string[]): Promise<void> {
-  const files = tables.map((id) => {
-    const parquet = `db.${id}.parquet`;
-    return ctx.deps.has(parquet) ? parquet : `db.${id}.csv`;
-  });
+  const files = tables.map((id) => tableFile(ctx.deps, id));
   const absent = files.filter((f) => !existsSync(join(ctx.folder, f)));
   const missing = await reuseFromOtherVersions(ctx, absent, { target: (f) => f, lookInVersionFolder: true });
   const limit = pLimit(ctx.numWorkers);

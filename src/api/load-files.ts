@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ import { withFolderLock } from "../core/lock.js";
 import { Database, type Frame } from "../format/index.js";
 import { fetchHeaderFile } from "./info.js";
 import { removeTempFilesOf } from "../../backends/filesystem.js";
-import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, type Context } from "./load-cache.js";
+import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, tableFile, type Context } from "./load-cache.js";
 import { backendWhenNeeded, latestVersionIn } from "./resolve.js";
 import { cacheRootFor } from "./settings.js";
 
@@ -79,15 +79,37 @@ export async function loadTable(
   const version = options.version ?? (await latestVersionIn(name));
   const headerPath = await fetchHeaderFile(name, version, cacheRoot);
   const db = await headerWithTable(headerPath, name, version, table);
-  const labels = [...db.table(table).columns.values()]
+  const folder = await fetchVersionTables(name, version, db, [table], cacheRoot, options.timeout);
+  return tableFrame(db, folder, table, options.map);
+}
+
+/**
+ * Puts tables of `name` `version` (each with the misc tables its schemes take labels from)
+ * into `<cacheRoot>/<name>/<version>/`, whose header `db` is; returns that folder.
+ */
+export async function fetchVersionTables(
+  name: string, version: string, db: Database, tables: string[], cacheRoot: string, timeout?: number,
+): Promise<string> {
+  const labels = tables.flatMap((table) => [...db.table(table).columns.values()]
     .map((c) => (c.schemeId === undefined ? undefined : db.schemes.get(c.schemeId)?.labels))
-    .filter((l): l is string => typeof l === "string" && db.miscTables.has(l));
+    .filter((l): l is string => typeof l === "string" && db.miscTables.has(l)));
+  const ids = [...new Set([...tables, ...labels])];
   const ctx = await versionContext(name, version, cacheRoot);
-  await withFolderLock(versionFolder(cacheRoot, name, version), async () => {
+  await intoVersionFolder(ctx, ids.map((id) => tableFile(ctx.deps, id)), () => fetchTables(ctx, ids), timeout);
+  return ctx.folder;
+}
+
+/**
+ * Runs `fetch` for `files` of the version folder under its locks (ours and audb-python's),
+ * after removing what a killed fetch left. When all are there already it takes no lock, as
+ * audb's `lock_cache` skips a complete folder: each went in whole, renamed into place.
+ */
+async function intoVersionFolder(ctx: Context, files: string[], fetch: () => Promise<void>, timeout?: number): Promise<void> {
+  if (files.every((f) => existsSync(join(ctx.folder, f)))) return;
+  await withFolderLock(ctx.folder, async () => {
     await removeLeftovers(ctx);
-    await fetchTables(ctx, [...new Set([table, ...labels])]);
-  }, options.timeout);
-  return tableFrame(db, ctx.folder, table, options.map);
+    await fetch();
+  }, timeout);
 }
 
 /**
@@ -141,9 +163,6 @@ export async function loadAttachment(
   if (!row) {
     throw new FilterError(`attachment '${attachment}' is not in '${name}' ${version}; attachments: ${ctx.deps.attachmentIds.join(", ") || "none"}`);
   }
-  await withFolderLock(versionFolder(cacheRoot, name, version), async () => {
-    await removeLeftovers(ctx);
-    await fetchAttachments(ctx, { attachments: [attachment] });
-  }, options.timeout);
+  await intoVersionFolder(ctx, [row.file], () => fetchAttachments(ctx, { attachments: [attachment] }), options.timeout);
   return filesBelow(ctx.folder, row.file);
 }
