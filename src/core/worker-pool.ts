@@ -84,8 +84,7 @@ export class WorkerPool<T, R> {
   }
 
   private spawn(script: WorkerScript): Slot<T, R> {
-    const execArgv = workerExecArgv();
-    const worker = script.bootstrap ? new Worker(script.bootstrap, { eval: true, execArgv }) : new Worker(script.url, { execArgv });
+    const worker = startWorker(script, workerExecArgv());
     const slot: Slot<T, R> = { worker, busy: new Map() };
     worker.on("message", (msg: PoolResponse<R>) => {
       const pending = slot.busy.get(msg.id);
@@ -145,16 +144,32 @@ export class WorkerPool<T, R> {
   }
 }
 
+/** A worker running `script` with the Node options `execArgv` (undefined: this thread's, as Node passes them on). */
+function startWorker(script: WorkerScript, execArgv: string[] | undefined): Worker {
+  try {
+    return script.bootstrap ? new Worker(script.bootstrap, { eval: true, execArgv }) : new Worker(script.url, { execArgv });
+  } catch (err) {
+    // Node refuses V8 and process-wide options (--max-old-space-size) in a list it is given;
+    // they hold for the worker anyway, being the process's.
+    if (execArgv === undefined || execArgv.length === 0 || (err as NodeJS.ErrnoException).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw err;
+    return startWorker(script, []);
+  }
+}
+
+const isInputType = (arg: string) => arg === "--input-type" || arg.startsWith("--input-type=");
+
 /**
- * This process's Node options for a worker, without `--input-type`: a script run with
- * `node --input-type=module -e …` would pass it on, and Node refuses it for a worker's file.
+ * This process's Node options for a worker: inherited as they are (undefined), unless they
+ * hold `--input-type`: a script run with `node --input-type=module -e …` would pass it on,
+ * and Node refuses it for a worker's file; then the rest of them.
  */
-function workerExecArgv(): string[] {
+function workerExecArgv(): string[] | undefined {
+  if (!process.execArgv.some(isInputType)) return undefined;
   const args: string[] = [];
   for (let i = 0; i < process.execArgv.length; i++) {
     const arg = process.execArgv[i]!;
     if (arg === "--input-type") i++; // and its value
-    else if (!arg.startsWith("--input-type=")) args.push(arg);
+    else if (!isInputType(arg)) args.push(arg);
   }
   return args;
 }

@@ -52,4 +52,20 @@ await pool.close();`;
       expect(out.trim()).toBe("[2,3]");
     }
   });
+
+  it("starts its workers in a process run with V8 options (node --max-old-space-size), also with --input-type", () => {
+    const worker = script(`import { parentPort } from "node:worker_threads"; parentPort.on("message", ({ id, task }) => parentPort.postMessage({ id, result: task * 3 }));`);
+    const poolModule = pathToFileURL(join(import.meta.dirname, "../../src/core/worker-pool.ts")).href;
+    const code = `const { WorkerPool } = await import(${JSON.stringify(poolModule)});
+const pool = new WorkerPool({ url: new URL(${JSON.stringify(worker.url.href)}) }, 2);
+console.log(JSON.stringify(await Promise.all([1, 2].map((n) => pool.run(n)))));
+await pool.close();`;
+    const main = join(mkdtempSync(join(tmpdir(), "audb-pool-")), "main.mjs");
+    writeFileSync(main, code);
+    const v8Options = ["--max-old-space-size=4096", "--stack-size=2000"];
+    for (const args of [[...v8Options, main], [...v8Options, "--input-type=module", "-e", code]]) {
+      const out = execFileSync(process.execPath, ["--import", "tsx", ...args], { encoding: "utf8" });
+      expect(out.trim()).toBe("[3,6]");
+    }
+  });
 });
