@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync, copyFileSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync,
+} from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
@@ -68,6 +70,17 @@ export async function writeAtomically(target: string, write: (tempPath: string) 
 /** {@link writeAtomically} of bytes, blocking: for worker threads that write many small files. */
 export function writeFileAtomicallySync(target: string, data: Uint8Array): void {
   writeAtomicallyBlocking(target, (temp) => writeFileSync(temp, data));
+}
+
+/** Writes `data` to `file`, creating its folder when it is missing. */
+function writeCreatingFolder(file: string, data: Uint8Array): void {
+  try {
+    writeFileSync(file, data);
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, data);
+  }
 }
 
 /**
@@ -220,20 +233,27 @@ export class FileSystemBackend implements Backend {
     else await writeAtomically(target, (temp) => fs.writeFile(temp, data));
   }
 
-  /** Written under a temp name and linked into place: the link fails if the key exists. */
+  /**
+   * Written under a temp name and linked into place: the link fails if the key exists.
+   * Blocking calls for small objects, as {@link putBytes} (a publish's claim).
+   */
   async putBytesIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
     const target = this.pathOf(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
     const temp = tempPathFor(target);
-    await fs.writeFile(temp, data);
+    if (data.length <= BLOCKING_BYTES) {
+      writeCreatingFolder(temp, data);
+    } else {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(temp, data);
+    }
     try {
-      await fs.link(temp, target);
+      linkSync(temp, target);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
       throw err;
     } finally {
-      await fs.rm(temp, { force: true });
+      rmSync(temp, { force: true });
     }
   }
 
@@ -259,18 +279,18 @@ export class FileSystemBackend implements Backend {
   async remove(key: string): Promise<void> {
     const file = this.pathOf(key);
     try {
-      await fs.unlink(file);
+      unlinkSync(file);
     } catch (err) {
       this.rethrowMissing(key, err);
     }
-    await this.pruneEmptyParents(path.dirname(file));
+    this.pruneEmptyParents(path.dirname(file));
   }
 
   /** Removes now-empty folders up to the root, so listings match object stores. */
-  private async pruneEmptyParents(folder: string): Promise<void> {
+  private pruneEmptyParents(folder: string): void {
     while (folder.startsWith(this.root + path.sep)) {
       try {
-        await fs.rmdir(folder);
+        rmdirSync(folder);
       } catch {
         return;
       }

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
-import { writeAtomically } from "../../backends/filesystem.js";
+import { writeFileAtomicallySync } from "../../backends/filesystem.js";
 import { MissingKeyError, type Backend } from "../../backends/backend.js";
 import { PublishInProgressError, VersionExistsError } from "../core/errors.js";
 import { headerKey } from "../core/layout.js";
@@ -70,7 +71,7 @@ export class PublishClaim {
     }
     const taken = new PublishClaim(backend, key, claim.token, localFile, !won, fromHere);
     try {
-      await writeAtomically(localFile, (temp) => writeFile(temp, JSON.stringify({ key, token: claim.token })));
+      writeFileAtomicallySync(localFile, Buffer.from(JSON.stringify({ key, token: claim.token })));
     } catch (error) {
       await backend.remove(key).catch(() => undefined);
       throw error;
@@ -109,7 +110,7 @@ export class PublishClaim {
     } catch (error) {
       if (!(error instanceof MissingKeyError)) return;
     }
-    await rm(this.localFile, { force: true });
+    rmSync(this.localFile, { force: true });
   }
 }
 
