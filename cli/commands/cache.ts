@@ -4,6 +4,8 @@ import { Command } from "commander";
 import type { Flavor } from "../../src/core/flavor.js";
 import { settings } from "../../src/api/settings.js";
 import { CACHED_DEPENDENCY_FILE } from "../../src/core/cache.js";
+import { OptionError } from "../../src/core/errors.js";
+import { isKeySegment } from "../../src/format/paths.js";
 import { setup } from "../context.js";
 import { columns } from "../output.js";
 
@@ -37,6 +39,9 @@ export function cacheCommand(): Command {
     .action(async (name: string | undefined, _flags: object, command: Command) => {
       const ctx = setup(command);
       const root = settings().cacheRoot;
+      if (name !== undefined && !isKeySegment(name)) {
+        throw new OptionError(`'${name}' is not a database name (letters, digits, '.', '_' and '-'; not '.' or '..'): cache clear removes only <cache root>/<name>`);
+      }
       const candidates = name === undefined ? await readdir(root).catch(() => [] as string[]) : [name];
       const names: string[] = [];
       for (const entry of candidates) if (await isDatabaseFolder(join(root, entry))) names.push(entry);

@@ -123,6 +123,24 @@ describe("audb as a user runs it", () => {
     expect(existsSync(join(env.AUDB_CACHE_ROOT!, "fsdd"))).toBe(false);
   });
 
+  test("cache clear NAME removes only <cache root>/<name>: '..', '.' and paths are refused, the folder above stays", async () => {
+    const home = await mkdtemp(join(temp, "home-"));
+    await mkdir(join(home, "audb", "fsdd", "1.0.0", "d3b62a9b"), { recursive: true });
+    await mkdir(join(home, "my-db"));
+    await writeFile(join(home, "my-db", "db.yaml"), "name: my-db\n");
+    await writeFile(join(home, "precious.txt"), "keep me");
+    for (const name of ["..", ".", "../my-db", "fsdd/1.0.0"]) {
+      const cleared = await audb("cache", "clear", name, "--cache-root", join(home, "audb"));
+      expect(cleared.code, name).not.toBe(0);
+      expect(cleared.stderr).toContain(`'${name}' is not a database name`);
+      expect(existsSync(join(home, "precious.txt"))).toBe(true);
+      expect(existsSync(join(home, "audb", "fsdd", "1.0.0", "d3b62a9b"))).toBe(true);
+    }
+    const cleared = await audb("cache", "clear", "fsdd", "--cache-root", join(home, "audb"), "--json");
+    expect(JSON.parse(cleared.stdout)).toEqual({ cacheRoot: join(home, "audb"), removed: ["fsdd"] });
+    expect(existsSync(join(home, "precious.txt"))).toBe(true);
+  });
+
   test("what the API loads one item at a time the shell does too: load-table, load-media, load-attachment, exists, repository, versions --latest, stream --map", { timeout: 120_000 }, async () => {
     const config = join(temp, "items.yaml");
     await mkdir(join(temp, "items-repo"));
