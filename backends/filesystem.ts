@@ -14,9 +14,38 @@ const TEMP_SUFFIX = ".audb-tmp";
 const TEMP_PREFIX = randomBytes(6).toString("hex");
 let tempCount = 0;
 
-/** A temp path in the same folder as `target`, so a rename onto it is atomic; unique without asking for random bytes each time. */
+/** Bytes a file name may have on the common file systems (ext4, XFS, APFS, NTFS in UTF-16 units). */
+const NAME_MAX = 255;
+/** What a temp name adds to its stem at most: the prefix, a base-36 count and the suffix. */
+const TEMP_ADDS = TEMP_PREFIX.length + 11 + TEMP_SUFFIX.length;
+
+/**
+ * A temp path in the same folder as `target`, so a rename onto it is atomic; unique without
+ * asking for random bytes each time. Its name starts with {@link tempStem} of the target's.
+ */
 export function tempPathFor(target: string): string {
-  return `${target}.${TEMP_PREFIX}${(tempCount++).toString(36)}${TEMP_SUFFIX}`;
+  const slash = target.lastIndexOf(path.sep);
+  const name = target.slice(slash + 1);
+  return `${target.slice(0, slash + 1)}${tempStem(name)}${TEMP_PREFIX}${(tempCount++).toString(36)}${TEMP_SUFFIX}`;
+}
+
+/**
+ * How temp names of the file `name` start: the name and a dot, the name cut short (at a
+ * character) when the temp name would otherwise pass {@link NAME_MAX} bytes, so a file
+ * with a name close to the limit can still be written through a temp file.
+ */
+export function tempStem(name: string): string {
+  // Three bytes at most per UTF-16 unit: the byte count is needed only for long names.
+  if (name.length * 3 + 1 + TEMP_ADDS <= NAME_MAX) return `${name}.`;
+  const room = NAME_MAX - 1 - TEMP_ADDS;
+  let bytes = 0;
+  let cut = 0;
+  for (const char of name) {
+    bytes += Buffer.byteLength(char, "utf8");
+    if (bytes > room) break;
+    cut += char.length;
+  }
+  return `${name.slice(0, cut)}.`;
 }
 
 /** True for names of temp files created by {@link tempPathFor}. */
@@ -32,7 +61,7 @@ export async function removeTempFilesOf(folder: string, files: readonly string[]
   const prefixes = new Map<string, string[]>();
   for (const file of files) {
     const dir = path.dirname(path.join(folder, file));
-    prefixes.set(dir, [...(prefixes.get(dir) ?? []), `${path.basename(file)}.`]);
+    prefixes.set(dir, [...(prefixes.get(dir) ?? []), tempStem(path.basename(file))]);
   }
   for (const [dir, names] of prefixes) {
     for (const entry of await fs.readdir(dir).catch(() => [] as string[])) {

@@ -1,4 +1,5 @@
 import { copyFile, rename, rm } from "node:fs/promises";
+import { tempPathFor } from "../../backends/filesystem.js";
 import { UnsupportedAudioError } from "./errors.js";
 import { FlacWriter } from "./flac.js";
 import { openAudioReader, type AudioReader } from "./reader.js";
@@ -126,7 +127,7 @@ async function pumpFloats(reader: AudioReader, writer: AudioWriter, plan: Plan, 
 }
 
 async function copyAtomically(src: string, dest: string): Promise<void> {
-  const temp = `${dest}.${process.pid}.${Date.now()}.copy.tmp`;
+  const temp = tempPathFor(dest);
   try {
     await copyFile(src, temp);
     await rename(temp, dest);

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { tempPathFor } from "../../backends/filesystem.js";
 
 /**
  * A file written under a temporary name next to its destination and renamed
@@ -21,7 +20,7 @@ export class TempFile {
 
   /** Creates an empty temporary file in the directory of `dest`. */
   static async create(dest: string): Promise<TempFile> {
-    const path = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+    const path = tempPathFor(dest);
     return new TempFile(await open(path, "wx"), path, dest);
   }
 

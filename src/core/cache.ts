@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { tempPathFor } from "../../backends/filesystem.js";
 import type { Dependencies } from "./dependencies.js";
 import { dependenciesFromCompact, dependenciesToCompact } from "./dependencies-compact.js";
 
@@ -41,7 +42,7 @@ export async function writeCachedDependencies(root: string, name: string, versio
   const folder = versionFolder(root, name, version);
   await mkdir(folder, { recursive: true });
   const path = join(folder, CACHED_DEPENDENCY_FILE);
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const temp = tempPathFor(path);
   await writeFile(temp, dependenciesToCompact(deps));
   await rename(temp, path);
 }
