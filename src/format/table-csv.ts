@@ -8,7 +8,7 @@
  * quoting (`,` `"` CR LF). Reading follows audformat's pyarrow reader: the
  * columns are taken by position, pyarrow's null tokens (`NA`, `null`, `nan`,
  * ...) are NA in every column, columns without a scheme get their type
- * inferred, durations also accept plain seconds and units.
+ * inferred, durations also accept units (`1.5s`) and, as pandas, whole nanoseconds without one.
  */
 
 import { createWriteStream } from "node:fs";
@@ -101,7 +101,7 @@ class Builder {
         else this.fail(text, line, "integer");
       } else if (d === "time") {
         const s = isNaTString(text) ? NaN : parseTimedelta(text);
-        if (s === undefined) this.fail(text, line, "duration");
+        if (s === undefined) this.fail(text, line, RE_FLOAT.test(text) ? "duration (a number needs a unit, e.g. '1.5s': without one pandas reads whole nanoseconds)" : "duration");
         if (!Number.isNaN(s)) this.spelling.see(text);
         v = s;
       } else {

@@ -177,6 +177,7 @@ const RE_DAYS =
   /^([+-])?\s*(\d+)\s*days?\s*,?\s*(?:([+-])?(\d+):(\d{1,2}):(\d{1,2})(?:\.(\d*))?)?$/;
 const RE_CLOCK = /^([+-])?(\d+):(\d{1,2}):(\d{1,2})(?:\.(\d*))?$/;
 const RE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const RE_INTEGER = /^[+-]?\d+$/;
 const RE_UNIT = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zµ]+)$/;
 
 function fractionNs(frac: string | undefined): number {
@@ -196,8 +197,9 @@ export function isNaTString(text: string): boolean {
 /**
  * Parse a duration as pandas writes it (`0 days 00:00:01.500000001`,
  * `-1 days +23:59:59`, `00:00:01.5`), with a unit (`1.5s`, `100ms`), or as
- * plain seconds (`1.5`). Returns seconds, NaN for an empty string / `NaT`,
- * or `undefined` if the text is not a duration.
+ * pandas reads a number without a unit: whole nanoseconds (`2`), a fraction being
+ * no duration (`1.5`). Returns seconds, NaN for an empty string / `NaT`, or
+ * `undefined` if the text is not a duration.
  */
 const RE_PANDAS = /^(-?\d+) days ([+-]?)(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$/;
 
@@ -279,7 +281,10 @@ export function parseTimedelta(input: string): number | undefined {
     const t = clockNs(m[2], m[3], m[4], m[5]);
     return (m[1] === "-" ? -t : t) / NS_PER_S;
   }
-  if (RE_NUMBER.test(text)) return Number(text);
+  // A number without a unit is nanoseconds to pandas (pd.to_timedelta("2") is 2 ns), and a
+  // fraction or exponent without one is an error there.
+  if (RE_INTEGER.test(text)) return Number(text) / NS_PER_S;
+  if (RE_NUMBER.test(text)) return undefined;
   m = RE_UNIT.exec(text);
   if (m) {
     const factor = UNIT_NS[m[2]];

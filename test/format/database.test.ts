@@ -236,6 +236,15 @@ describe("segmented tables", () => {
     expect(t.starts[1]).toBe(1.500000001);
   });
 
+  test("start and end without a unit are whole nanoseconds, as audformat reads them (pd.to_timedelta)", async () => {
+    const out = tmp();
+    writeFileSync(join(out, "db.yaml"), "name: t\nsource: ''\nusage: research\nlanguages: []\nschemes: {}\ntables:\n  segs:\n    type: segmented\n");
+    writeFileSync(join(out, "db.segs.csv"), "file,start,end\na.wav,0,2\nb.wav,1,3000000000\n");
+    const t = (await Database.load(out)).tables.get("segs")!;
+    expect([...t.starts]).toEqual([0, 1e-9]);
+    expect([...t.ends]).toEqual([2e-9, 3]);
+  });
+
   test("100,000 rows round-trip (speed: npm run bench format)", async () => {
     const db = segmentedDb(100_000);
     const out = tmp();

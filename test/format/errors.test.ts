@@ -316,6 +316,9 @@ describe("malformed files", () => {
     });
     expect(err).toBeInstanceOf(CsvError);
     expect(err.message).toMatch(/^Invalid duration 'later' in column 'end' of table 'segs' at line 2 of '.*db\.segs\.csv'$/);
+    const fraction = await loadError({ "db.yaml": header("  segs:\n    type: segmented\n"), "db.segs.csv": "file,start,end\na.wav,0,2\nb.wav,1.5,3\n" });
+    expect(fraction).toBeInstanceOf(CsvError);
+    expect(fraction.message).toMatch(/^Invalid duration \(a number needs a unit, e\.g\. '1\.5s'.*\) '1\.5' in column 'start' of table 'segs' at line 3/);
   });
 
   test("missing table file", async () => {

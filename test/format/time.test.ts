@@ -34,15 +34,21 @@ describe("pandas durations", () => {
     expect(column([NaN, NaN])).toEqual(["", ""]);
   });
 
-  test("parse pandas forms, units and plain seconds", () => {
+  test("parse pandas forms and units; a whole number without a unit is nanoseconds, a fraction without one is refused, as pd.to_timedelta", () => {
     expect(parseTimedelta("0 days 00:00:01.500000")).toBe(1.5);
     expect(parseTimedelta("0 days 00:00:01.500000001")).toBe(1.500000001);
     expect(parseTimedelta("0 days 00:00:01.5000000019")).toBe(1.500000001);
     expect(parseTimedelta("-1 days +23:59:59")).toBe(-1);
     expect(parseTimedelta("1 days")).toBe(86400);
     expect(parseTimedelta("00:01:02.5")).toBe(62.5);
-    expect(parseTimedelta("1.5")).toBe(1.5);
-    expect(parseTimedelta("2")).toBe(2);
+    expect(parseTimedelta("2")).toBe(2e-9);
+    expect(parseTimedelta("+4")).toBe(4e-9);
+    expect(parseTimedelta("-3")).toBe(-3e-9);
+    expect(parseTimedelta("1500000000")).toBe(1.5);
+    expect(parseTimedelta("0")).toBe(0);
+    expect(parseTimedelta("1.5")).toBeUndefined();
+    expect(parseTimedelta(".5")).toBeUndefined();
+    expect(parseTimedelta("1e3")).toBeUndefined();
     expect(parseTimedelta("100ms")).toBe(0.1);
     expect(parseTimedelta("1.5s")).toBe(1.5);
     expect(parseTimedelta("NaT")).toBeNaN();
