@@ -55,9 +55,9 @@ describe("media with a 250-byte name", () => {
 
   test("load (as published, and converted to 8 kHz FLAC) and loadTo", async () => {
     const asIs = await load("longnames", { version: "1.0.0" });
-    expect(readFileSync(join(asIs.root, file)).equals(readFileSync(join(source, file)))).toBe(true);
+    expect(readFileSync(join(asIs.root!, file)).equals(readFileSync(join(source, file)))).toBe(true);
     const flac = await load("longnames", { version: "1.0.0", samplingRate: 8000, format: "flac" });
-    expect(existsSync(join(flac.root, file.replace(/\.wav$/, ".flac")))).toBe(true);
+    expect(existsSync(join(flac.root!, file.replace(/\.wav$/, ".flac")))).toBe(true);
     const target = await tempDir("audb-long-to-");
     await loadTo(target, "longnames", { version: "1.0.0" });
     expect(readFileSync(join(target, file)).equals(readFileSync(join(source, file)))).toBe(true);
