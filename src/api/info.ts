@@ -1,6 +1,7 @@
 import { tempPathFor } from "../../backends/filesystem.js";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { readHeaderText } from "../format/utf8.js";
 import { join } from "node:path";
 import { versionFolder } from "../core/cache.js";
 import type { DependencyRow } from "../core/dependencies.js";
@@ -60,7 +61,7 @@ async function header(name: string, options: HeaderOptions = {}): Promise<Databa
   const version = options.version ?? (await latestVersionIn(name));
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const path = await fetchHeaderFile(name, version, cacheRoot);
-  const db = Database.fromYaml(await readFile(path, "utf8"), path);
+  const db = Database.fromYaml(await readHeaderText(path), path);
   const labels = options.loadTables === false ? [] : db.miscTablesUsedInSchemes();
   if (labels.length === 0) return db;
   return Database.load(await fetchVersionTables(name, version, db, labels, cacheRoot), { tables: labels }); // the header's folder

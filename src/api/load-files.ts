@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
+import { readHeaderText } from "../format/utf8.js";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { versionFolder } from "../core/cache.js";
@@ -124,7 +125,7 @@ export async function loadTableFrom(
 
 /** The header at `path`, which must know `table` ({@link FilterError} otherwise). */
 async function headerWithTable(path: string, name: string, version: string, table: string): Promise<Database> {
-  const db = Database.fromYaml(await readFile(path, "utf8"), path);
+  const db = Database.fromYaml(await readHeaderText(path), path);
   if (!db.tables.has(table) && !db.miscTables.has(table)) {
     throw new FilterError(`table '${table}' is not in '${name}' ${version}; tables: ${db.tableIds.join(", ")}`);
   }

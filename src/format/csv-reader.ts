@@ -10,7 +10,8 @@
  */
 
 import { createReadStream } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
+import { readFile } from "node:fs/promises";
+import { invalidUtf8Offset, notUtf8 } from "./utf8.js";
 
 export interface CsvSink {
   /**
@@ -172,18 +173,17 @@ export class CsvTokenizer {
 /** Stream a CSV file through a sink. Strips a UTF-8 byte order mark. */
 export async function readCsvFile(path: string, sink: CsvSink): Promise<void> {
   const tokenizer = new CsvTokenizer(sink);
-  const decoder = new StringDecoder("utf8");
-  let first = true;
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }); // strips the mark
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  for await (const buf of stream as AsyncIterable<Buffer>) {
-    let text = decoder.write(buf);
-    if (first) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
-    }
-    tokenizer.write(text);
+  try {
+    for await (const buf of stream as AsyncIterable<Buffer>) tokenizer.write(decoder.decode(buf, { stream: true }));
+    tokenizer.write(decoder.decode());
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ERR_ENCODING_INVALID_ENCODED_DATA") throw err;
+    const bytes = await readFile(path);
+    const { line, message } = notUtf8(bytes, invalidUtf8Offset(bytes) ?? bytes.length - 1);
+    throw new CsvSyntaxError(message, line);
   }
-  tokenizer.write(decoder.end());
   tokenizer.end();
 }
 

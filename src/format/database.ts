@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readHeaderText } from "./utf8.js";
 import { join, resolve } from "node:path";
 import { Column } from "./column.js";
 import {
@@ -433,7 +434,7 @@ export class Database {
     const path = join(dir, HEADER_FILE);
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await readHeaderText(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new MissingTableFileError(`No header '${path}'`, { file: path });
       throw err;

@@ -509,6 +509,18 @@ describe("publish", () => {
     expect(await (await repo.open()).list("")).toEqual({ dirs: [], files: [] });
   });
 
+  test("a header or table that is not UTF-8 is refused, naming the file and line, with nothing written (audb-python could not load it)", async () => {
+    const { root, repo } = await fresh();
+    const csv = await readFile(join(root, "db.files.csv"));
+    await writeFile(join(root, "db.files.csv"), Buffer.concat([csv, Buffer.from("recordings/caf\u00e9.wav,0,jackson,test\n", "latin1")]));
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/db\.files\.csv' of table 'files' at line \d+: not valid UTF-8 \(byte 0xE9\)/);
+    await writeFile(join(root, "db.files.csv"), csv);
+    const header = await readFile(join(root, "db.yaml"), "utf8");
+    await writeFile(join(root, "db.yaml"), Buffer.from(`${header}description: caf\u00e9\n`, "latin1"));
+    await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/db\.yaml' at line \d+: not valid UTF-8/);
+    expect(await (await repo.open()).list("")).toEqual({ dirs: [], files: [] });
+  });
+
   test("upper-case extensions, non-portable paths and symlinks are refused", async () => {
     const { root, repo } = await fresh();
     const csv = await readFile(join(root, "db.files.csv"), "utf8");

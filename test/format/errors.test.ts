@@ -28,6 +28,7 @@ import {
   Table,
   TableExistsError,
   TableInUseError,
+  YamlError,
   UnknownMediaError,
   UnknownRaterError,
   UnknownSchemeError,
@@ -40,7 +41,7 @@ afterAll(() => {
   for (const d of roots) rmSync(d, { recursive: true, force: true });
 });
 
-function dir(files: Record<string, string>): string {
+function dir(files: Record<string, string | Uint8Array>): string {
   const d = mkdtempSync(join(tmpdir(), "audb-format-err-"));
   roots.push(d);
   for (const [name, text] of Object.entries(files)) {
@@ -50,7 +51,7 @@ function dir(files: Record<string, string>): string {
   return d;
 }
 
-async function loadError(files: Record<string, string>, opts: LoadOptions = {}): Promise<FormatError> {
+async function loadError(files: Record<string, string | Uint8Array>, opts: LoadOptions = {}): Promise<FormatError> {
   try {
     await Database.load(dir(files), opts);
   } catch (e) {
@@ -319,6 +320,24 @@ describe("malformed files", () => {
     const fraction = await loadError({ "db.yaml": header("  segs:\n    type: segmented\n"), "db.segs.csv": "file,start,end\na.wav,0,2\nb.wav,1.5,3\n" });
     expect(fraction).toBeInstanceOf(CsvError);
     expect(fraction.message).toMatch(/^Invalid duration \(a number needs a unit, e\.g\. '1\.5s'.*\) '1\.5' in column 'start' of table 'segs' at line 3/);
+  });
+
+  test("a header or table that is not UTF-8 is refused naming the file, the line and the byte (audformat reads UTF-8 only)", async () => {
+    const latin1 = (text: string) => Buffer.from(text, "latin1");
+    const head = await loadError({ "db.yaml": latin1(header(FILES_TABLE).replace("name: ", "description: caf\u00e9\nname: ")), "db.files.csv": "file,emotion,score\n" });
+    expect(head).toBeInstanceOf(YamlError);
+    expect(head.message).toMatch(/^Header '.*db\.yaml' at line \d+: not valid UTF-8 \(byte 0xE9\): audformat reads headers and tables as UTF-8/);
+    expect(head.line).toBeGreaterThan(0);
+    const table = await loadError({ "db.yaml": header(FILES_TABLE), "db.files.csv": latin1("file,emotion,score\na.wav,anger,0.5\ncaf\u00e9.wav,anger,0.5\n") });
+    expect(table).toBeInstanceOf(CsvError);
+    expect(table.message).toMatch(/^Malformed CSV '.*db\.files\.csv' of table 'files' at line 3: not valid UTF-8 \(byte 0xE9\)/);
+    expect(table.line).toBe(3);
+    for (const bad of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]) { // overlong, surrogate, > U+10FFFF, cut short
+      const err = await loadError({ "db.yaml": header(FILES_TABLE), "db.files.csv": Buffer.concat([Buffer.from("file,emotion,score\n"), Buffer.from(bad)]) });
+      expect(err.message, String(bad)).toMatch(/at line 2: not valid UTF-8 \(byte 0x[0-9A-F]{2}\)/);
+    }
+    const bom = await Database.load(dir({ "db.yaml": header(FILES_TABLE), "db.files.csv": "\ufefffile,emotion,score\n\u00e9.wav,anger,0.5\n" }));
+    expect(bom.tables.get("files")!.files).toEqual(["\u00e9.wav"]);
   });
 
   test("missing table file", async () => {
