@@ -7,6 +7,7 @@ import * as yauzl from "yauzl";
 import * as yazl from "yazl";
 import { tempPathFor, writeAtomically } from "../../backends/filesystem.js";
 import { AudbError } from "../errors.js";
+import { DRIVE_LETTERS_ARE_ABSOLUTE } from "../format/paths.js";
 import { createHasher, type ChecksumAlgorithm } from "./checksum.js";
 import { isStored } from "./entry-compression.js";
 
@@ -39,7 +40,7 @@ export function archiveName(file: string): string {
 /** Why an archive entry name must not be extracted (zip slip, absolute, ...), or null. */
 export function unsafeEntryReason(name: string): string | null {
   if (name.includes("\\")) return "contains a backslash";
-  if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) return "is absolute";
+  if (name.startsWith("/") || (DRIVE_LETTERS_ARE_ABSOLUTE && /^[A-Za-z]:/.test(name))) return "is absolute";
   const segments = name.replace(/\/$/, "").split("/");
   if (segments.some((s) => s === "..")) return "contains '..'";
   if (segments.some((s) => s === "" || s === ".")) return "has empty or '.' segments";

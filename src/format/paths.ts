@@ -8,6 +8,12 @@ export function isKeySegment(name: string): boolean {
   return ID_PATTERN.test(name) && name !== "." && name !== "..";
 }
 
+/**
+ * True where `c:x` names a drive (Windows). Elsewhere it is a relative name that
+ * audformat's `is_relative_path` (`os.path.isabs`) accepts and audb-python publishes.
+ */
+export const DRIVE_LETTERS_ARE_ABSOLUTE = process.platform === "win32";
+
 /** Paths that need no segment-by-segment check (also excluding `/.` and `//` below). */
 const FAST_OK = /^(?![A-Za-z]:)[^/\\\0.][^\\\0]*$/;
 
@@ -17,14 +23,16 @@ const FAST_OK = /^(?![A-Za-z]:)[^/\\\0.][^\\\0]*$/;
  * Portable (audformat's `is_relative_path`, slightly stricter): not empty, not
  * absolute (`/x`, `C:/x`, `C:\x`), no `\`, no `.` or `..` segment, no empty
  * segment (`a//b`), no NUL character. A single trailing `/` is allowed (folders).
+ * `asRead`: the path is read, not written: a leading drive letter (`c:x`) is then
+ * refused only where it names a drive, so what audb-python published on POSIX loads.
  */
-export function portablePathProblem(path: string): string | null {
+export function portablePathProblem(path: string, asRead = false): string | null {
   if (typeof path !== "string" || path.length === 0) return "is empty";
   if (FAST_OK.test(path) && !path.includes("/.") && !path.includes("//")) return null;
   if (path.includes("\0")) return "contains a NUL character";
   if (path.includes("\\")) return "contains '\\'";
   if (path.startsWith("/")) return "is absolute";
-  if (/^[A-Za-z]:/.test(path)) return "is absolute (drive letter)";
+  if (/^[A-Za-z]:/.test(path) && (DRIVE_LETTERS_ARE_ABSOLUTE || !asRead)) return "is absolute (drive letter)";
   const parts = path.split("/");
   const last = parts.length - 1;
   for (let i = 0; i <= last; i++) {
@@ -50,8 +58,9 @@ export function checkPortablePath(
   path: string,
   what = "path",
   context: FormatErrorContext = {},
+  asRead = false,
 ): void {
-  const problem = portablePathProblem(path);
+  const problem = portablePathProblem(path, asRead);
   if (problem !== null) {
     const where = context.table !== undefined ? ` in table '${context.table}'` : "";
     const line = context.line !== undefined ? ` (line ${context.line})` : "";

@@ -175,7 +175,7 @@ export function validateTableData(db: Database, id: string, table: BaseTable, mo
     for (let i = 0; i < files.length; i++) {
       const f = files[i];
       if (f === last) continue; // segments of one file follow each other
-      checkPortablePath(f as string, lineOf(i) === undefined ? `file${at(i)}` : "file", { table: id, line: lineOf(i), file: f ?? "" });
+      checkPortablePath(f as string, lineOf(i) === undefined ? `file${at(i)}` : "file", { table: id, line: lineOf(i), file: f ?? "" }, mode === "lenient");
       last = f;
     }
   } else if (table instanceof MiscTable) {

@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import * as yazl from "yazl";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ArchiveError, archiveName, createArchive, extractArchive, listArchive } from "../../src/core/archive.js";
+import { unzipBytes } from "../../src/core/unzip-bytes.js";
 import { MemoryPeak } from "../helpers/memory-peak.js";
 
 let tmp: string;
@@ -141,6 +142,17 @@ describe("createArchive / extractArchive", () => {
     expect((err as Error).message).toContain("slip.zip");
     await expect(fs.access(path.join(tmp, "dest", "evil.txt"))).rejects.toThrow();
     await expect(fs.access(path.join(tmp, "evil.txt"))).rejects.toThrow();
+  });
+
+  test.skipIf(process.platform === "win32")("an entry named with a leading drive letter is a relative name on POSIX (audb-python publishes them): extracted inside", async () => {
+    for (const name of ["c:x.wav", "C:/y.wav"]) {
+      const zip = path.join(tmp, "drive.zip");
+      await craftZip(zip, name);
+      const dest = path.join(tmp, "drive-dest");
+      expect(await extractArchive(zip, dest)).toEqual([name]);
+      expect((await fs.stat(path.join(dest, name))).isFile()).toBe(true);
+      expect((await unzipBytes(await fs.readFile(zip), "drive.zip"))!.map((e) => e.name)).toEqual([name]);
+    }
   });
 
   test("reads zip64 archives", async () => {

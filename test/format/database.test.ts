@@ -236,6 +236,14 @@ describe("segmented tables", () => {
     expect(t.starts[1]).toBe(1.500000001);
   });
 
+  test("files named with a leading drive letter (audb-python publishes them on POSIX) load; a strict check (publish) refuses them", async () => {
+    const out = tmp();
+    writeFileSync(join(out, "db.yaml"), "name: t\nsource: ''\nusage: research\nlanguages: []\nschemes: {}\ntables:\n  files:\n    type: filewise\n");
+    writeFileSync(join(out, "db.files.csv"), "file\nc:x.wav\nC:/y.wav\n");
+    if (process.platform !== "win32") expect((await Database.load(out)).tables.get("files")!.files).toEqual(["c:x.wav", "C:/y.wav"]);
+    await expect(Database.load(out, { check: "strict" })).rejects.toThrow(/Invalid file 'c:x\.wav' in table 'files' \(line 2\): is absolute \(drive letter\)/);
+  });
+
   test("start and end without a unit are whole nanoseconds, as audformat reads them (pd.to_timedelta)", async () => {
     const out = tmp();
     writeFileSync(join(out, "db.yaml"), "name: t\nsource: ''\nusage: research\nlanguages: []\nschemes: {}\ntables:\n  segs:\n    type: segmented\n");

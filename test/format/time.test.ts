@@ -8,6 +8,7 @@ import {
   mapLanguage,
   parseDate,
   parseTimedelta,
+  portablePathProblem,
   pyFloatRepr,
 } from "../../src/format/index.js";
 import { onNanosecondGrid, timedeltaColumnFormatter } from "../../src/format/time.js";
@@ -118,6 +119,12 @@ test("portable paths", () => {
     expect(() => checkPortablePath(path)).toThrow(InvalidPathError);
     expect(() => checkPortablePath(path)).toThrow(message);
   }
+  // Read (loading what audb-python published on POSIX), a leading drive letter is a name; written (publish), it is refused.
+  for (const name of ["c:x.wav", "C:/x.wav"]) {
+    expect(portablePathProblem(name, true)).toBe(process.platform === "win32" ? "is absolute (drive letter)" : null);
+    expect(portablePathProblem(name)).toBe("is absolute (drive letter)");
+  }
+  expect(portablePathProblem("/x.wav", true)).toBe("is absolute");
   try {
     checkPortablePath("../x.wav", "file", { table: "files", line: 3 });
   } catch (e) {
