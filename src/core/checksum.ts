@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import xxhash from "xxhash-wasm";
 import { AudbError } from "../errors.js";
 import { WorkerPool, workerScript } from "./worker-pool.js";
+import { compareCodePoints } from "../format/py.js";
 
 /** Checksum algorithms: xxh64 (16 hex chars, our default) or md5 (32 hex chars, audb's). */
 export type ChecksumAlgorithm = "xxh64" | "md5";
@@ -190,12 +191,12 @@ export async function dependencyChecksum(path: string, algorithm: ChecksumAlgori
 
 /**
  * Checksum of a folder, as audeer.md5 computes it for one: a single hash over every file
- * below it, sorted by path relative to the folder (`/` separators), each contributing its
+ * below it, sorted by path relative to the folder (`/` separators; by code point, as Python sorts), each contributing its
  * relative path (UTF-8) and then its bytes.
  */
 export async function checksumFolder(folder: string, relativeFiles: readonly string[], algorithm: ChecksumAlgorithm = "xxh64"): Promise<string> {
   const hasher = await createHasher(algorithm);
-  for (const rel of [...relativeFiles].sort()) {
+  for (const rel of [...relativeFiles].sort(compareCodePoints)) {
     hasher.update(Buffer.from(rel, "utf8"));
     const handle = await fs.open(`${folder}/${rel}`, "r");
     try {

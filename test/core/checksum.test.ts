@@ -10,6 +10,7 @@ import {
   checksumBytes,
   checksumFile,
   checksumFiles,
+  checksumFolder,
   dependencyChecksum,
   parquetHash,
 } from "../../src/core/checksum.js";
@@ -147,5 +148,18 @@ describe("parquet tables (audb rule)", () => {
     expect(await dependencyChecksum(file, "md5")).toBe(await checksumFile(file, "md5"));
     const csv = await write("db.files.csv", "file,x\n");
     expect(await dependencyChecksum(csv)).toBe(await checksumFile(csv));
+  });
+});
+
+describe("checksumFolder", () => {
+  test("orders the files by code point, as Python sorts audeer.md5's list (an emoji after U+FF5A, where UTF-16 order puts it before)", async () => {
+    const names = ["b.txt", "\uff5a.txt", "\u{1f600}.txt", "d/\u{1f600}.txt", "d/\uffff.txt"];
+    for (const name of names) await write(`att/${name}`, `content of ${name}`);
+    const md5 = createHash("md5");
+    for (const name of ["b.txt", "d/\uffff.txt", "d/\u{1f600}.txt", "\uff5a.txt", "\u{1f600}.txt"]) {
+      md5.update(Buffer.from(name, "utf8"));
+      md5.update(`content of ${name}`);
+    }
+    expect(await checksumFolder(path.join(tmp, "att"), names, "md5")).toBe(md5.digest("hex"));
   });
 });
