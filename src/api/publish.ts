@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { isUtf8 } from "node:buffer";
 import { lstat, readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
@@ -365,6 +366,7 @@ async function listAttachmentFiles(root: string, path: string): Promise<string[]
   const entries = await readdir(full, { recursive: true, withFileTypes: true });
   const files: string[] = [];
   for (const e of entries) {
+    if (e.name.includes("\uFFFD")) await checkUtf8Name(path, e.parentPath);
     const rel = join(e.parentPath, e.name).slice(root.length + 1).split("\\").join("/");
     if (e.isSymbolicLink()) throw new PublishError(`attachment '${path}' contains the symbolic link '${rel}'`);
     if (e.isDirectory() && (await readdir(join(e.parentPath, e.name))).length === 0) {
@@ -374,6 +376,16 @@ async function listAttachmentFiles(root: string, path: string): Promise<string[]
   }
   if (files.length === 0) throw new PublishError(`attachment '${path}' is an empty folder`);
   return files.sort();
+}
+
+/** Refuses a folder `parent` with an entry whose name is not UTF-8 (Node lists such bytes as U+FFFD). */
+async function checkUtf8Name(attachment: string, parent: string): Promise<void> {
+  const raw = (await readdir(parent, { encoding: "buffer" })).find((n) => !isUtf8(n));
+  if (raw === undefined) return;
+  const shown = raw.toString("latin1");
+  throw new PublishError(
+    `attachment '${attachment}' holds '${join(parent, shown)}' (shown as Latin-1), whose name is not valid UTF-8: rename it (repository keys and audb-python need UTF-8 names)`,
+  );
 }
 
 async function findAttachments(

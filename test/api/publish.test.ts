@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -518,6 +518,19 @@ describe("publish", () => {
     const header = await readFile(join(root, "db.yaml"), "utf8");
     await writeFile(join(root, "db.yaml"), Buffer.from(`${header}description: caf\u00e9\n`, "latin1"));
     await expect(publish(root, "1.0.0", repo)).rejects.toThrow(/db\.yaml' at line \d+: not valid UTF-8/);
+    expect(await (await repo.open()).list("")).toEqual({ dirs: [], files: [] });
+  });
+
+  test("a folder attachment holding a file whose name is not UTF-8 is refused naming it (was an internal error)", async () => {
+    const { root, repo } = await fresh();
+    const header = await readFile(join(root, "db.yaml"), "utf8");
+    await writeFile(join(root, "db.yaml"), header + "attachments:\n  att: {path: att}\n");
+    await mkdir(join(root, "att"));
+    await writeFile(join(root, "att", "ok.txt"), "fine");
+    await writeFile(Buffer.concat([Buffer.from(join(root, "att", "caf")), Buffer.from([0xe9]), Buffer.from(".txt")]), "latin-1 name");
+    const err = await publish(root, "1.0.0", repo).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect((err as Error).message).toMatch(/attachment 'att' holds '.*att\/caf\u00e9\.txt' \(shown as Latin-1\), whose name is not valid UTF-8/);
     expect(await (await repo.open()).list("")).toEqual({ dirs: [], files: [] });
   });
 
