@@ -9,7 +9,7 @@ import { AudioFileError } from "../audio/errors.js";
 import { ArchiveError, extractArchive } from "../core/archive.js";
 import { algorithmOf, checksumBytes } from "../core/checksum.js";
 import { ChecksumMismatchError } from "../core/errors.js";
-import { mediumDestination, needsConversion, type Flavor } from "../core/flavor.js";
+import { checkFlavorDestinations, mediumDestination, needsConversion, type Flavor } from "../core/flavor.js";
 import { mediaKey } from "../core/layout.js";
 import { emit, PROGRESS_EVERY } from "../core/progress.js";
 import { unzipBytes } from "../core/unzip-bytes.js";
@@ -59,6 +59,7 @@ function folderMaker(): (dir: string) => Promise<void> {
  */
 export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
   const { deps, flavor, folder } = ctx;
+  checkFlavorDestinations(flavor, deps, media);
   const target = (f: string) => mediumDestination(flavor, deps, f);
   let missing = media.filter((f, i) => {
     if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "check", done: i, total: media.length });

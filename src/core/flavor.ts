@@ -92,12 +92,40 @@ export function flavorId(flavor: Flavor): string {
   return flavorLongId(flavor).slice(-8);
 }
 
-/** The path a file gets in a flavour: its extension changes when `format` does. */
+/** The extension of `file`'s name (lower case, without the dot), or "" when it has none. */
+function extensionOf(file: string): string {
+  const dot = file.lastIndexOf(".");
+  return dot > file.lastIndexOf("/") ? file.slice(dot + 1).toLowerCase() : "";
+}
+
+/** The path a file gets in a flavour: its extension changes when `format` does (one is added to a name without). */
 export function flavorDestination(flavor: Flavor, file: string): string {
   if (flavor.format === null) return file;
-  const dot = file.lastIndexOf(".");
-  const ext = dot >= 0 ? file.slice(dot + 1).toLowerCase() : "";
-  return ext === flavor.format ? file : `${file.slice(0, file.length - ext.length)}${flavor.format}`;
+  const ext = extensionOf(file);
+  if (ext === flavor.format) return file;
+  return ext === "" ? `${file}.${flavor.format}` : `${file.slice(0, file.length - ext.length)}${flavor.format}`;
+}
+
+/**
+ * Refuses, as audb does, to give `media` of `deps` a flavour's format when an audio file
+ * has no extension or two would land on one path (`x.wav` and `x.flac` as flac): an
+ * {@link FlavorError} naming them, before anything is loaded.
+ */
+export function checkFlavorDestinations(flavor: Flavor, deps: Dependencies, media: readonly string[]): void {
+  if (flavor.format === null) return;
+  const taken = new Map<string, string>();
+  for (const file of media) {
+    if (!deps.has(file) || deps.samplingRate(file) === 0) continue;
+    if (extensionOf(file) === "") {
+      throw new FlavorError(`format '${flavor.format}': media file '${file}' has no extension to change (audb refuses it too); load it without format`);
+    }
+    const dest = flavorDestination(flavor, file);
+    const other = taken.get(dest);
+    if (other !== undefined) {
+      throw new FlavorError(`format '${flavor.format}': media files '${other}' and '${file}' would both become '${dest}'; load them without format`);
+    }
+    taken.set(dest, file);
+  }
 }
 
 /** Where medium `file` of `deps` lies in a flavour folder: audio carries the flavour's extension, other media keep theirs. */

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { FlavorError, flavorDestination, flavorId, flavorLongId, flavorYaml, makeFlavor, needsConversion } from "../../src/core/flavor.js";
+import { checkFlavorDestinations, FlavorError, flavorDestination, flavorId, flavorLongId, flavorYaml, makeFlavor, needsConversion } from "../../src/core/flavor.js";
+import { Dependencies, DependencyType } from "../../src/core/dependencies.js";
 
 describe("flavorId", () => {
   test("matches audb's known ids", () => {
@@ -47,6 +48,24 @@ describe("conversion rules", () => {
     expect(flavorDestination(makeFlavor({ format: "flac" }), "a/b.wav")).toBe("a/b.flac");
     expect(flavorDestination(makeFlavor({ format: "wav" }), "a/b.wav")).toBe("a/b.wav");
     expect(flavorDestination(makeFlavor(), "a/b.WAV")).toBe("a/b.WAV");
+    expect(flavorDestination(makeFlavor({ format: "flac" }), "a/b.WAV")).toBe("a/b.flac");
+    // the extension is the name's, never a folder's
+    expect(flavorDestination(makeFlavor({ format: "flac" }), "dir.v1/rec")).toBe("dir.v1/rec.flac");
+    expect(flavorDestination(makeFlavor({ format: "flac" }), "plain/rec2")).toBe("plain/rec2.flac");
+  });
+  test("a format is refused for audio without an extension and for two files that would meet, as audb refuses them", () => {
+    const deps = new Dependencies();
+    const audio = (file: string, format: string) => deps.set({
+      file, archive: file, bitDepth: 16, channels: 1, checksum: "0", duration: 1, format, removed: false, samplingRate: 16000, type: DependencyType.media, version: "1.0.0",
+    });
+    for (const [f, fmt] of [["c/x.wav", "wav"], ["c/x.flac", "flac"], ["d/y.wav", "wav"], ["dir.v1/rec", ""], ["notes/x.txt", "txt"]]) audio(f!, fmt!);
+    deps.set({ ...deps.get("notes/x.txt"), samplingRate: 0, bitDepth: 0, channels: 0, duration: 0 });
+    const flac = makeFlavor({ format: "flac" });
+    expect(() => checkFlavorDestinations(flac, deps, ["c/x.wav", "c/x.flac"])).toThrow(FlavorError);
+    expect(() => checkFlavorDestinations(flac, deps, ["c/x.wav", "c/x.flac"])).toThrow("media files 'c/x.wav' and 'c/x.flac' would both become 'c/x.flac'");
+    expect(() => checkFlavorDestinations(flac, deps, ["dir.v1/rec"])).toThrow("media file 'dir.v1/rec' has no extension");
+    expect(() => checkFlavorDestinations(flac, deps, ["c/x.wav", "d/y.wav", "notes/x.txt"])).not.toThrow();
+    expect(() => checkFlavorDestinations(makeFlavor({ samplingRate: 8000 }), deps, deps.media)).not.toThrow();
   });
   test("needsConversion follows audb's _check_convert", () => {
     expect(needsConversion(makeFlavor(), "a.wav", mono16k)).toBe(false);
