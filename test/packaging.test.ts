@@ -1,0 +1,47 @@
+import { execFile } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { promisify } from "node:util";
+import { expect, test } from "vitest";
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, "..");
+
+/** What the build needs, copied to a new folder (node_modules linked): a checkout with no dist/. */
+function checkoutWithoutDist(): string {
+  const dir = mkdtempSync(join(tmpdir(), "audb-pack-"));
+  for (const entry of ["package.json", "tsconfig.json", "tsconfig.build.json", "README.md", "LICENSE", "src", "backends", "cli"]) {
+    cpSync(join(root, entry), join(dir, entry), { recursive: true });
+  }
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** The compiled paths of the worker scripts the code starts, `workerScript("<name>", import.meta.url)`. */
+function workerScripts(): string[] {
+  const scripts: string[] = [];
+  for (const file of readdirSync(join(root, "src"), { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".ts")) continue;
+    for (const [, name] of readFileSync(join(root, "src", file), "utf8").matchAll(/workerScript\("([^"]+)", import\.meta\.url\)/g)) {
+      scripts.push(relative(root, join(root, "dist/src", dirname(file), `${name}.js`)).replaceAll("\\", "/"));
+    }
+  }
+  return scripts;
+}
+
+test("npm pack from a checkout builds a clean dist/ and ships what runs, and no tests or stale files", async () => {
+  const dir = checkoutWithoutDist();
+  mkdirSync(join(dir, "dist/src"), { recursive: true });
+  writeFileSync(join(dir, "dist/src/renamed-long-ago.js"), "");
+  const { stdout } = await run("npm", ["pack", "--dry-run", "--json"], { cwd: dir });
+  const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+
+  const workers = workerScripts();
+  expect(workers.length).toBeGreaterThanOrEqual(3);
+  for (const needed of ["dist/src/index.js", "dist/src/index.d.ts", "dist/cli/main.js", "dist/backends/s3.js", "dist/backends/http.js", ...workers]) {
+    expect(files, needed).toContain(needed);
+  }
+  expect(files).not.toContain("dist/src/renamed-long-ago.js");
+  expect(files.filter((f) => /^(dist\/)?(test|bench|examples|\.cache)\//.test(f))).toEqual([]);
+});
