@@ -254,13 +254,15 @@ const sweptFolders = new Set<string>();
 
 /**
  * What a killed load left, safe to remove while holding the lock: its staging folders
- * (`<folder>~XXXXXX`, as `mkdtemp` names them; audb-python's own `<folder>~` is not ours)
+ * (`<folder>~` and 6 random characters, as `mkdtemp` names them, or, on Node 20.12 to 20.16,
+ * `<folder>~XXXXXX` and 6 random characters: nodejs/node#53776; audb-python's own
+ * `<folder>~` is not ours)
  * and, in a folder not yet complete, the temp files of files it was writing in place
  * (not with `sweep: false`: a version folder holds flavour folders others may be filling).
  */
 export async function removeStaleStaging(folder: string, { sweep = true } = {}): Promise<void> {
   const parent = dirname(folder);
-  const ours = new RegExp(`^${escapeRegExp(basename(folder))}~[A-Za-z0-9]{6}$`);
+  const ours = new RegExp(`^${escapeRegExp(basename(folder))}~(XXXXXX)?[A-Za-z0-9]{6}$`);
   for (const entry of await readdir(parent).catch(() => [] as string[])) {
     if (ours.test(entry)) await rm(join(parent, entry), { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { isTempName, tempPathFor } from "../../backends/filesystem.js";
-import { loadToCache } from "../../src/api/load-cache.js";
+import { loadToCache, removeStaleStaging } from "../../src/api/load-cache.js";
 import { flavorFolder, isComplete } from "../../src/core/cache.js";
 import { flavorId, makeFlavor } from "../../src/core/flavor.js";
 import { FSDD_HEADER, publishedFsdd, writeFsddDatabase } from "../helpers/fsdd-db.js";
@@ -36,6 +36,17 @@ test("a load removes its own staging folders and temp files a killed load left, 
   const left = (await readdir(folder, { recursive: true })).filter((f) => isTempName(f));
   expect(left).toEqual([]);
   expect(existsSync(join(python, "recordings", "busy.wav"))).toBe(true);
+});
+
+test("the sweep also removes staging folders named as Node 20.15 and 20.16 name them (<folder>~XXXXXX and 6 characters)", async () => {
+  const parent = await mkdtemp(join(tmpdir(), "version-"));
+  const folder = join(parent, "d3b62a9b");
+  const staging = ["d3b62a9b~Ab3xY9", "d3b62a9b~XXXXXXeFTXBT"];
+  const others = ["d3b62a9b", "d3b62a9b~", "d3b62a9b~notours", "d3b62a9b~XXXXXXeFTXBT1", "e0000000~XXXXXXeFTXBT"];
+  for (const name of [...staging, ...others]) await mkdir(join(parent, name, "x"), { recursive: true });
+
+  await removeStaleStaging(folder, { sweep: false });
+  expect((await readdir(parent)).sort()).toEqual([...others].sort());
 });
 
 test("a load killed while it puts an attachment folder in place leaves none of it; the next load puts all of it there", { timeout: 60_000 }, async () => {
