@@ -84,7 +84,7 @@ export class WorkerPool<T, R> {
   }
 
   private spawn(script: WorkerScript): Slot<T, R> {
-    const worker = startWorker(script, workerExecArgv());
+    const worker = startWorker(script, { execArgv: workerExecArgv(), env: workerEnv() });
     const slot: Slot<T, R> = { worker, busy: new Map() };
     worker.on("message", (msg: PoolResponse<R>) => {
       const pending = slot.busy.get(msg.id);
@@ -144,15 +144,22 @@ export class WorkerPool<T, R> {
   }
 }
 
-/** A worker running `script` with the Node options `execArgv` (undefined: this thread's, as Node passes them on). */
-function startWorker(script: WorkerScript, execArgv: string[] | undefined): Worker {
+/** Node options for a worker; undefined: this thread's, as Node passes them on. */
+interface WorkerOptions {
+  execArgv: string[] | undefined;
+  env: NodeJS.ProcessEnv | undefined;
+}
+
+/** A worker running `script` with `options`. */
+function startWorker(script: WorkerScript, options: WorkerOptions): Worker {
   try {
-    return script.bootstrap ? new Worker(script.bootstrap, { eval: true, execArgv }) : new Worker(script.url, { execArgv });
+    return script.bootstrap ? new Worker(script.bootstrap, { eval: true, ...options }) : new Worker(script.url, options);
   } catch (err) {
     // Node refuses V8 and process-wide options (--max-old-space-size) in a list it is given;
     // they hold for the worker anyway, being the process's.
+    const { execArgv } = options;
     if (execArgv === undefined || execArgv.length === 0 || (err as NodeJS.ErrnoException).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw err;
-    return startWorker(script, []);
+    return startWorker(script, { ...options, execArgv: [] });
   }
 }
 
@@ -172,4 +179,18 @@ function workerExecArgv(): string[] | undefined {
     else if (!isInputType(arg)) args.push(arg);
   }
   return args;
+}
+
+/** `--input-type=…` or `--input-type …` in NODE_OPTIONS, with the space before it. */
+const INPUT_TYPE_OPTION = /(^|\s)--input-type(=\S*|\s+\S+)/g;
+
+/**
+ * This process's environment for a worker: inherited as it is (undefined), unless
+ * NODE_OPTIONS holds `--input-type` (`NODE_OPTIONS=--input-type=module node -e …`), which a
+ * worker parses too and refuses for its file; then with NODE_OPTIONS without it.
+ */
+function workerEnv(): NodeJS.ProcessEnv | undefined {
+  const options = process.env.NODE_OPTIONS;
+  if (!options?.match(INPUT_TYPE_OPTION)) return undefined;
+  return { ...process.env, NODE_OPTIONS: options.replace(INPUT_TYPE_OPTION, "").trim() };
 }

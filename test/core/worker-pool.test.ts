@@ -53,6 +53,20 @@ await pool.close();`;
     }
   });
 
+  it("starts its workers from a script run with NODE_OPTIONS=--input-type=module node -e (the option is not passed on)", () => {
+    const worker = script(`import { parentPort } from "node:worker_threads"; parentPort.on("message", ({ id, task }) => parentPort.postMessage({ id, result: [task, process.env.NODE_OPTIONS] }));`);
+    const poolModule = pathToFileURL(join(import.meta.dirname, "../../src/core/worker-pool.ts")).href;
+    const code = `const { WorkerPool } = await import(${JSON.stringify(poolModule)});
+const pool = new WorkerPool({ url: new URL(${JSON.stringify(worker.url.href)}) }, 2);
+console.log(JSON.stringify(await Promise.all([1, 2].map((n) => pool.run(n)))));
+await pool.close();`;
+    for (const inputType of ["--input-type=module", "--input-type module"]) {
+      const env = { ...process.env, NODE_OPTIONS: `--max-old-space-size=4096 ${inputType} --trace-warnings` };
+      const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", env });
+      expect(JSON.parse(out), inputType).toEqual([1, 2].map((n) => [n, "--max-old-space-size=4096 --trace-warnings"]));
+    }
+  });
+
   it("starts its workers in a process run with V8 options (node --max-old-space-size), also with --input-type", () => {
     const worker = script(`import { parentPort } from "node:worker_threads"; parentPort.on("message", ({ id, task }) => parentPort.postMessage({ id, result: task * 3 }));`);
     const poolModule = pathToFileURL(join(import.meta.dirname, "../../src/core/worker-pool.ts")).href;
