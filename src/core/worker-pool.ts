@@ -31,12 +31,16 @@ export interface WorkerScript {
  * Resolves a worker script that sits next to `base` (an `import.meta.url`): the compiled
  * `.js` file when it exists (running from `dist/`), else the `.ts` source, loaded through
  * tsx's `tsImport` (running under tsx or vitest; `--import tsx` in a worker's execArgv is
- * not honoured by Node 20 for the worker's entry module).
+ * not honoured by Node 20 for the worker's entry module). Throws when neither is there, as
+ * in an app whose bundler inlined audb-ts but did not copy its worker scripts.
  */
 export function workerScript(name: string, base: string): WorkerScript {
   const js = new URL(`./${name}.js`, base);
   if (existsSync(fileURLToPath(js))) return { url: js };
   const ts = new URL(`./${name}.ts`, base);
+  if (!existsSync(fileURLToPath(ts))) {
+    throw new Error(`audb-ts's worker script ${fileURLToPath(js)} is missing: audb-ts starts worker threads from the worker scripts installed next to its modules (and loads some modules at run time), which a bundle does not copy; leave audb-ts out of the bundle (esbuild --packages=external, or external: ["audb-ts"])`);
+  }
   const tsxApi = tsxEsmApiUrl(base);
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(ts.href)}))`;
   return { url: ts, bootstrap };

@@ -2,9 +2,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { WorkerPool } from "../../src/core/worker-pool.js";
+import { WorkerPool, workerScript } from "../../src/core/worker-pool.js";
 
 /** A worker script (plain JavaScript) with `body` as its code. */
 function script(body: string): { url: URL } {
@@ -81,5 +81,18 @@ await pool.close();`;
       const out = execFileSync(process.execPath, ["--import", "tsx", ...args], { encoding: "utf8" });
       expect(out.trim()).toBe("[3,6]");
     }
+  });
+
+  it("names the missing worker script when neither its .js nor its .ts file is there (a bundled app), not tsx", () => {
+    const bundle = pathToFileURL(join(mkdtempSync(join(tmpdir(), "audb-bundle-")), "app.mjs")).href;
+    const missing = fileURLToPath(new URL("./publish-worker.js", bundle));
+    expect(() => workerScript("publish-worker", bundle)).toThrow(`worker script ${missing} is missing`);
+    expect(() => workerScript("publish-worker", bundle)).toThrow(/a bundle does not copy; leave audb-ts out of the bundle/);
+  });
+
+  it("runs a worker's .ts source through tsx when no .js file is next to it (running from src/)", () => {
+    const script = workerScript("checksum-worker", pathToFileURL(join(import.meta.dirname, "../../src/core/checksum.ts")).href);
+    expect(script.url.pathname).toMatch(/\/src\/core\/checksum-worker\.ts$/);
+    expect(script.bootstrap).toContain("tsImport");
   });
 });
