@@ -30,13 +30,18 @@ function workerScripts(): string[] {
   return scripts;
 }
 
-test("npm pack from a checkout builds a clean dist/ and ships what runs, and no tests or stale files", async () => {
+/** A checkout with no dist/ but a file left from an old build, packed: its folder and the tarball's files. */
+const packed = (async () => {
   const dir = checkoutWithoutDist();
   mkdirSync(join(dir, "dist/src"), { recursive: true });
   writeFileSync(join(dir, "dist/src/renamed-long-ago.js"), "");
   const { stdout } = await run("npm", ["pack", "--dry-run", "--json"], { cwd: dir });
   const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+  return { dir, files };
+})();
 
+test("npm pack from a checkout builds a clean dist/ and ships what runs, and no tests or stale files", async () => {
+  const { files } = await packed;
   const workers = workerScripts();
   expect(workers.length).toBeGreaterThanOrEqual(3);
   for (const needed of ["dist/src/index.js", "dist/src/index.d.ts", "dist/cli/main.js", "dist/backends/s3.js", "dist/backends/http.js", ...workers]) {
@@ -44,4 +49,13 @@ test("npm pack from a checkout builds a clean dist/ and ships what runs, and no 
   }
   expect(files).not.toContain("dist/src/renamed-long-ago.js");
   expect(files.filter((f) => /^(dist\/)?(test|bench|examples|\.cache)\//.test(f))).toEqual([]);
+});
+
+test("CommonJS code can require() the package and its backends, where Node can require ES modules (>= 20.19)", async () => {
+  const { dir } = await packed;
+  const required = `const resolved = ["audb-ts", "audb-ts/backends/s3", "audb-ts/backends/http"].map((name) => require.resolve(name));
+console.log(JSON.stringify(process.features.require_module ? [...resolved, typeof require("audb-ts").load, typeof require("audb-ts/backends/s3").S3Backend] : resolved));`;
+  const { stdout } = await run(process.execPath, ["--input-type=commonjs", "--no-warnings", "-e", required], { cwd: dir });
+  const expected = ["dist/src/index.js", "dist/backends/s3.js", "dist/backends/http.js"].map((f) => join(dir, f));
+  expect(JSON.parse(stdout)).toEqual(process.features.require_module ? [...expected, "function", "function"] : expected);
 });
