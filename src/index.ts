@@ -6,8 +6,10 @@
  */
 
 import "../backends/index.js";
+import { packageVersion } from "./core/package-version.js";
 
-export const VERSION = "0.1.0";
+/** audb-ts's version, as its package.json gives it. */
+export const VERSION = packageVersion();
 
 // API
 export { publish, type PublishOptions } from "./api/publish.js";
