@@ -51,6 +51,11 @@ test("npm pack from a checkout builds a clean dist/ and ships what runs, and no 
   expect(files.filter((f) => /^(dist\/)?(test|bench|examples|\.cache)\//.test(f))).toEqual([]);
 });
 
+test("the package ships no source maps: they would point to .ts sources it does not hold", async () => {
+  const { files } = await packed;
+  expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
+});
+
 test("CommonJS code can require() the package and its backends, where Node can require ES modules (>= 20.19)", async () => {
   const { dir } = await packed;
   const required = `const resolved = ["audb-ts", "audb-ts/backends/s3", "audb-ts/backends/http"].map((name) => require.resolve(name));
