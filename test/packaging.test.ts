@@ -64,3 +64,22 @@ console.log(JSON.stringify(process.features.require_module ? [...resolved, typeo
   const expected = ["dist/src/index.js", "dist/backends/s3.js", "dist/backends/http.js"].map((f) => join(dir, f));
   expect(JSON.parse(stdout)).toEqual(process.features.require_module ? [...expected, "function", "function"] : expected);
 });
+
+/** The npm packages the compiled modules under `dist` import or require (node: modules aside). */
+function importedPackages(dist: string): Set<string> {
+  const packages = new Set<string>();
+  for (const file of readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".js")) continue;
+    for (const [, specifier] of readFileSync(join(dist, file), "utf8").matchAll(/(?:\bfrom|\bimport|\bimport\(|\brequire\()\s*"([^"]+)"/g)) {
+      if (specifier.startsWith(".") || specifier.startsWith("node:")) continue;
+      packages.add(specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/"));
+    }
+  }
+  return packages;
+}
+
+test("the runtime dependencies are the packages the shipped code imports, no more and no fewer", async () => {
+  const { dir } = await packed;
+  const { dependencies } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  expect([...importedPackages(join(dir, "dist"))].sort()).toEqual(Object.keys(dependencies).sort());
+});
