@@ -15,17 +15,19 @@ export const VERSION = packageVersion();
 export { publish, type PublishOptions } from "./api/publish.js";
 export { load, type LoadOptions } from "./api/load.js";
 export { loadTo, type LoadToOptions } from "./api/load-to.js";
-export { loadAttachment, loadMedia, loadTable } from "./api/load-files.js";
-export { removeMedia } from "./api/remove-media.js";
+export {
+  loadAttachment, loadMedia, loadTable, type LoadAttachmentOptions, type LoadMediaOptions, type LoadTableOptions,
+} from "./api/load-files.js";
+export { removeMedia, type RemoveMediaOptions, type RemoveMediaResult } from "./api/remove-media.js";
 export { stream, type StreamOptions } from "./api/stream.js";
 export {
   available, cached, dependencies, exists, latestVersion, repository, versions,
-  type AvailableVersion, type CachedFlavor,
+  type AvailableOptions, type AvailableVersion, type CachedFlavor, type CachedOptions, type DependenciesOptions, type ExistsOptions,
 } from "./api/discovery.js";
 export { info, type HeaderOptions, type InfoOptions, type MediaInfoOptions, type TableInfo } from "./api/info.js";
 export { configure, settings } from "./api/settings.js";
 export { writeHttpIndex } from "./api/http-index.js";
-export { dataCard, dataCardInput, renderDataCard, type DataCardInput, type MediaFacts } from "./api/card.js";
+export { dataCard, dataCardInput, renderDataCard, type DataCardInput, type MediaFacts, type VersionFacts } from "./api/card.js";
 
 // Core
 export { Repository, UnknownBackendError } from "./core/repository.js";

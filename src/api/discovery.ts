@@ -30,6 +30,38 @@ export interface CachedFlavor {
   flavor?: Flavor;
 }
 
+/** Options of {@link available}. */
+export interface AvailableOptions {
+  /** List only the newest version of each database. */
+  onlyLatest?: boolean;
+  /** Called with each repository that could not be listed and was skipped. */
+  onSkipped?: (repository: Repository, error: BackendUnavailableError) => void;
+}
+
+/** Options of {@link exists}: the flavour, and which version in which cache. */
+export interface ExistsOptions extends FlavorOptions {
+  /** Version to look for; default: the latest. */
+  version?: string;
+  /** The only cache to look in; default: the shared cache and the user cache. */
+  cacheRoot?: string;
+}
+
+/** Options of {@link dependencies}. */
+export interface DependenciesOptions {
+  /** Version whose dependency table to load; default: the latest. */
+  version?: string;
+  /** Cache folder the table is cached in; default from configuration. */
+  cacheRoot?: string;
+}
+
+/** Options of {@link cached}. */
+export interface CachedOptions {
+  /** Cache folder to list; default: the user cache from configuration. */
+  cacheRoot?: string;
+  /** List only the flavour folders of this database. */
+  name?: string;
+}
+
 /** The error for a repository whose databases or versions could not be listed. */
 function listingFailed(repository: Repository, error: unknown): BackendUnavailableError {
   return new BackendUnavailableError(`cannot list repository ${repository.toString()}: ${messageOf(error)}`, { cause: error });
@@ -55,9 +87,7 @@ async function listRepository(repository: Repository): Promise<AvailableVersion[
  * listed is skipped, as audb does, and passed to `onSkipped`; when none can be listed,
  * the first one's {@link BackendUnavailableError} is thrown instead.
  */
-export async function available(
-  options: { onlyLatest?: boolean; onSkipped?: (repository: Repository, error: BackendUnavailableError) => void } = {},
-): Promise<AvailableVersion[]> {
+export async function available(options: AvailableOptions = {}): Promise<AvailableVersion[]> {
   const byKey = new Map<string, AvailableVersion>();
   const repositories = settings().repositories;
   const skipped: Array<[Repository, BackendUnavailableError]> = [];
@@ -120,7 +150,7 @@ export async function repository(name: string, version: string): Promise<Reposit
  * or filtered load counts; {@link cached} tells which are complete). With `cacheRoot`,
  * only that cache is looked at.
  */
-export async function exists(name: string, options: { version?: string } & FlavorOptions & { cacheRoot?: string } = {}): Promise<boolean> {
+export async function exists(name: string, options: ExistsOptions = {}): Promise<boolean> {
   const version = options.version ?? (await latestVersion(name));
   const id = flavorId(makeFlavor(options));
   const roots = options.cacheRoot === undefined ? [settings().sharedCacheRoot, cacheRootFor(undefined)] : [cacheRootFor(options.cacheRoot)];
@@ -128,13 +158,13 @@ export async function exists(name: string, options: { version?: string } & Flavo
 }
 
 /** The dependency table of `name` `version` (default: latest), cached under `cacheRoot`. */
-export async function dependencies(name: string, options: { version?: string; cacheRoot?: string } = {}): Promise<Dependencies> {
+export async function dependencies(name: string, options: DependenciesOptions = {}): Promise<Dependencies> {
   const version = options.version ?? (await latestVersion(name));
   return cachedDependencies(cacheRootFor(options.cacheRoot), name, version);
 }
 
 /** Flavour folders in the cache (`cacheRoot`, default the user cache), optionally of one database. */
-export async function cached(options: { cacheRoot?: string; name?: string } = {}): Promise<CachedFlavor[]> {
+export async function cached(options: CachedOptions = {}): Promise<CachedFlavor[]> {
   const entries = await listCache(cacheRootFor(options.cacheRoot));
   const listed = options.name === undefined ? entries : entries.filter((e) => e.name === options.name);
   const out: CachedFlavor[] = await Promise.all(listed.map(async (e) => {

@@ -11,9 +11,23 @@ import { withFolderLock } from "../core/lock.js";
 import { Database, type Frame } from "../format/index.js";
 import { fetchHeaderFile } from "./info.js";
 import { removeTempFilesOf } from "../../backends/filesystem.js";
-import { cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, tableFile, type Context } from "./load-cache.js";
+import {
+  cachedDependencies, fetchAttachments, fetchTables, loadToCache, removeStaleStaging, tableFile, type Context, type LoadOptions,
+} from "./load-cache.js";
 import { backendWhenNeeded, latestVersionIn } from "./resolve.js";
 import { cacheRootFor } from "./settings.js";
+
+/** Options of {@link loadAttachment}: which version, into which cache, how long to wait for a lock. */
+export interface LoadAttachmentOptions extends Pick<LoadOptions, "version" | "cacheRoot" | "timeout"> {}
+
+/** Options of {@link loadTable}. */
+export interface LoadTableOptions extends Pick<LoadOptions, "version" | "cacheRoot" | "timeout"> {
+  /** Columns to replace by fields of their scheme labels, as `{ speaker: "gender" }`. */
+  map?: Record<string, string | string[]>;
+}
+
+/** Options of {@link loadMedia}: the flavour, which version, into which cache, with how many workers. */
+export interface LoadMediaOptions extends FlavorOptions, Pick<LoadOptions, "version" | "cacheRoot" | "numWorkers" | "timeout"> {}
 
 /** A fetch context on `<cacheRoot>/<name>/<version>/`, where audb keeps single tables and attachments. */
 async function versionContext(name: string, version: string, cacheRoot: string): Promise<Context> {
@@ -49,7 +63,7 @@ async function removeLeftovers(ctx: Context): Promise<void> {
 export async function loadMedia(
   name: string,
   media: string | string[],
-  options: { version?: string } & FlavorOptions & { cacheRoot?: string; numWorkers?: number; timeout?: number } = {},
+  options: LoadMediaOptions = {},
 ): Promise<string[]> {
   const files = typeof media === "string" ? [media] : media;
   const loaded = await loadToCache(name, { ...options, media: files, attachments: [] });
@@ -74,7 +88,7 @@ export async function loadMedia(
 export async function loadTable(
   name: string,
   table: string,
-  options: { version?: string; map?: Record<string, string | string[]>; cacheRoot?: string; timeout?: number } = {},
+  options: LoadTableOptions = {},
 ): Promise<Frame> {
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
@@ -155,7 +169,7 @@ async function filesBelow(root: string, path: string): Promise<string[]> {
  * are downloaded: with `version` named, what is cached loads without any repository.
  */
 export async function loadAttachment(
-  name: string, attachment: string, options: { version?: string; cacheRoot?: string; timeout?: number } = {},
+  name: string, attachment: string, options: LoadAttachmentOptions = {},
 ): Promise<string[]> {
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));

@@ -29,6 +29,12 @@ export interface RemoveMediaResult {
   unreachable: Array<{ repository: string; reason: string }>;
 }
 
+/** Options of {@link removeMedia}. */
+export interface RemoveMediaOptions {
+  /** Write a line per step to stderr (default false). */
+  verbose?: boolean;
+}
+
 /**
  * Removes media files from every version of `name` in every configured repository, as
  * audb's `remove_media`: the rows stay in each dependency table, marked removed, and the
@@ -40,7 +46,7 @@ export interface RemoveMediaResult {
  * again once they can be, if they may hold the database. `verbose: true` writes a line per
  * step to stderr (default false).
  */
-export async function removeMedia(name: string, files: string | string[], options: { verbose?: boolean } = {}): Promise<RemoveMediaResult> {
+export async function removeMedia(name: string, files: string | string[], options: RemoveMediaOptions = {}): Promise<RemoveMediaResult> {
   const wanted = [...new Set(typeof files === "string" ? [files] : files)];
   const config = settings();
   const tables: { backend: Backend; repository: string; version: string; deps: Dependencies; here: string[] }[] = [];
