@@ -83,3 +83,11 @@ test("the runtime dependencies are the packages the shipped code imports, no mor
   const { dependencies } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
   expect([...importedPackages(join(dir, "dist"))].sort()).toEqual(Object.keys(dependencies).sort());
 });
+
+test("package.json needs no npm pkg fix, which npm publish applies with a warning (it did: the bin path's leading ./)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "audb-pkg-"));
+  const manifest = readFileSync(join(root, "package.json"), "utf8");
+  writeFileSync(join(dir, "package.json"), manifest);
+  await run("npm", ["pkg", "fix"], { cwd: dir });
+  expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))).toEqual(JSON.parse(manifest));
+});
