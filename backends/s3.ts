@@ -1,5 +1,6 @@
 // S3 backend: bucket = repository name, key = backend key. Loaded lazily (see
 // s3-register.ts) so the AWS SDK is only imported when an S3 repository is used.
+import "./aws-sdk-env.js"; // first: sets the SDK's environment before it loads
 import { createHash } from "node:crypto";
 import { open, readFile, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";

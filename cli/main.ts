@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 import { nodeTooOld } from "./node-version.js";
 
-// A notice about future AWS SDK releases dropping Node 20 is of no use to CLI users.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 // Checked before the rest is loaded: on an older Node, loading it fails with a link error.
 const tooOld = nodeTooOld(process.versions.node);
 if (tooOld) {

@@ -1,6 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, test } from "vitest";
 import { backendFactory, backendKinds } from "../../backends/backend.js";
 import { registerS3Backend } from "../../backends/s3-register.js";
@@ -27,6 +28,22 @@ describe("S3 registration", () => {
     expect(imports.filter((m) => m.startsWith("@aws-sdk") || m.endsWith("/s3.js"))).toEqual([]);
     // ... while s3.ts does (so the check above would see it if it leaked in).
     expect([...staticImports(join(backendsDir, "s3.ts"))]).toContain("@aws-sdk/client-s3");
+  });
+
+  test("an S3 client made through the library prints no NodeVersionSupportWarning on Node 20, unless the user asks for it", () => {
+    const s3 = pathToFileURL(join(backendsDir, "s3.ts")).href;
+    const code = `const { S3Backend } = await import(${JSON.stringify(s3)});
+await new S3Backend("http://127.0.0.1:9", "my-repo", { anonymous: true }).client();`;
+    const stderrWith = (warningDisabled: string | undefined) => {
+      const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: warningDisabled };
+      if (warningDisabled === undefined) delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+      const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { env, encoding: "utf8" });
+      expect(child.status, child.stderr).toBe(0);
+      return child.stderr;
+    };
+    expect(stderrWith(undefined)).not.toContain("NodeVersionSupportWarning");
+    // the SDK warns on Node < 22 only; there, a user's own setting is kept
+    if (Number(process.versions.node.split(".")[0]) < 22) expect(stderrWith("false")).toContain("NodeVersionSupportWarning");
   });
 
   test("kinds s3 and minio create S3 backends named after the repository", async () => {
