@@ -13,6 +13,19 @@ function script(body: string): { url: URL } {
   return { url: pathToFileURL(file) };
 }
 
+/**
+ * Code of a program that runs tasks 1 and 2 on a pool of two workers, each answering
+ * `answer` (an expression of `task`), and prints the answers as JSON.
+ */
+function poolProgram(answer: string): string {
+  const worker = script(`import { parentPort } from "node:worker_threads"; parentPort.on("message", ({ id, task }) => parentPort.postMessage({ id, result: ${answer} }));`);
+  const poolModule = pathToFileURL(join(import.meta.dirname, "../../src/core/worker-pool.ts")).href;
+  return `const { WorkerPool } = await import(${JSON.stringify(poolModule)});
+const pool = new WorkerPool({ url: new URL(${JSON.stringify(worker.url.href)}) }, 2);
+console.log(JSON.stringify(await Promise.all([1, 2].map((n) => pool.run(n)))));
+await pool.close();`;
+}
+
 const tooLate = (ms: number) => new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms));
 
 describe("WorkerPool", () => {
@@ -41,12 +54,7 @@ describe("WorkerPool", () => {
   });
 
   it("starts its workers from a script run with node --input-type=module -e (the option is not passed on)", () => {
-    const worker = script(`import { parentPort } from "node:worker_threads"; parentPort.on("message", ({ id, task }) => parentPort.postMessage({ id, result: task + 1 }));`);
-    const poolModule = pathToFileURL(join(import.meta.dirname, "../../src/core/worker-pool.ts")).href;
-    const code = `const { WorkerPool } = await import(${JSON.stringify(poolModule)});
-const pool = new WorkerPool({ url: new URL(${JSON.stringify(worker.url.href)}) }, 2);
-console.log(JSON.stringify(await Promise.all([1, 2].map((n) => pool.run(n)))));
-await pool.close();`;
+    const code = poolProgram("task + 1");
     for (const inputType of [["--input-type=module"], ["--input-type", "module"]]) {
       const out = execFileSync(process.execPath, ["--import", "tsx", ...inputType, "-e", code], { encoding: "utf8" });
       expect(out.trim()).toBe("[2,3]");
@@ -54,12 +62,7 @@ await pool.close();`;
   });
 
   it("starts its workers from a script run with NODE_OPTIONS=--input-type=module node -e (the option is not passed on)", () => {
-    const worker = script(`import { parentPort } from "node:worker_threads"; parentPort.on("message", ({ id, task }) => parentPort.postMessage({ id, result: [task, process.env.NODE_OPTIONS] }));`);
-    const poolModule = pathToFileURL(join(import.meta.dirname, "../../src/core/worker-pool.ts")).href;
-    const code = `const { WorkerPool } = await import(${JSON.stringify(poolModule)});
-const pool = new WorkerPool({ url: new URL(${JSON.stringify(worker.url.href)}) }, 2);
-console.log(JSON.stringify(await Promise.all([1, 2].map((n) => pool.run(n)))));
-await pool.close();`;
+    const code = poolProgram("[task, process.env.NODE_OPTIONS]");
     for (const inputType of ["--input-type=module", "--input-type module"]) {
       const env = { ...process.env, NODE_OPTIONS: `--max-old-space-size=4096 ${inputType} --trace-warnings` };
       const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", env });
@@ -68,12 +71,7 @@ await pool.close();`;
   });
 
   it("starts its workers in a process run with V8 options (node --max-old-space-size), also with --input-type", () => {
-    const worker = script(`import { parentPort } from "node:worker_threads"; parentPort.on("message", ({ id, task }) => parentPort.postMessage({ id, result: task * 3 }));`);
-    const poolModule = pathToFileURL(join(import.meta.dirname, "../../src/core/worker-pool.ts")).href;
-    const code = `const { WorkerPool } = await import(${JSON.stringify(poolModule)});
-const pool = new WorkerPool({ url: new URL(${JSON.stringify(worker.url.href)}) }, 2);
-console.log(JSON.stringify(await Promise.all([1, 2].map((n) => pool.run(n)))));
-await pool.close();`;
+    const code = poolProgram("task * 3");
     const main = join(mkdtempSync(join(tmpdir(), "audb-pool-")), "main.mjs");
     writeFileSync(main, code);
     const v8Options = ["--max-old-space-size=4096", "--stack-size=2000"];
