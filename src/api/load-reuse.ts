@@ -3,8 +3,7 @@ import { copyFile, link, lstat, mkdir, mkdtemp, readdir, rename, rm } from "node
 import { dirname, join, relative } from "node:path";
 import { tempPathFor } from "../../backends/filesystem.js";
 import { cachedFlavorVersions, flavorFolder, readCachedDependencies, versionFolder, writeCachedDependencies } from "../core/cache.js";
-import { sortVersions } from "../core/layout.js";
-import * as semver from "../core/semver.js";
+import { compareVersions, sortVersions } from "../core/layout.js";
 import type { Dependencies } from "../core/dependencies.js";
 import { MissingVersionError } from "../core/errors.js";
 import { flavorId } from "../core/flavor.js";
@@ -73,11 +72,7 @@ export async function reuseFromOtherVersions(
  * are (audb looks only at versions from a file's own on), so its table is not fetched.
  */
 function olderThanAll(version: string, files: readonly string[], deps: Dependencies): boolean {
-  if (!semver.valid(version)) return false;
-  return files.every((f) => {
-    const own = deps.version(f);
-    return semver.valid(own) !== null && semver.lt(version, own);
-  });
+  return files.every((f) => compareVersions(version, deps.version(f)) < 0);
 }
 
 /**

@@ -208,7 +208,7 @@ function checkVersion(version: string, previous: string | null | "latest" | unde
     throw new InvalidVersionError(`'${version}' is not a valid version (expected MAJOR.MINOR.PATCH, e.g. 1.0.0, without prefix, spaces or pre-release tag)`);
   }
   if (previous && previous !== "latest") {
-    if (!semver.valid(previous)) throw new InvalidVersionError(`previousVersion '${previous}' is not a valid version`);
+    if (!RELEASE_VERSION.test(previous) && !semver.valid(previous)) throw new InvalidVersionError(`previousVersion '${previous}' is not a valid version`);
     if (compareVersions(version, previous) <= 0) {
       throw new InvalidVersionError(`version '${version}' must be greater than previousVersion '${previous}'`);
     }

@@ -34,19 +34,22 @@ export function compareVersions(a: string, b: string): number {
   return compareLoose(looseComponents(a), looseComponents(b));
 }
 
-/** `LooseVersion`'s components: runs of digits (as numbers) and of lower-case letters, and what lies between them, without dots. */
-function looseComponents(version: string): (number | string)[] {
+/**
+ * `LooseVersion`'s components: runs of digits (as integers of any size, as Python's) and of
+ * lower-case letters, and what lies between them, without dots.
+ */
+function looseComponents(version: string): (bigint | string)[] {
   const v = version.startsWith("v") ? version.slice(1) : version;
-  return v.split(/(\d+|[a-z]+|\.)/).filter((x) => x !== "" && x !== ".").map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+  return v.split(/(\d+|[a-z]+|\.)/).filter((x) => x !== "" && x !== ".").map((x) => (/^\d+$/.test(x) ? BigInt(x) : x));
 }
 
 /** Python's list order; a number before text where Python could not compare the two. */
-function compareLoose(a: (number | string)[], b: (number | string)[]): number {
+function compareLoose(a: (bigint | string)[], b: (bigint | string)[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i]!;
     const y = b[i]!;
     if (x === y) continue;
-    if (typeof x !== typeof y) return typeof x === "number" ? -1 : 1;
+    if (typeof x !== typeof y) return typeof x === "bigint" ? -1 : 1;
     return x < y ? -1 : 1;
   }
   return a.length - b.length;

@@ -483,6 +483,14 @@ describe("publish", () => {
     await expect(publish(root, "2.0.0", repo, { previousVersion: "2.0.0-1" })).rejects.toThrow(/version '2\.0\.0' must be greater than previousVersion '2\.0\.0-1'/);
   });
 
+  test("versions with numbers beyond 2^53 build on each other (audb-python publishes them; Number() rounded them equal)", async () => {
+    const { root, repo } = await fresh();
+    await publish(root, "9007199254740992.0.0", repo);
+    await publish(root, "9007199254740993.0.0", repo);
+    await publish(root, "9007199254740994.0.0", repo, { previousVersion: "9007199254740993.0.0" });
+    expect(await listVersions(await repo.open(), "fsdd")).toEqual(["9007199254740992.0.0", "9007199254740993.0.0", "9007199254740994.0.0"]);
+  });
+
   test("missing media are listed (first 20)", async () => {
     const { root, repo } = await fresh();
     await rm(join(root, "recordings"), { recursive: true });

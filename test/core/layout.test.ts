@@ -11,4 +11,9 @@ describe("sortVersions (audeer.sort_versions)", () => {
     // audeer's docstring example
     expect(sortVersions(["2.0.0", "2.0.1", "v1.0.0", "v2.0.0-1-gdf29c4a"])).toEqual(["v1.0.0", "2.0.0", "v2.0.0-1-gdf29c4a", "2.0.1"]);
   });
+
+  test("numbers beyond 2^53 compare exactly, as Python's integers", () => {
+    expect(sortVersions(["100000000000000000.0.0", "99999999999999999.0.0"])).toEqual(["99999999999999999.0.0", "100000000000000000.0.0"]);
+    expect(sortVersions(["9007199254740993.0.0", "9007199254740992.0.0"])).toEqual(["9007199254740992.0.0", "9007199254740993.0.0"]);
+  });
 });
