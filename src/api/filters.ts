@@ -30,14 +30,20 @@ export function applyFilter(names: string[], filter: string | string[] | undefin
   return out;
 }
 
+/** Characters JavaScript's Unicode mode lets a backslash escape as themselves. */
+const JS_SYNTAX = new Set("^$\\.*+?()[]{}|/");
+
 /**
- * A Python (`re`) pattern as a JS RegExp, for what the two spell differently: leading
- * inline flags `(?i)`, `(?m)`, `(?s)`; named groups `(?P<name>...)` and `(?P=name)`;
- * `\A` and `\Z`. Not translated: `\w`, `\d`, `\b` and `\s` match ASCII only here, also
- * Unicode letters and digits in Python (write `[^/]`, or the letters, for names like `ä`).
+ * A Python (`re`) pattern as a JS RegExp in Unicode mode (`.` and classes take code
+ * points, as Python's do), for what the two spell differently: leading inline flags `(?i)`,
+ * `(?m)`, `(?s)`; named groups `(?P<name>...)` and `(?P=name)`; `\A` and `\Z`; `\UXXXXXXXX`;
+ * punctuation escaped as itself (`\-`, `\_`). Refused (SyntaxError) rather than matched
+ * differently: other inline flags (`(?x)`), `\N{...}`, and `\p` (an error in Python). Not
+ * translated: `\w`, `\d`, `\b` and `\s` match ASCII only here, also Unicode letters and
+ * digits in Python (write `[^/]`, or the letters, for names like `ä`).
  */
 export function pythonRegExp(pattern: string): RegExp {
-  let flags = "";
+  let flags = "u";
   const inline = /^\(\?([aiLmsux]+)\)/.exec(pattern);
   if (inline) {
     for (const f of inline[1]!) {
@@ -46,10 +52,35 @@ export function pythonRegExp(pattern: string): RegExp {
     }
     pattern = pattern.slice(inline[0].length);
   }
-  const source = pattern
-    .replace(/\(\?P</g, "(?<")
-    .replace(/\(\?P=(\w+)\)/g, "\\k<$1>")
-    .replace(/(^|[^\\])\\A/g, "$1^")
-    .replace(/(^|[^\\])\\Z/g, "$1$");
-  return new RegExp(source, flags);
+  return new RegExp(translateEscapes(pattern.replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>")), flags);
+}
+
+/** Python's backslash escapes as JavaScript's Unicode mode spells them (see {@link pythonRegExp}). */
+function translateEscapes(pattern: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c !== "\\") {
+      if (c === "[" && !inClass) inClass = true;
+      else if (c === "]" && inClass) inClass = false;
+      out += c;
+      continue;
+    }
+    const next = pattern[++i];
+    if (next === undefined) throw new SyntaxError("pattern ends with a backslash");
+    if (next === "A" && !inClass) out += "^";
+    else if (next === "Z" && !inClass) out += "$";
+    else if (next === "U") {
+      const hex = pattern.slice(i + 1, i + 9);
+      if (!/^[0-9a-fA-F]{8}$/.test(hex)) throw new SyntaxError(`incomplete escape \\U${hex}`);
+      out += `\\u{${hex}}`;
+      i += 8;
+    } else if (next === "N") throw new SyntaxError("named characters (\\N{...}) have no JavaScript counterpart: write the character");
+    else if (next === "p" || next === "P") throw new SyntaxError(`bad escape \\${next}`);
+    else if (/[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(next) && !JS_SYNTAX.has(next) && !(inClass && next === "-")) {
+      out += `\\x${next.charCodeAt(0).toString(16).padStart(2, "0")}`;
+    } else out += `\\${next}`;
+  }
+  return out;
 }

@@ -25,8 +25,21 @@ describe("applyFilter", () => {
     expect(applyFilter(names, "(?P<who>theo)_(?P=who)?0", "media")).toEqual([names[0]]);
     expect(applyFilter(names, "\\Arecordings/2", "media")).toEqual([names[2]]);
     expect(applyFilter(names, "1\\.wav\\Z", "media")).toEqual([names[1]]);
-    expect(pythonRegExp("(?is)a.b").flags).toBe("is");
+    expect(pythonRegExp("(?is)a.b").flags).toBe("isu");
     expect(() => applyFilter(names, "(?x) theo", "media")).toThrow(/media: '\(\?x\) theo' is not a valid regular expression: inline flag 'x'/);
+  });
+
+  test("code points as in Python: '.' and classes take an emoji whole, \\U escapes; punctuation escapes; \\N and \\p refused, never a different selection", () => {
+    const odd = ["emoji/\u{1f600}\u{1f3b5}.wav", "case/A.wav", "deep/d0/x.wav", "sym/$HOME.wav", "a-b_c.wav"];
+    expect(applyFilter(odd, "[\\U0001F600-\\U0001F64F]", "media")).toEqual([odd[0]]);
+    expect(applyFilter(odd, "\\U0001F600", "media")).toEqual([odd[0]]);
+    expect(applyFilter(odd, "emoji/..\\.wav$", "media")).toEqual([odd[0]]);
+    expect(applyFilter(odd, "emoji/.{2}\\.wav$", "media")).toEqual([odd[0]]);
+    expect(applyFilter(odd, "a\\-b\\_c", "media")).toEqual([odd[4]]);
+    expect(applyFilter(odd, "[\\-_]c", "media")).toEqual([odd[4]]);
+    expect(applyFilter(odd, "\\$HOME", "media")).toEqual([odd[3]]);
+    expect(() => applyFilter(odd, "\\N{LATIN SMALL LETTER U WITH DIAERESIS}", "media")).toThrow(/not a valid regular expression: named characters/);
+    expect(() => applyFilter(odd, "\\p{L}", "media")).toThrow(/not a valid regular expression: bad escape \\p/);
   });
 
   test("an empty filter selects nothing; a filter that matches nothing is an error, also with nothing to match", () => {
