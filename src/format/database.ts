@@ -462,7 +462,7 @@ export class Database {
     const list = (ids ?? this.tableIds).map((id) => [id, this.table(id)] as const).filter(([, t]) => !t.isLoaded);
     // misc tables first: their index is needed to check labels of other tables
     const order = [...list.filter(([, t]) => t instanceof MiscTable), ...list.filter(([, t]) => t instanceof Table)];
-    await Promise.all(order.map(([id, t]) => this.readTableData(root, id, t)));
+    await Promise.all(order.map(([id, t]) => this.readTableData(root, id, t, check)));
     const validated = new Set<string>();
     for (const [id, t] of order) {
       // labels from a misc table that is not loaded cannot be checked: load it
@@ -470,7 +470,7 @@ export class Database {
         const s = column.schemeId === undefined ? undefined : this.schemes.get(column.schemeId);
         if (s && typeof s.labels === "string") {
           const misc = this.miscTables.get(s.labels);
-          if (misc && !misc.isLoaded) await this.readTableData(root, s.labels, misc);
+          if (misc && !misc.isLoaded) await this.readTableData(root, s.labels, misc, check);
         }
       }
       validateTableData(this, id, t, check);
@@ -478,7 +478,7 @@ export class Database {
     }
   }
 
-  private async readTableData(root: string, id: string, table: BaseTable): Promise<void> {
+  private async readTableData(root: string, id: string, table: BaseTable, check: ValueCheck = "lenient"): Promise<void> {
     const levels: CsvColumnSpec[] =
       table instanceof MiscTable
         ? table._levelList.map((l) => ({ name: l.name, dtype: l.dtype }))
@@ -501,7 +501,7 @@ export class Database {
       result = await readTableParquet(parquet, levels, columns, id);
       source = parquet;
     } else if (existsSync(csv)) {
-      result = await readTableCsv(csv, levels, columns, id);
+      result = await readTableCsv(csv, levels, columns, id, check === "lenient");
       source = csv;
     } else {
       throw new MissingTableFileError(`No file for table '${id}': expected '${csv}' or '${parquet}'`, { table: id, file: csv });

@@ -199,13 +199,16 @@ export interface CsvReadResult {
 /**
  * Read a table CSV. `levels` are the index columns (name, dtype), `columns`
  * the value columns in header order. The header row must name exactly these
- * columns in this order.
+ * columns in this order, unless `byPosition`: then, as audformat reads tables
+ * (pyarrow with its own column names, pandas `usecols`), the header row is
+ * skipped and fields past the last column are dropped.
  */
 export async function readTableCsv(
   path: string,
   levels: CsvColumnSpec[],
   columns: CsvColumnSpec[],
   table?: string,
+  byPosition = false,
 ): Promise<CsvReadResult> {
   const specs = [...levels, ...columns];
   const builders = specs.map((s) => new Builder(s, path, table));
@@ -222,13 +225,14 @@ export async function readTableCsv(
           return;
         }
         if (col >= builders.length) {
+          if (byPosition) return;
           throw new CsvError(`Line ${line} of '${path}'${where} has more than ${builders.length} fields`, { file: path, line, table });
         }
         builders[col].push(text, line);
       },
       endRecord(count, row, line) {
         if (row === 0) {
-          if (header.length !== expected.length || header.some((h, i) => h !== expected[i])) {
+          if (!byPosition && (header.length !== expected.length || header.some((h, i) => h !== expected[i]))) {
             throw new CsvError(
               `CSV header of '${path}'${where} is [${header.join(", ")}], expected [${expected.join(", ")}] (index columns, then the columns in db.yaml)`,
               { file: path, line: 1, table },
@@ -236,7 +240,7 @@ export async function readTableCsv(
           }
           return;
         }
-        if (count !== builders.length) {
+        if (count !== builders.length && !(byPosition && count > builders.length)) {
           throw new CsvError(`Line ${line} of '${path}'${where} has ${count} fields, expected ${builders.length}`, { file: path, line, table });
         }
         if (rows === lines.length) {

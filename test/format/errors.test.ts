@@ -305,7 +305,7 @@ describe("malformed files", () => {
       ["", /is empty/, 1],
     ];
     for (const [csv, message, line] of cases) {
-      const err = await loadError({ "db.yaml": header(FILES_TABLE), "db.files.csv": csv });
+      const err = await loadError({ "db.yaml": header(FILES_TABLE), "db.files.csv": csv }, { check: "strict" });
       expect(err, csv).toBeInstanceOf(CsvError);
       expect(err.message).toMatch(message);
       expect(err.line).toBe(line);
@@ -338,6 +338,17 @@ describe("malformed files", () => {
     }
     const bom = await Database.load(dir({ "db.yaml": header(FILES_TABLE), "db.files.csv": "\ufefffile,emotion,score\n\u00e9.wav,anger,0.5\n" }));
     expect(bom.tables.get("files")!.files).toEqual(["\u00e9.wav"]);
+  });
+
+  test("read as audformat reads tables (not strict): the header row is skipped and fields past the last column dropped", async () => {
+    const files = { "db.yaml": header(FILES_TABLE), "db.files.csv": "path,label,value\na.wav,anger,0.5,extra\nb.wav,happiness,0.25\n" };
+    const db = await Database.load(dir(files));
+    const t = db.tables.get("files")!;
+    expect(t.files).toEqual(["a.wav", "b.wav"]);
+    expect(t.column("emotion").get().toArray()).toEqual(["anger", "happiness"]);
+    expect(t.column("score").get().toArray()).toEqual([0.5, 0.25]);
+    const short = await loadError({ "db.yaml": header(FILES_TABLE), "db.files.csv": "file,emotion,score\na.wav,anger\n" });
+    expect(short.message).toMatch(/Line 2 .* has 2 fields, expected 3/);
   });
 
   test("missing table file", async () => {
