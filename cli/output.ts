@@ -58,8 +58,20 @@ export class Output {
 /** `rows` as text columns, padded to the widest cell, separated by two spaces. */
 export function columns(rows: string[][]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell))));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - displayWidth(cell)))).join("  ")).join("\n");
+}
+
+/** East Asian wide and full-width characters and emoji: two terminal columns each. */
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]|\p{Extended_Pictographic}/u;
+/** Combining marks (a decomposed `ü` is `u` and one): no column of their own. */
+const ZERO_WIDTH = /[\p{M}\u200b-\u200f\ufe0f]/u;
+
+/** Terminal columns `text` takes (`.length` counts UTF-16 units: an emoji as 2, a decomposed `ü` as 2). */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += ZERO_WIDTH.test(char) ? 0 : WIDE.test(char) ? 2 : 1;
+  return width;
 }
 
 /** JSON replacer: header integers beyond 2^53 are bigints, given as their digits in a string. */

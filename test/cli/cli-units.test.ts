@@ -5,6 +5,7 @@ import { reportError, UsageError } from "../../cli/errors.js";
 import { MIN_NODE_VERSION, nodeTooOld } from "../../cli/node-version.js";
 import { channelList, integer, mapEntry, numberIn } from "../../cli/parse.js";
 import { formatBytes, formatSeconds, progressRenderer } from "../../cli/progress.js";
+import { columns, displayWidth } from "../../cli/output.js";
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
   const stream = new PassThrough() as unknown as NodeJS.WriteStream;
@@ -113,5 +114,14 @@ describe("--map", () => {
     expect(mapEntry("speaker=accent", mapEntry("speaker=gender"))).toEqual({ speaker: ["gender", "accent"] });
     expect(mapEntry("speaker=gender", mapEntry("speaker=gender"))).toEqual({ speaker: "gender" });
     for (const bad of ["speaker", "speaker=,", "speaker=gender,", " =x", "=x"]) expect(() => mapEntry(bad), bad).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("columns", () => {
+  test("align by terminal columns: wide (CJK, emoji) characters take two, combining marks none", () => {
+    expect([displayWidth("abc"), displayWidth("日本語"), displayWidth("😀"), displayWidth("u\u0308ber"), displayWidth("über")]).toEqual([3, 6, 2, 4, 4]);
+    const text = columns([["日本語.wav", "1"], ["u\u0308ber.wav", "2"], ["😀.wav", "3"], ["plain.wav", "4"]]);
+    const starts = text.split("\n").map((line) => displayWidth(line.slice(0, line.lastIndexOf("  ") + 2)));
+    expect(new Set(starts).size).toBe(1);
   });
 });
