@@ -24,7 +24,7 @@ const TEMP_ADDS = TEMP_PREFIX.length + 11 + TEMP_SUFFIX.length;
  * asking for random bytes each time. Its name starts with {@link tempStem} of the target's.
  */
 export function tempPathFor(target: string): string {
-  const slash = target.lastIndexOf(path.sep);
+  const slash = Math.max(target.lastIndexOf("/"), target.lastIndexOf(path.sep));
   const name = target.slice(slash + 1);
   return `${target.slice(0, slash + 1)}${tempStem(name)}${TEMP_PREFIX}${(tempCount++).toString(36)}${TEMP_SUFFIX}`;
 }
