@@ -78,7 +78,7 @@ function translateEscapes(pattern: string): string {
       i += 8;
     } else if (next === "N") throw new SyntaxError("named characters (\\N{...}) have no JavaScript counterpart: write the character");
     else if (next === "p" || next === "P") throw new SyntaxError(`bad escape \\${next}`);
-    else if (/[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(next) && !JS_SYNTAX.has(next) && !(inClass && next === "-")) {
+    else if (/[\x20-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(next) && !JS_SYNTAX.has(next) && !(inClass && next === "-")) {
       out += `\\x${next.charCodeAt(0).toString(16).padStart(2, "0")}`;
     } else out += `\\${next}`;
   }

@@ -38,6 +38,7 @@ describe("applyFilter", () => {
     expect(applyFilter(odd, "a\\-b\\_c", "media")).toEqual([odd[4]]);
     expect(applyFilter(odd, "[\\-_]c", "media")).toEqual([odd[4]]);
     expect(applyFilter(odd, "\\$HOME", "media")).toEqual([odd[3]]);
+    expect(applyFilter(["a b.wav", "ab.wav"], "a\\ b", "media")).toEqual(["a b.wav"]);
     expect(() => applyFilter(odd, "\\N{LATIN SMALL LETTER U WITH DIAERESIS}", "media")).toThrow(/not a valid regular expression: named characters/);
     expect(() => applyFilter(odd, "\\p{L}", "media")).toThrow(/not a valid regular expression: bad escape \\p/);
   });
