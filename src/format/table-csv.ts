@@ -217,10 +217,13 @@ export async function readTableCsv(
   let lines = new Int32Array(1024);
   let rows = 0;
   const where = table ? ` of table '${table}'` : "";
+  // By position, as pyarrow's skip_rows=1, the header is the first line even when it is empty
+  // (then the first record is data); blank lines are skipped before records are counted.
+  const isHeader = (row: number, line: number) => row === 0 && (!byPosition || line === 1);
   try {
     await readCsvFile(path, {
       field(text, col, row, _quoted, line) {
-        if (row === 0) {
+        if (isHeader(row, line)) {
           header.push(text);
           return;
         }
@@ -231,7 +234,7 @@ export async function readTableCsv(
         builders[col].push(text, line);
       },
       endRecord(count, row, line) {
-        if (row === 0) {
+        if (isHeader(row, line)) {
           if (!byPosition && (header.length !== expected.length || header.some((h, i) => h !== expected[i]))) {
             throw new CsvError(
               `CSV header of '${path}'${where} is [${header.join(", ")}], expected [${expected.join(", ")}] (index columns, then the columns in db.yaml)`,
@@ -259,7 +262,7 @@ export async function readTableCsv(
     if ((err as NodeJS.ErrnoException).code === "ENOENT") throw err;
     throw new CsvError(`Cannot read CSV '${path}'${where}: ${(err as Error).message}`, { file: path, table, cause: err });
   }
-  if (header.length === 0) {
+  if (header.length === 0 && rows === 0) {
     throw new CsvError(`CSV '${path}'${where} is empty (no header row)`, { file: path, line: 1, table });
   }
   const results = builders.map((b) => b.finish());

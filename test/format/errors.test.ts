@@ -347,6 +347,9 @@ describe("malformed files", () => {
     expect(t.files).toEqual(["a.wav", "b.wav"]);
     expect(t.column("emotion").get().toArray()).toEqual(["anger", "happiness"]);
     expect(t.column("score").get().toArray()).toEqual([0.5, 0.25]);
+    // pyarrow's skip_rows=1 skips the first line even when it is empty: then no row is a header
+    const blank = await Database.load(dir({ "db.yaml": header(FILES_TABLE), "db.files.csv": "\na.wav,anger,0.5\nb.wav,happiness,0.25\n" }));
+    expect(blank.tables.get("files")!.files).toEqual(["a.wav", "b.wav"]);
     const short = await loadError({ "db.yaml": header(FILES_TABLE), "db.files.csv": "file,emotion,score\na.wav,anger\n" });
     expect(short.message).toMatch(/Line 2 .* has 2 fields, expected 3/);
   });
