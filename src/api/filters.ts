@@ -55,32 +55,56 @@ export function pythonRegExp(pattern: string): RegExp {
   return new RegExp(translateEscapes(pattern.replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>")), flags);
 }
 
-/** Python's backslash escapes as JavaScript's Unicode mode spells them (see {@link pythonRegExp}). */
+/**
+ * Python's pattern syntax as JavaScript's Unicode mode spells it (see {@link pythonRegExp}):
+ * escapes, and brackets and braces that are literals in Python but errors there.
+ */
 function translateEscapes(pattern: string): string {
   let out = "";
-  let inClass = false;
+  let classStart = -1; // inside a class: where its first member is (a `]` there is literal)
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c !== "\\") {
-      if (c === "[" && !inClass) inClass = true;
-      else if (c === "]" && inClass) inClass = false;
-      out += c;
-      continue;
-    }
-    const next = pattern[++i];
-    if (next === undefined) throw new SyntaxError("pattern ends with a backslash");
-    if (next === "A" && !inClass) out += "^";
-    else if (next === "Z" && !inClass) out += "$";
-    else if (next === "U") {
-      const hex = pattern.slice(i + 1, i + 9);
-      if (!/^[0-9a-fA-F]{8}$/.test(hex)) throw new SyntaxError(`incomplete escape \\U${hex}`);
-      out += `\\u{${hex}}`;
-      i += 8;
-    } else if (next === "N") throw new SyntaxError("named characters (\\N{...}) have no JavaScript counterpart: write the character");
-    else if (next === "p" || next === "P") throw new SyntaxError(`bad escape \\${next}`);
-    else if (/[\x20-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(next) && !JS_SYNTAX.has(next) && !(inClass && next === "-")) {
-      out += `\\x${next.charCodeAt(0).toString(16).padStart(2, "0")}`;
-    } else out += `\\${next}`;
+    if (c === "\\") {
+      const escape = translateEscape(pattern, i + 1, classStart >= 0);
+      out += escape.text;
+      i = escape.end - 1;
+    } else if (classStart >= 0) {
+      if (c === "]" && i !== classStart) classStart = -1;
+      out += c === "]" && i === classStart ? "\\]" : c === "[" ? "\\[" : c;
+    } else if (c === "[") {
+      const negated = pattern[i + 1] === "^";
+      classStart = i + (negated ? 2 : 1);
+      out += negated ? "[^" : "[";
+      if (negated) i++;
+    } else if (c === "{") {
+      const quantifier = /^\{(\d*)(?:(,)(\d*))?\}/.exec(pattern.slice(i));
+      if (quantifier && (quantifier[1] !== "" || (quantifier[3] ?? "") !== "")) {
+        out += `{${quantifier[1] || "0"}${quantifier[2] ?? ""}${quantifier[3] ?? ""}}`; // Python's {,n} is {0,n}
+        i += quantifier[0].length - 1;
+      } else out += "\\{";
+    } else out += c === "]" || c === "}" ? `\\${c}` : c;
   }
   return out;
+}
+
+/** The escape that starts at `pattern[at]` (after its backslash), translated, and where it ends. */
+function translateEscape(pattern: string, at: number, inClass: boolean): { text: string; end: number } {
+  const next = pattern.codePointAt(at);
+  if (next === undefined) throw new SyntaxError("pattern ends with a backslash");
+  const char = String.fromCodePoint(next);
+  const end = at + char.length;
+  if (!/[A-Za-z0-9]/.test(char)) {
+    // Python takes any other escaped character as itself; Unicode mode only its syntax characters.
+    return { text: JS_SYNTAX.has(char) || (inClass && char === "-") ? `\\${char}` : `\\u{${next.toString(16)}}`, end };
+  }
+  if (char === "A" && !inClass) return { text: "^", end };
+  if (char === "Z" && !inClass) return { text: "$", end };
+  if (char === "U") {
+    const hex = pattern.slice(end, end + 8);
+    if (!/^[0-9a-fA-F]{8}$/.test(hex)) throw new SyntaxError(`incomplete escape \\U${hex}`);
+    return { text: `\\u{${hex}}`, end: end + 8 };
+  }
+  if (char === "N") throw new SyntaxError("named characters (\\N{...}) have no JavaScript counterpart: write the character");
+  if (char === "p" || char === "P") throw new SyntaxError(`bad escape \\${char}`);
+  return { text: `\\${char}`, end };
 }

@@ -43,6 +43,20 @@ describe("applyFilter", () => {
     expect(() => applyFilter(odd, "\\p{L}", "media")).toThrow(/not a valid regular expression: bad escape \\p/);
   });
 
+  test("Python's literals that Unicode mode refuses as written: any escaped character (re.escape of a space or tab), braces that are no quantifier, a lone ]", () => {
+    const names = ["sp ace/a b.wav", "sym/tab\tx.wav", "sym/brace{x}.wav", "sym/a[1].wav", "ü/über.wav", "aa.wav", "x]y.wav"];
+    expect(applyFilter(names, "sp\\ ace/a\\ b\\.wav$", "media")).toEqual([names[0]]); // re.escape("sp ace/a b.wav")
+    expect(applyFilter(names, "sym/tab\\\tx\\.wav$", "media")).toEqual([names[1]]); // re.escape of a tab: backslash, tab
+    expect(applyFilter(names, "sym/brace{x}", "media")).toEqual([names[2]]);
+    expect(applyFilter(names, "brace{", "media")).toEqual([names[2]]);
+    expect(applyFilter(names, "x}\\.wav", "media")).toEqual([names[2]]);
+    expect(applyFilter(names, "sym/a\\[1]", "media")).toEqual([names[3]]);
+    expect(applyFilter(names, "\\über", "media")).toEqual([names[4]]);
+    expect(applyFilter(names, "^a{,2}\\.wav", "media")).toEqual([names[5]]); // {,n} is {0,n} in Python
+    expect(applyFilter(names, "x]y", "media")).toEqual([names[6]]);
+    expect(applyFilter(names, "[]x]y", "media")).toEqual([names[6]]); // a ] first in a class is a member
+  });
+
   test("an empty filter selects nothing; a filter that matches nothing is an error, also with nothing to match", () => {
     expect(applyFilter(names, "", "media")).toEqual([]);
     expect(applyFilter(names, [], "media")).toEqual([]);
