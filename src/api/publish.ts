@@ -363,10 +363,14 @@ async function listAttachmentFiles(root: string, path: string): Promise<string[]
   if (!s) return [];
   if (s.isSymbolicLink()) throw new PublishError(`attachment '${path}' in '${root}' is a symbolic link`);
   if (s.isFile()) return [path];
-  const entries = await readdir(full, { recursive: true, withFileTypes: true });
+  // Node lists a name that is not UTF-8 with U+FFFD, and fails to descend into such a folder.
+  const entries = await readdir(full, { recursive: true, withFileTypes: true }).catch(async (error: unknown) => {
+    await checkUtf8Names(path, full);
+    throw error;
+  });
+  if (entries.some((e) => e.name.includes("\uFFFD"))) await checkUtf8Names(path, full);
   const files: string[] = [];
   for (const e of entries) {
-    if (e.name.includes("\uFFFD")) await checkUtf8Name(path, e.parentPath);
     const rel = join(e.parentPath, e.name).slice(root.length + 1).split("\\").join("/");
     if (e.isSymbolicLink()) throw new PublishError(`attachment '${path}' contains the symbolic link '${rel}'`);
     if (e.isDirectory() && (await readdir(join(e.parentPath, e.name))).length === 0) {
@@ -378,14 +382,20 @@ async function listAttachmentFiles(root: string, path: string): Promise<string[]
   return files.sort();
 }
 
-/** Refuses a folder `parent` with an entry whose name is not UTF-8 (Node lists such bytes as U+FFFD). */
-async function checkUtf8Name(attachment: string, parent: string): Promise<void> {
-  const raw = (await readdir(parent, { encoding: "buffer" })).find((n) => !isUtf8(n));
-  if (raw === undefined) return;
-  const shown = raw.toString("latin1");
-  throw new PublishError(
-    `attachment '${attachment}' holds '${join(parent, shown)}' (shown as Latin-1), whose name is not valid UTF-8: rename it (repository keys and audb-python need UTF-8 names)`,
-  );
+/** Refuses the folder attachment `attachment` (at `folder`) when a name below it is not UTF-8, walking it by bytes. */
+async function checkUtf8Names(attachment: string, folder: string): Promise<void> {
+  const pending = [Buffer.from(folder)];
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    for (const entry of await readdir(dir, { withFileTypes: true, encoding: "buffer" })) {
+      const path = Buffer.concat([dir, Buffer.from("/"), entry.name]);
+      if (!isUtf8(entry.name)) {
+        throw new PublishError(
+          `attachment '${attachment}' holds '${path.toString("latin1")}' (shown as Latin-1), whose name is not valid UTF-8: rename it (repository keys and audb-python need UTF-8 names)`,
+        );
+      }
+      if (entry.isDirectory()) pending.push(path);
+    }
+  }
 }
 
 async function findAttachments(

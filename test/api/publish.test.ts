@@ -539,6 +539,13 @@ describe("publish", () => {
     const err = await publish(root, "1.0.0", repo).catch((e: Error) => e);
     expect(err).toBeInstanceOf(PublishError);
     expect((err as Error).message).toMatch(/attachment 'att' holds '.*att\/caf\u00e9\.txt' \(shown as Latin-1\), whose name is not valid UTF-8/);
+    const latin1 = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.from(p))));
+    await rm(latin1(join(root, "att", "caf"), [0xe9], ".txt"));
+    await mkdir(latin1(join(root, "att", "sub"), [0xe9]));
+    await writeFile(latin1(join(root, "att", "sub"), [0xe9], "/x.txt"), "in a folder with a Latin-1 name");
+    const inFolder = await publish(root, "1.0.0", repo).catch((e: Error) => e);
+    expect(inFolder).toBeInstanceOf(PublishError);
+    expect((inFolder as Error).message).toMatch(/attachment 'att' holds '.*att\/sub\u00e9' \(shown as Latin-1\), whose name is not valid UTF-8/);
     expect(await (await repo.open()).list("")).toEqual({ dirs: [], files: [] });
   });
 
