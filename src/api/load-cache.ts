@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { readHeaderText } from "../format/utf8.js";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import pLimit from "p-limit";
@@ -178,7 +179,7 @@ async function fetchHeader(ctx: Context): Promise<void> {
   if (existsSync(target)) return;
   const original = join(versionFolder(ctx.cacheRoot, ctx.name, ctx.version), "db.yaml");
   if (!existsSync(original)) await ctx.backend.getFile(headerKey(ctx.name, ctx.version), original);
-  const text = headerWithAudbMeta(await readFile(original, "utf8"), { root: ctx.folder, version: ctx.version, flavor: ctx.flavor }, original);
+  const text = headerWithAudbMeta(await readHeaderText(original), { root: ctx.folder, version: ctx.version, flavor: ctx.flavor }, original);
   await writeAtomically(target, (temp) => writeFile(temp, text));
 }
 

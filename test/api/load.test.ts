@@ -14,6 +14,7 @@ import { configure } from "../../src/api/settings.js";
 import { createArchive } from "../../src/core/archive.js";
 import { CACHED_DEPENDENCY_FILE } from "../../src/core/cache.js";
 import { ChecksumMismatchError, FilterError, MissingVersionError } from "../../src/core/errors.js";
+import { YamlError } from "../../src/format/errors.js";
 import { Repository } from "../../src/core/repository.js";
 import { flavorId, makeFlavor } from "../../src/core/flavor.js";
 
@@ -163,6 +164,20 @@ describe("load", () => {
     expect(again.folder).toBe(loadedShared.folder);
     expect(await readdir(join(shared, "fsdd", "1.0.0"))).toEqual(before);
     expect(existsSync(join(own, "fsdd", "1.0.0", CACHED_DEPENDENCY_FILE))).toBe(true);
+  });
+
+  test("a published header that is not UTF-8 is a YamlError naming it, not cached with U+FFFD in place of the byte", async () => {
+    await fresh();
+    const header = join(repo.host, "data", "fsdd", "1.0.0", "db.yaml");
+    const original = await readFile(header);
+    try {
+      await writeFile(header, Buffer.concat([original, Buffer.from("description: caf\u00e9\n", "latin1")]));
+      const err = await load("fsdd", { version: "1.0.0", onlyMetadata: true }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(YamlError);
+      expect((err as Error).message).toMatch(/db\.yaml' at line \d+: not valid UTF-8 \(byte 0xE9\)/);
+    } finally {
+      await writeFile(header, original);
+    }
   });
 
   test("filters that match nothing and unknown versions are typed errors naming them", async () => {
