@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { COMPLETE_FILE, flavorFolder, isComplete } from "../core/cache.js";
 import type { Dependencies } from "../core/dependencies.js";
-import { checkFlavorDestinations, flavorId, makeFlavor, type Flavor } from "../core/flavor.js";
+import { flavorId, makeFlavor, type Flavor } from "../core/flavor.js";
 import { ownLockFile, withLock } from "../core/lock.js";
 import { cachedDependencies, completeFolder, holdsEverything, prepareFolder, select, type LoadOptions } from "./load-cache.js";
 import type { Context } from "./load-context.js";
@@ -63,7 +63,6 @@ export class MediaBatches {
     await withLock(ownLockFile(ctx.folder), async () => {
       if (isComplete(ctx.folder)) return;
       if (!this.started) {
-        checkFlavorDestinations(ctx.flavor, ctx.deps, ctx.deps.media); // batches would not see two files meet
         await prepareFolder(ctx);
         await select(ctx.name, ctx.version, ctx.flavor, ctx.folder, ctx.deps, { media: [] }, ctx); // the tables
         this.started = true;

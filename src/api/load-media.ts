@@ -59,7 +59,10 @@ function folderMaker(): (dir: string) => Promise<void> {
  */
 export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
   const { deps, flavor, folder } = ctx;
-  checkFlavorDestinations(flavor, deps, media);
+  if (!ctx.destinationsChecked) {
+    checkFlavorDestinations(flavor, deps, deps.media); // all of them: a file loaded before may be the one this one would meet
+    ctx.destinationsChecked = true;
+  }
   const target = (f: string) => mediumDestination(flavor, deps, f);
   let missing = media.filter((f, i) => {
     if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "check", done: i, total: media.length });

@@ -115,7 +115,7 @@ export function checkFlavorDestinations(flavor: Flavor, deps: Dependencies, medi
   if (flavor.format === null) return;
   const taken = new Map<string, string>();
   for (const file of media) {
-    if (!deps.has(file) || deps.samplingRate(file) === 0) continue;
+    if (!deps.has(file) || deps.samplingRate(file) === 0 || deps.removed(file)) continue;
     if (extensionOf(file) === "") {
       throw new FlavorError(`format '${flavor.format}': media file '${file}' has no extension to change (audb refuses it too); load it without format`);
     }

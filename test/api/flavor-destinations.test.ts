@@ -38,6 +38,10 @@ describe("loading with a format", () => {
     expect(err).toBeInstanceOf(FlavorError);
     expect((err as Error).message).toMatch(/media files 'c\/x\.(wav|flac)' and 'c\/x\.(wav|flac)' would both become 'c\/x\.flac'/);
     expect((await load("meet", { version: "1.0.0", fullPath: false })).tables.get("files")!.files).toEqual(["c/x.wav", "c/x.flac"]);
+    // one at a time too: the converted x.wav must not be served as x.flac
+    for (const media of [["c/x.wav"], ["c/x.flac"]]) {
+      await expect(load("meet", { version: "1.0.0", format: "flac", media })).rejects.toThrow(/would both become 'c\/x\.flac'/);
+    }
   });
 
   test("audio without an extension as flac: a FlavorError naming it; without a format it loads", async () => {
