@@ -171,14 +171,49 @@ const UNIT_NS: Record<string, number> = {
   d: 86400e9,
   day: 86400e9,
   days: 86400e9,
+  w: 604800e9,
+  week: 604800e9,
+  weeks: 604800e9,
 };
+
+/** pandas' upper-case unit aliases (`1W`, `2H`, `30S`, `5L`). */
+const UNIT_ALIASES: Record<string, string> = { W: "w", D: "d", H: "h", T: "min", S: "s", L: "ms", U: "us", N: "ns" };
+
+/** Nanoseconds in one `unit` as pandas spells it, or undefined. */
+function unitNs(unit: string): number | undefined {
+  return UNIT_NS[UNIT_ALIASES[unit] ?? unit];
+}
+
+/** Several number-unit pairs (`1 days 2 hours`, `1h30m`, `2 hours, 3 min`). */
+const RE_UNITS = /^([+-])?\s*((?:(?:\d+\.?\d*|\.\d+)\s*[A-Za-zµ]+\s*,?\s*)+)$/;
+const RE_UNIT_PART = /(\d+\.?\d*|\.\d+)\s*([A-Za-zµ]+)/g;
+/** ISO 8601 durations (`P1DT2H3M4.5S`, `-P1D`). */
+const RE_ISO = /^([+-])?P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** Seconds of a duration in several units or in ISO 8601, as pandas reads them; undefined if it is neither. */
+function unitsOrIso(text: string): number | undefined {
+  let m = RE_ISO.exec(text);
+  if (m && text !== "P" && text.slice(-1) !== "T") {
+    const ns = Number(m[2] ?? 0) * 86400e9 + Number(m[3] ?? 0) * 3600e9 + Number(m[4] ?? 0) * 60e9 + Number(m[5] ?? 0) * 1e9;
+    return (m[1] === "-" ? -Math.round(ns) : Math.round(ns)) / NS_PER_S;
+  }
+  m = RE_UNITS.exec(text);
+  if (!m) return undefined;
+  let ns = 0;
+  for (const [, amount, unit] of m[2]!.matchAll(RE_UNIT_PART)) {
+    const factor = unitNs(unit!);
+    if (factor === undefined) return undefined;
+    ns += Number(amount) * factor;
+  }
+  return (m[1] === "-" ? -Math.round(ns) : Math.round(ns)) / NS_PER_S;
+}
 
 const RE_DAYS =
   /^([+-])?\s*(\d+)\s*days?\s*,?\s*(?:([+-])?(\d+):(\d{1,2}):(\d{1,2})(?:\.(\d*))?)?$/;
 const RE_CLOCK = /^([+-])?(\d+):(\d{1,2}):(\d{1,2})(?:\.(\d*))?$/;
 const RE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const RE_INTEGER = /^[+-]?\d+$/;
-const RE_UNIT = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zµ]+)$/;
+const RE_UNIT = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-zµ]+)$/;
 
 function fractionNs(frac: string | undefined): number {
   if (!frac) return 0;
@@ -287,10 +322,10 @@ export function parseTimedelta(input: string): number | undefined {
   if (RE_NUMBER.test(text)) return undefined;
   m = RE_UNIT.exec(text);
   if (m) {
-    const factor = UNIT_NS[m[2]];
+    const factor = unitNs(m[2]!);
     if (factor !== undefined) return (Number(m[1]) * factor) / NS_PER_S;
   }
-  return undefined;
+  return unitsOrIso(text);
 }
 
 const RE_DATE =

@@ -50,6 +50,13 @@ describe("pandas durations", () => {
     expect(parseTimedelta("1.5")).toBeUndefined();
     expect(parseTimedelta(".5")).toBeUndefined();
     expect(parseTimedelta("1e3")).toBeUndefined();
+    // several units and ISO 8601, as pd.to_timedelta reads them (values from pandas 2)
+    const pandas: Array<[string, number]> = [
+      ["1 days 2 hours", 93600], ["1d2h", 93600], ["1 day 2h 3min 4s", 93784], ["-1 days 2 hours", -93600], ["2 hours, 3 min", 7380],
+      ["1.5h", 5400], ["1W", 604800], ["30S", 30], ["P0DT0H0M2S", 2], ["P1DT2H3M4.5S", 93784.5], ["-P1D", -86400], ["PT0.000000001S", 1e-9],
+    ];
+    for (const [text, seconds] of pandas) expect(parseTimedelta(text), text).toBe(seconds);
+    for (const text of ["P", "PT", "1 parsecs", "1E"]) expect(parseTimedelta(text), text).toBeUndefined();
     expect(parseTimedelta("100ms")).toBe(0.1);
     expect(parseTimedelta("1.5s")).toBe(1.5);
     expect(parseTimedelta("NaT")).toBeNaN();
