@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -52,15 +53,18 @@ export function cacheCommand(): Command {
 }
 
 /**
- * True for `<cacheRoot>/<name>` folders audb put there: a version folder inside holds a
- * header, a cached dependency table or flavour folders. Anything else in a misconfigured
- * cache root is left alone.
+ * True for `<cacheRoot>/<name>` folders audb put there: a version folder inside (a name
+ * with a digit) holds a cached dependency table (ours or audb-python's `db.pkl`) or a
+ * flavour folder with a header. Anything else in a misconfigured cache root (a project
+ * folder with a `db.yaml` a level down) is left alone.
  */
 async function isDatabaseFolder(folder: string): Promise<boolean> {
   for (const version of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
-    if (!version.isDirectory()) continue;
-    const inside = await readdir(join(folder, version.name)).catch(() => [] as string[]);
-    if (inside.some((f) => f === "db.yaml" || f === CACHED_DEPENDENCY_FILE || /^[0-9a-f]{8}$/.test(f))) return true;
+    if (!version.isDirectory() || !/\d/.test(version.name)) continue;
+    const path = join(folder, version.name);
+    const inside = await readdir(path).catch(() => [] as string[]);
+    if (inside.some((f) => f === CACHED_DEPENDENCY_FILE || f === "db.pkl")) return true;
+    for (const f of inside) if (/^[0-9a-f]{8}$/.test(f) && existsSync(join(path, f, "db.yaml"))) return true;
   }
   return false;
 }

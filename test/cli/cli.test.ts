@@ -136,9 +136,14 @@ describe("audb as a user runs it", () => {
       expect(existsSync(join(home, "precious.txt"))).toBe(true);
       expect(existsSync(join(home, "audb", "fsdd", "1.0.0", "d3b62a9b"))).toBe(true);
     }
-    const cleared = await audb("cache", "clear", "fsdd", "--cache-root", join(home, "audb"), "--json");
+    await writeFile(join(home, "audb", "fsdd", "1.0.0", "d3b62a9b", "db.yaml"), "name: fsdd\n");
+    // a project folder in the cache root, with a db.yaml a level down, is no cached database
+    await mkdir(join(home, "audb", "my-project", "data"), { recursive: true });
+    await writeFile(join(home, "audb", "my-project", "data", "db.yaml"), "name: mine\n");
+    const cleared = await audb("cache", "clear", "--cache-root", join(home, "audb"), "--json");
     expect(JSON.parse(cleared.stdout)).toEqual({ cacheRoot: join(home, "audb"), removed: ["fsdd"] });
     expect(existsSync(join(home, "precious.txt"))).toBe(true);
+    expect(existsSync(join(home, "audb", "my-project", "data", "db.yaml"))).toBe(true);
   });
 
   test("what the API loads one item at a time the shell does too: load-table, load-media, load-attachment, exists, repository, versions --latest, stream --map", { timeout: 120_000 }, async () => {
