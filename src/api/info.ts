@@ -1,8 +1,8 @@
 import { tempPathFor } from "../../backends/filesystem.js";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
-import { readHeaderText } from "../format/utf8.js";
 import { join } from "node:path";
+import { readHeaderText } from "../format/utf8.js";
 import { versionFolder } from "../core/cache.js";
 import type { DependencyRow } from "../core/dependencies.js";
 import { headerKey } from "../core/layout.js";

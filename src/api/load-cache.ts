@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { readHeaderText } from "../format/utf8.js";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { readHeaderText } from "../format/utf8.js";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
 import { isTempName, writeAtomically } from "../../backends/filesystem.js";

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { readHeaderText } from "../format/utf8.js";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { readHeaderText } from "../format/utf8.js";
 import { versionFolder } from "../core/cache.js";
 import { DependencyType } from "../core/dependencies.js";
 import { FilterError } from "../core/errors.js";

@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { readHeaderText } from "./utf8.js";
 import { join, resolve } from "node:path";
+import { readHeaderText } from "./utf8.js";
 import { Column } from "./column.js";
 import {
   MissingTableFileError,

@@ -194,8 +194,7 @@ const RE_ISO = /^([+-])?P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?
 function unitsOrIso(text: string): number | undefined {
   let m = RE_ISO.exec(text);
   if (m && text !== "P" && text.slice(-1) !== "T") {
-    const ns = Number(m[2] ?? 0) * 86400e9 + Number(m[3] ?? 0) * 3600e9 + Number(m[4] ?? 0) * 60e9 + Number(m[5] ?? 0) * 1e9;
-    return (m[1] === "-" ? -Math.round(ns) : Math.round(ns)) / NS_PER_S;
+    return signedSeconds(m[1], Number(m[2] ?? 0) * 86400e9 + Number(m[3] ?? 0) * 3600e9 + Number(m[4] ?? 0) * 60e9 + Number(m[5] ?? 0) * 1e9);
   }
   m = RE_UNITS.exec(text);
   if (!m) return undefined;
@@ -205,7 +204,12 @@ function unitsOrIso(text: string): number | undefined {
     if (factor === undefined) return undefined;
     ns += Number(amount) * factor;
   }
-  return (m[1] === "-" ? -Math.round(ns) : Math.round(ns)) / NS_PER_S;
+  return signedSeconds(m[1], ns);
+}
+
+/** Seconds of `ns` nanoseconds (rounded to whole ones), negated for a `-` sign. */
+function signedSeconds(sign: string | undefined, ns: number): number {
+  return (sign === "-" ? -Math.round(ns) : Math.round(ns)) / NS_PER_S;
 }
 
 const RE_DAYS =

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { readFile } from "node:fs/promises";
 import { YamlError } from "./errors.js";
 
@@ -42,10 +43,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 /** The text of a database header, or a {@link YamlError} naming the file and line where it is not UTF-8 (audformat refuses it). */
 export async function readHeaderText(path: string): Promise<string> {
   const bytes = await readFile(path);
-  const offset = invalidUtf8Offset(bytes);
-  if (offset !== undefined) {
-    const { line, message } = notUtf8(bytes, offset);
-    throw new YamlError(`Header '${path}' at line ${line}: ${message}`, { file: path, line });
-  }
-  return strictUtf8.decode(bytes);
+  if (isUtf8(bytes)) return strictUtf8.decode(bytes); // a native check: the byte is looked for only when there is one
+  const { line, message } = notUtf8(bytes, invalidUtf8Offset(bytes) ?? bytes.length - 1);
+  throw new YamlError(`Header '${path}' at line ${line}: ${message}`, { file: path, line });
 }
