@@ -1,3 +1,4 @@
+import { eastAsianWidth } from "get-east-asian-width";
 import type { ProgressListener } from "../src/core/progress.js";
 import { progressRenderer } from "./progress.js";
 
@@ -62,15 +63,21 @@ export function columns(rows: string[][]): string {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - displayWidth(cell)))).join("  ")).join("\n");
 }
 
-/** East Asian wide and full-width characters and emoji: two terminal columns each. */
-const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]|\p{Extended_Pictographic}/u;
-/** Combining marks (a decomposed `ü` is `u` and one): no column of their own. */
-const ZERO_WIDTH = /[\p{M}\u200b-\u200f\ufe0f]/u;
+/**
+ * Code points a terminal gives no column of their own (as wcwidth does): combining and
+ * enclosing marks (a decomposed `ü` is `u` and one), format characters (zero-width space,
+ * joiners, direction marks) and the vowel and final jamo of a decomposed Hangul syllable.
+ */
+const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}\u1160-\u11ff\ud7b0-\ud7ff]/u;
 
-/** Terminal columns `text` takes (`.length` counts UTF-16 units: an emoji as 2, a decomposed `ü` as 2). */
+/**
+ * Terminal columns `text` takes, a code point at a time as terminals count them (`.length`
+ * counts UTF-16 units: an emoji as 2, a decomposed `ü` as 2): two for East Asian Wide and
+ * Fullwidth ones (CJK, emoji in emoji presentation), none for {@link ZERO_WIDTH}, one for the rest.
+ */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const char of text) width += ZERO_WIDTH.test(char) ? 0 : WIDE.test(char) ? 2 : 1;
+  for (const char of text) width += ZERO_WIDTH.test(char) ? 0 : eastAsianWidth(char.codePointAt(0)!);
   return width;
 }
 

@@ -124,4 +124,15 @@ describe("columns", () => {
     const starts = text.split("\n").map((line) => displayWidth(line.slice(0, line.lastIndexOf("  ") + 2)));
     expect(new Set(starts).size).toBe(1);
   });
+
+  test("count columns as terminals do (wcwidth): East Asian Wide and Fullwidth take two; Mn, Me, Cf and medial/final Hangul jamo none; the rest one", () => {
+    const cases: Array<[string, number]> = [
+      ["ab©", 3], ["®™↔", 3], // pictographs in text presentation (East Asian Width: neutral)
+      ["कि", 2], // a Devanagari letter and a spacing vowel sign (Mc)
+      ["\ufe50", 2], ["\ua960", 2], ["\u{17000}", 2], // small-form variant, Hangul Jamo Extended-A, Tangut
+      ["a\u200db", 2], ["a\u200bb", 2], ["\u{1f468}\u200d\u{1f469}", 4], // joiners and zero-width space; terminals without ZWJ sequences show both emoji
+      ["\u1100\u1161\u11a8", 2], // a decomposed Hangul syllable: the leading consonant takes both columns
+    ];
+    expect(cases.map(([text]) => displayWidth(text))).toEqual(cases.map(([, width]) => width));
+  });
 });
