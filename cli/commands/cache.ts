@@ -1,10 +1,8 @@
-import { existsSync } from "node:fs";
-import { readdir, rm } from "node:fs/promises";
+import { readdir, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import type { Flavor } from "../../src/core/flavor.js";
 import { settings } from "../../src/api/settings.js";
-import { CACHED_DEPENDENCY_FILE } from "../../src/core/cache.js";
 import { OptionError } from "../../src/core/errors.js";
 import { isKeySegment } from "../../src/format/paths.js";
 import { setup } from "../context.js";
@@ -40,33 +38,31 @@ export function cacheCommand(): Command {
     .action(async (name: string | undefined, _flags: object, command: Command) => {
       const ctx = setup(command);
       const root = settings().cacheRoot;
-      if (name !== undefined && !isKeySegment(name)) {
-        throw new OptionError(`'${name}' is not a database name (letters, digits, '.', '_' and '-'; not '.' or '..'): cache clear removes only <cache root>/<name>`);
+      if (name !== undefined && !isDatabaseName(name)) {
+        throw new OptionError(`'${name}' is not a database name (segments of letters, digits, '.', '_' and '-', joined by '/'; not '.' or '..'): cache clear removes only <cache root>/<name>`);
       }
-      const candidates = name === undefined ? await readdir(root).catch(() => [] as string[]) : [name];
-      const names: string[] = [];
-      for (const entry of candidates) if (await isDatabaseFolder(join(root, entry))) names.push(entry);
-      for (const entry of names) await rm(join(root, entry), { recursive: true, force: true });
+      const { cachedDatabases } = await import("../../src/core/cache.js");
+      const names = (await cachedDatabases(root)).map((db) => db.name).filter((n) => name === undefined || n === name).sort();
+      for (const entry of names) await removeWithEmptyParents(root, entry);
       ctx.out.result({ cacheRoot: root, removed: names }, names.length === 0 ? `nothing cached in ${root}${name ? ` for '${name}'` : ""}` : `removed ${names.join(", ")} from ${root}`);
     });
   return cache;
 }
 
-/**
- * True for `<cacheRoot>/<name>` folders audb put there: a version folder inside (a name
- * with a digit) holds a cached dependency table (ours or audb-python's `db.pkl`) or a
- * flavour folder with a header. Anything else in a misconfigured cache root (a project
- * folder with a `db.yaml` a level down) is left alone.
- */
-async function isDatabaseFolder(folder: string): Promise<boolean> {
-  for (const version of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
-    if (!version.isDirectory() || !/\d/.test(version.name)) continue;
-    const path = join(folder, version.name);
-    const inside = await readdir(path).catch(() => [] as string[]);
-    if (inside.some((f) => f === CACHED_DEPENDENCY_FILE || f === "db.pkl")) return true;
-    for (const f of inside) if (/^[0-9a-f]{8}$/.test(f) && existsSync(join(path, f, "db.yaml"))) return true;
+/** A name as audb-python's may be: key segments joined by `/`. */
+function isDatabaseName(name: string): boolean {
+  return name.split("/").every(isKeySegment);
+}
+
+/** Removes `<root>/<name>`, then the folders of a nested name (`a` of `a/b`) that it leaves empty. */
+async function removeWithEmptyParents(root: string, name: string): Promise<void> {
+  await rm(join(root, name), { recursive: true, force: true });
+  const segments = name.split("/");
+  for (let n = segments.length - 1; n > 0; n--) {
+    const parent = join(root, ...segments.slice(0, n));
+    if ((await readdir(parent).catch(() => ["?"])).length > 0) return;
+    await rmdir(parent).catch(() => undefined);
   }
-  return false;
 }
 
 /** A flavour in a few words: `original`, or e.g. `16000 Hz, flac, 16 bit, channels 0 1, mixdown`. */

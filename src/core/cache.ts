@@ -55,17 +55,56 @@ export async function cachedFlavorVersions(root: string, name: string, flavorId:
     .map((e) => e.name);
 }
 
+/** A database in a cache: its name (segments joined by `/`: audb-python's names may nest), folder and version folders. */
+export interface CachedDatabase { name: string; path: string; versions: string[] }
+
+/** Folder depth searched for databases under a cache root (names with this many segments at most). */
+const MAX_NAME_SEGMENTS = 16;
+
+/**
+ * The databases cached under `root` by audb-ts or audb-python. A folder (at any depth, as a
+ * name with `/` nests) is one when a folder in it is a version folder: a name with a digit
+ * holding a cached dependency table (ours or `db.pkl`) or a flavour folder with a header.
+ * Version folders are not searched further, and anything else in a cache root that is not
+ * dedicated (a project folder with a `db.yaml` a level down) is not a database.
+ */
+export async function cachedDatabases(root: string): Promise<CachedDatabase[]> {
+  const found: CachedDatabase[] = [];
+  const visit = async (path: string, name: string, depth: number): Promise<void> => {
+    const versions: string[] = [];
+    const others: string[] = [];
+    for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      if (name !== "" && (await isVersionFolder(join(path, entry.name), entry.name))) versions.push(entry.name);
+      else others.push(entry.name);
+    }
+    if (versions.length > 0) found.push({ name, path, versions });
+    if (depth === MAX_NAME_SEGMENTS) return;
+    for (const other of others) await visit(join(path, other), name === "" ? other : `${name}/${other}`, depth + 1);
+  };
+  await visit(root, "", 0);
+  return found;
+}
+
+/** See {@link cachedDatabases}. */
+async function isVersionFolder(path: string, name: string): Promise<boolean> {
+  if (!/\d/.test(name)) return false;
+  const inside = await readdir(path).catch(() => [] as string[]);
+  if (inside.some((f) => f === CACHED_DEPENDENCY_FILE || f === "db.pkl")) return true;
+  return inside.some((f) => FLAVOR_ID.test(f) && existsSync(join(path, f, "db.yaml")));
+}
+
+const FLAVOR_ID = /^[0-9a-f]{8}$/;
+
 /** Every cached flavour folder under `root`: name, version, flavour id, completeness. */
 export async function listCache(root: string): Promise<{ name: string; version: string; flavorId: string; path: string; complete: boolean }[]> {
   const out: { name: string; version: string; flavorId: string; path: string; complete: boolean }[] = [];
-  for (const name of await readdir(root, { withFileTypes: true }).catch(() => [])) {
-    if (!name.isDirectory() || name.name.startsWith(".")) continue;
-    for (const version of await readdir(join(root, name.name), { withFileTypes: true }).catch(() => [])) {
-      if (!version.isDirectory() || version.name.startsWith(".")) continue;
-      for (const flavor of await readdir(join(root, name.name, version.name), { withFileTypes: true }).catch(() => [])) {
-        if (!flavor.isDirectory() || !/^[0-9a-f]{8}$/.test(flavor.name)) continue;
-        const path = join(root, name.name, version.name, flavor.name);
-        out.push({ name: name.name, version: version.name, flavorId: flavor.name, path, complete: isComplete(path) });
+  for (const db of await cachedDatabases(root)) {
+    for (const version of db.versions) {
+      for (const flavor of await readdir(join(db.path, version), { withFileTypes: true }).catch(() => [])) {
+        if (!flavor.isDirectory() || !FLAVOR_ID.test(flavor.name)) continue;
+        const path = join(db.path, version, flavor.name);
+        out.push({ name: db.name, version, flavorId: flavor.name, path, complete: isComplete(path) });
       }
     }
   }

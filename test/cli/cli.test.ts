@@ -129,13 +129,17 @@ describe("audb as a user runs it", () => {
     await mkdir(join(home, "my-db"));
     await writeFile(join(home, "my-db", "db.yaml"), "name: my-db\n");
     await writeFile(join(home, "precious.txt"), "keep me");
-    for (const name of ["..", ".", "../my-db", "fsdd/1.0.0"]) {
+    for (const name of ["..", ".", "../my-db", "fsdd/..", "/tmp", "fsdd//1.0.0", "fsdd/"]) {
       const cleared = await audb("cache", "clear", name, "--cache-root", join(home, "audb"));
       expect(cleared.code, name).not.toBe(0);
       expect(cleared.stderr).toContain(`'${name}' is not a database name`);
       expect(existsSync(join(home, "precious.txt"))).toBe(true);
       expect(existsSync(join(home, "audb", "fsdd", "1.0.0", "d3b62a9b"))).toBe(true);
     }
+    // a name may have segments (audb-python's may), but a version folder is none
+    const version = await audb("cache", "clear", "fsdd/1.0.0", "--cache-root", join(home, "audb"));
+    expect([version.code, version.stdout]).toEqual([0, `nothing cached in ${join(home, "audb")} for 'fsdd/1.0.0'\n`]);
+    expect(existsSync(join(home, "audb", "fsdd", "1.0.0", "d3b62a9b"))).toBe(true);
     await writeFile(join(home, "audb", "fsdd", "1.0.0", "d3b62a9b", "db.yaml"), "name: fsdd\n");
     // a project folder in the cache root, with a db.yaml a level down, is no cached database
     await mkdir(join(home, "audb", "my-project", "data"), { recursive: true });
@@ -144,6 +148,28 @@ describe("audb as a user runs it", () => {
     expect(JSON.parse(cleared.stdout)).toEqual({ cacheRoot: join(home, "audb"), removed: ["fsdd"] });
     expect(existsSync(join(home, "precious.txt"))).toBe(true);
     expect(existsSync(join(home, "audb", "my-project", "data", "db.yaml"))).toBe(true);
+  });
+
+  test("databases named with '/' (audb-python publishes them) are listed and cleared; the folders they leave empty go too", async () => {
+    const root = await mkdtemp(join(temp, "nested-cache-"));
+    const flavor = (...segments: string[]) => join(root, ...segments, "d3b62a9b");
+    for (const name of ["lab/crema-d", "lab/ravdess", "lab/sub/esc-50", "fsdd"]) {
+      await mkdir(flavor(name, "1.0.0"), { recursive: true });
+      await writeFile(join(flavor(name, "1.0.0"), "db.yaml"), `name: ${name}\n`);
+    }
+    await writeFile(join(root, "lab", "ravdess", "1.0.0", "db.pkl"), ""); // audb-python's
+    const listed = JSON.parse((await audb("cache", "list", "--cache-root", root, "--json")).stdout) as { name: string; version: string; path: string }[];
+    expect(listed.map((e) => [e.name, e.version, e.path])).toEqual(
+      ["fsdd", "lab/crema-d", "lab/ravdess", "lab/sub/esc-50"].map((name) => [name, "1.0.0", flavor(name, "1.0.0")]),
+    );
+    expect(JSON.parse((await audb("cache", "list", "lab/crema-d", "--cache-root", root, "--json")).stdout)).toHaveLength(1);
+
+    const one = await audb("cache", "clear", "lab/crema-d", "--cache-root", root, "--json");
+    expect(JSON.parse(one.stdout)).toEqual({ cacheRoot: root, removed: ["lab/crema-d"] });
+    expect([existsSync(join(root, "lab", "crema-d")), existsSync(flavor("lab/ravdess", "1.0.0"))]).toEqual([false, true]);
+    const rest = await audb("cache", "clear", "--cache-root", root, "--json");
+    expect(JSON.parse(rest.stdout)).toEqual({ cacheRoot: root, removed: ["fsdd", "lab/ravdess", "lab/sub/esc-50"] });
+    expect(readdirSync(root)).toEqual([]);
   });
 
   test("what the API loads one item at a time the shell does too: load-table, load-media, load-attachment, exists, repository, versions --latest, stream --map", { timeout: 120_000 }, async () => {
