@@ -58,8 +58,11 @@ export async function cachedFlavorVersions(root: string, name: string, flavorId:
 /** A database in a cache: its name (segments joined by `/`: audb-python's names may nest), folder and version folders. */
 export interface CachedDatabase { name: string; path: string; versions: string[] }
 
-/** Folder depth searched for databases under a cache root (names with this many segments at most). */
-const MAX_NAME_SEGMENTS = 16;
+/**
+ * Segments of a database name searched for under a cache root: nested names are rare, and a
+ * cache root that is not dedicated (a home or data folder) must not be walked deep.
+ */
+const MAX_NAME_SEGMENTS = 4;
 
 /**
  * The databases cached under `root` by audb-ts or audb-python. A folder (at any depth, as a
