@@ -1,4 +1,4 @@
-import { onNanosecondGrid } from "../format/time.js";
+import { sumOnNanosecondGrid } from "../format/time.js";
 import type { Dependencies } from "../core/dependencies.js";
 import type { Database, Scheme, SchemeLabels } from "../format/index.js";
 import { dependencies, latestVersion, versions } from "./discovery.js";
@@ -44,7 +44,7 @@ export function mediaFacts(deps: Dependencies): MediaFacts {
   return {
     files: rows.length,
     removed: all.length - rows.length,
-    duration: onNanosecondGrid(rows.reduce((sum, r) => sum + r.duration, 0)),
+    duration: sumOnNanosecondGrid(rows.map((r) => r.duration)),
     samplingRates: sortedDistinct(rows.map((r) => r.samplingRate).filter((v) => v > 0)),
     channels: sortedDistinct(rows.map((r) => r.channels).filter((v) => v > 0)),
     bitDepths: sortedDistinct(rows.map((r) => r.bitDepth).filter((v) => v > 0)),

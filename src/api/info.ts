@@ -7,7 +7,7 @@ import { versionFolder } from "../core/cache.js";
 import type { DependencyRow } from "../core/dependencies.js";
 import { headerKey } from "../core/layout.js";
 import { Database } from "../format/index.js";
-import { onNanosecondGrid } from "../format/time.js";
+import { sumOnNanosecondGrid } from "../format/time.js";
 import { dependencies } from "./discovery.js";
 import { applyFilter } from "./filters.js";
 import { fetchVersionTables, loadTableFrom } from "./load-files.js";
@@ -169,8 +169,7 @@ export const info = {
 
   /** Total duration in seconds, to the nanosecond as audb's `Timedelta`. */
   async duration(name: string, options: MediaInfoOptions = {}): Promise<number> {
-    const seconds = (await mediaRows(name, options)).reduce((sum, r) => sum + r.duration, 0);
-    return onNanosecondGrid(seconds);
+    return sumOnNanosecondGrid((await mediaRows(name, options)).map((r) => r.duration));
   },
 
   /** Distinct sampling rates of the media, ascending (0 for media that are not audio). */

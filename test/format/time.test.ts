@@ -11,7 +11,7 @@ import {
   portablePathProblem,
   pyFloatRepr,
 } from "../../src/format/index.js";
-import { onNanosecondGrid, timedeltaColumnFormatter } from "../../src/format/time.js";
+import { onNanosecondGrid, sumOnNanosecondGrid, timedeltaColumnFormatter } from "../../src/format/time.js";
 
 describe("pandas durations", () => {
   test("format one value as str(pd.Timedelta) does", () => {
@@ -155,5 +155,21 @@ describe("onNanosecondGrid", () => {
     expect(onNanosecondGrid(0.1 + 0.2)).toBe(0.3);
     expect(onNanosecondGrid(1312.302999999998)).toBe(1312.303);
     expect(onNanosecondGrid(1.0000000004)).toBe(1);
+  });
+});
+
+describe("sumOnNanosecondGrid", () => {
+  test("adds durations as whole nanoseconds, as pandas sums a Timedelta column: no float drift", () => {
+    const durations = new Array<number>(10_778).fill(0.3);
+    expect(durations.reduce((a, b) => a + b, 0)).not.toBe(3233.4);
+    expect(sumOnNanosecondGrid(durations)).toBe(3233.4); // audb.info.duration: 0 days 00:53:53.400000
+    expect(sumOnNanosecondGrid([])).toBe(0);
+    expect(sumOnNanosecondGrid([1e-9, 2e-9, 0.1, 0.2])).toBe(0.300000003);
+  });
+
+  test("beyond 2^53 nanoseconds (104 days) the sum is still exact to the nanosecond before the final rounding to a double", () => {
+    const day = 86_400;
+    const durations = [...new Array<number>(200).fill(day), ...new Array<number>(1000).fill(1e-9)];
+    expect(sumOnNanosecondGrid(durations)).toBe(200 * day + 1e-6);
   });
 });
