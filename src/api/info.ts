@@ -1,16 +1,12 @@
-import { tempPathFor } from "../../backends/filesystem.js";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { readHeaderText } from "../format/utf8.js";
 import { versionFolder } from "../core/cache.js";
 import type { DependencyRow } from "../core/dependencies.js";
-import { headerKey } from "../core/layout.js";
 import { Database } from "../format/index.js";
 import { sumOnNanosecondGrid } from "../format/time.js";
 import { dependencies } from "./discovery.js";
 import { applyFilter } from "./filters.js";
 import { fetchVersionTables, loadTableFrom } from "./load-files.js";
+import { originalHeader } from "./original-header.js";
 import { latestVersionIn, lookupVersion } from "./resolve.js";
 import { cacheRootFor, settings } from "./settings.js";
 
@@ -33,23 +29,14 @@ export interface TableInfo {
 }
 
 /**
- * Path of the original header of `name` `version` in `<cacheRoot>/<name>/<version>/db.yaml`,
- * downloaded (temp + rename) when not there yet.
+ * The original header of `name` `version`, `<cacheRoot>/<name>/<version>/db.yaml`: its
+ * path and what it says. Downloaded when not there yet or when the cached one does not
+ * parse; it goes into place (temp + rename) only once it parses.
  */
-export async function fetchHeaderFile(name: string, version: string, cacheRoot = settings().cacheRoot): Promise<string> {
-  const folder = versionFolder(cacheRoot, name, version);
-  const path = join(folder, "db.yaml");
-  if (existsSync(path)) return path;
-  const backend = await (await lookupVersion(name, version)).open();
-  await mkdir(folder, { recursive: true });
-  const temp = tempPathFor(path);
-  try {
-    await backend.getFile(headerKey(name, version), temp);
-    await rename(temp, path);
-  } finally {
-    await rm(temp, { force: true });
-  }
-  return path;
+export async function fetchHeaderFile(name: string, version: string, cacheRoot = settings().cacheRoot): Promise<{ path: string; db: Database }> {
+  const path = join(versionFolder(cacheRoot, name, version), "db.yaml");
+  const { db } = await originalHeader(path, name, version, async () => (await lookupVersion(name, version)).open());
+  return { path, db };
 }
 
 /** Whether {@link info}.header and .schemes load the misc tables schemes take their labels from (default true, as audb). */
@@ -60,8 +47,7 @@ export interface HeaderOptions extends InfoOptions {
 async function header(name: string, options: HeaderOptions = {}): Promise<Database> {
   const version = options.version ?? (await latestVersionIn(name));
   const cacheRoot = cacheRootFor(options.cacheRoot);
-  const path = await fetchHeaderFile(name, version, cacheRoot);
-  const db = Database.fromYaml(await readHeaderText(path), path);
+  const { db } = await fetchHeaderFile(name, version, cacheRoot);
   const labels = options.loadTables === false ? [] : db.miscTablesUsedInSchemes();
   if (labels.length === 0) return db;
   return Database.load(await fetchVersionTables(name, version, db, labels, cacheRoot), { tables: labels }); // the header's folder

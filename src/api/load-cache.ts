@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { readHeaderText } from "../format/utf8.js";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
 import { isTempName, writeAtomically } from "../../backends/filesystem.js";
@@ -16,11 +15,12 @@ import type { Dependencies } from "../core/dependencies.js";
 import { ChecksumMismatchError, positiveInteger } from "../core/errors.js";
 import { flavorId, makeFlavor, mediumDestination, type Flavor, type FlavorOptions } from "../core/flavor.js";
 import { hashFiles } from "../core/hash-files.js";
-import { attachmentKey, headerKey, tableParquetKey, tableZipKey } from "../core/layout.js";
+import { attachmentKey, tableParquetKey, tableZipKey } from "../core/layout.js";
 import { withFolderLock } from "../core/lock.js";
 import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchDependencies } from "../core/remote-dependencies.js";
 import { headerWithAudbMeta } from "./cached-header.js";
+import { originalHeader } from "./original-header.js";
 import { readHeaderView, tableMedia } from "./database-view.js";
 import type { Context } from "./load-context.js";
 import { fetchMedia } from "./load-media.js";
@@ -178,8 +178,8 @@ async function fetchHeader(ctx: Context): Promise<void> {
   const target = join(ctx.folder, "db.yaml");
   if (existsSync(target)) return;
   const original = join(versionFolder(ctx.cacheRoot, ctx.name, ctx.version), "db.yaml");
-  if (!existsSync(original)) await ctx.backend.getFile(headerKey(ctx.name, ctx.version), original);
-  const text = headerWithAudbMeta(await readHeaderText(original), { root: ctx.folder, version: ctx.version, flavor: ctx.flavor }, original);
+  const { text: source } = await originalHeader(original, ctx.name, ctx.version, () => Promise.resolve(ctx.backend));
+  const text = headerWithAudbMeta(source, { root: ctx.folder, version: ctx.version, flavor: ctx.flavor }, original);
   await writeAtomically(target, (temp) => writeFile(temp, text));
 }
 

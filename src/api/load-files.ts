@@ -92,8 +92,8 @@ export async function loadTable(
 ): Promise<Frame> {
   const cacheRoot = cacheRootFor(options.cacheRoot);
   const version = options.version ?? (await latestVersionIn(name));
-  const headerPath = await fetchHeaderFile(name, version, cacheRoot);
-  const db = await headerWithTable(headerPath, name, version, table);
+  const { db } = await fetchHeaderFile(name, version, cacheRoot);
+  knowsTable(db, name, version, table);
   const folder = await fetchVersionTables(name, version, db, [table], cacheRoot, options.timeout);
   return tableFrame(db, folder, table, options.map);
 }
@@ -139,7 +139,10 @@ export async function loadTableFrom(
 
 /** The header at `path`, which must know `table` ({@link FilterError} otherwise). */
 async function headerWithTable(path: string, name: string, version: string, table: string): Promise<Database> {
-  const db = Database.fromYaml(await readHeaderText(path), path);
+  return knowsTable(Database.fromYaml(await readHeaderText(path), path), name, version, table);
+}
+
+function knowsTable(db: Database, name: string, version: string, table: string): Database {
   if (!db.tables.has(table) && !db.miscTables.has(table)) {
     throw new FilterError(`table '${table}' is not in '${name}' ${version}; tables: ${db.tableIds.join(", ")}`);
   }

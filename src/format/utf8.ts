@@ -40,10 +40,13 @@ export function notUtf8(bytes: Uint8Array, offset: number): { line: number; mess
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** The text of a database header, or a {@link YamlError} naming the file and line where it is not UTF-8 (audformat refuses it). */
-export async function readHeaderText(path: string): Promise<string> {
+/**
+ * The text of a database header, or a {@link YamlError} naming the file (`label`, default
+ * its path) and line where it is not UTF-8 (audformat refuses it).
+ */
+export async function readHeaderText(path: string, label = path): Promise<string> {
   const bytes = await readFile(path);
   if (isUtf8(bytes)) return strictUtf8.decode(bytes); // a native check: the byte is looked for only when there is one
   const { line, message } = notUtf8(bytes, invalidUtf8Offset(bytes) ?? bytes.length - 1);
-  throw new YamlError(`Header '${path}' at line ${line}: ${message}`, { file: path, line });
+  throw new YamlError(`Header '${label}' at line ${line}: ${message}`, { file: label, line });
 }
