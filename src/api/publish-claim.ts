@@ -99,10 +99,21 @@ export class PublishClaim {
     return new PublishClaim(backend, key, token, localFile, true, true);
   }
 
+  private keepRecord = false;
+
+  /**
+   * The header may have gone up although its upload failed (its answer lost): {@link release}
+   * keeps the folder's record, so that a publish run again from the folder finishes the
+   * version if it exists ({@link leftHere}).
+   */
+  headerMayBeUp(): void {
+    this.keepRecord = true;
+  }
+
   /**
    * Removes the claim, if it is still ours (a broken one is not), and then the folder's
    * record; the record stays when the claim cannot be removed, so that a publish run again
-   * from the folder takes it over.
+   * from the folder takes it over, or after {@link headerMayBeUp}.
    */
   async release(): Promise<void> {
     try {
@@ -110,7 +121,7 @@ export class PublishClaim {
     } catch (error) {
       if (!(error instanceof MissingKeyError)) return;
     }
-    rmSync(this.localFile, { force: true });
+    if (!this.keepRecord) rmSync(this.localFile, { force: true });
   }
 }
 

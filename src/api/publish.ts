@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
-import { lstat, readdir } from "node:fs/promises";
+import { lstat, readdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import * as semver from "../core/semver.js";
 import pLimit from "p-limit";
-import { ReadOnlyBackendError, type Backend } from "../../backends/backend.js";
+import { MissingKeyError, ReadOnlyBackendError, type Backend } from "../../backends/backend.js";
 import { audioInfo } from "../audio/info.js";
 import { archiveName } from "../core/archive.js";
 import { checksumFolder, type ChecksumAlgorithm } from "../core/checksum.js";
@@ -130,7 +130,7 @@ export async function publish(
         db, dbRoot, version, deps, backend, workDir, numWorkers, algorithm, index, workers, onProgress: options.onProgress,
       });
       await uploading.rowsReady;
-      await finish(db, dbRoot, version, deps, backend, index, [...dbFiles, ...Object.values(db.attachments)], uploading.done);
+      await finish(db, dbRoot, version, deps, backend, index, [...dbFiles, ...Object.values(db.attachments)], uploading.done, claim);
       if (claim.tookOver) await sweepAbandoned(backend, db.name, version, deps);
       if (claim.tookOverHere) await sweepFolderTemps(dbRoot);
       emit(options.onProgress, { phase: "done", done: 1, total: 1 });
@@ -153,7 +153,7 @@ export async function publish(
  */
 async function finish(
   db: Publishable, dbRoot: string, version: string, deps: Dependencies, backend: Backend, index: StatIndex, files: string[],
-  uploaded: Promise<void>,
+  uploaded: Promise<void>, claim: PublishClaim,
 ): Promise<void> {
   const { bytes: csv, lineStarts } = dependenciesToCsvSource(deps);
   const zipped = zipDependencyTable(csv);
@@ -163,7 +163,7 @@ async function finish(
   const published = zipped.then(async (zip) => {
     await uploaded; // media, tables and attachments first, as audb does
     await putDependencyTable(backend, db.name, version, zip);
-    await backend.putFile(headerKey(db.name, version), join(dbRoot, "db.yaml"));
+    await putHeader(backend, headerKey(db.name, version), join(dbRoot, "db.yaml"), claim);
   });
   const staged = new StagedDbCsv(dbRoot, csv);
   const local = Promise.all([
@@ -177,6 +177,32 @@ async function finish(
   }
   await staged.commit(); // the version exists: the folder follows it even if a cache could not be written
   if (kept.status === "rejected") throw kept.reason;
+}
+
+/**
+ * Uploads the header. When the upload fails, the header may still have arrived (the
+ * store's answer was lost): one there with the same bytes is success; when that cannot be
+ * told, the claim's record stays in the folder, so that a publish run again finishes.
+ */
+async function putHeader(backend: Backend, key: string, file: string, claim: PublishClaim): Promise<void> {
+  try {
+    await backend.putFile(key, file);
+  } catch (error) {
+    const there = await sameBytes(backend, key, file).catch(() => undefined);
+    if (there) return;
+    if (there === undefined) claim.headerMayBeUp();
+    throw error;
+  }
+}
+
+/** Whether `key` holds the bytes of `file`; false when it is missing. */
+async function sameBytes(backend: Backend, key: string, file: string): Promise<boolean> {
+  try {
+    return Buffer.from(await backend.getBytes(key)).equals(await readFile(file));
+  } catch (error) {
+    if (error instanceof MissingKeyError) return false;
+    throw error;
+  }
 }
 
 /** The name names the database's folder in the repository: one segment of audbackend's characters. */

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, expect, test } from "vitest";
-import { cuts, resetCuts } from "../helpers/cutting-backend.js";
+import { cuts, resetFaults } from "../helpers/faulty-fs-backend.js";
 import { FSDD_HEADER, publishedFsdd } from "../helpers/fsdd-db.js";
 import { info } from "../../src/api/info.js";
 import { load } from "../../src/api/load.js";
@@ -17,8 +17,8 @@ const cachedHeader = () => join(cacheRoot, "fsdd", "1.0.0", "db.yaml");
 const cutHeaderOnce = () => Object.assign(cuts, { match: /\/db\.yaml$/, bytes: FSDD_HEADER.indexOf("maximum") + 3, times: 1 });
 
 beforeEach(async () => {
-  resetCuts();
-  ({ cacheRoot } = await publishedFsdd("cutting-fs"));
+  resetFaults();
+  ({ cacheRoot } = await publishedFsdd("faulty-fs"));
 });
 
 test("load: a header cut short is an error naming the repository key, is not cached, and the next load works", async () => {
