@@ -1,8 +1,8 @@
-import type { Backend } from "../../backends/backend.js";
+import { BackendUnavailableError, type Backend } from "../../backends/backend.js";
 import { MissingVersionError } from "../core/errors.js";
 import { headerKey, listVersions, sortVersions } from "../core/layout.js";
 import type { Repository } from "../core/repository.js";
-import { messageOf } from "../errors.js";
+import { messageOf, type AudbError } from "../errors.js";
 import { settings } from "./settings.js";
 
 /** A repository that could not be asked, and why. */
@@ -51,7 +51,7 @@ export async function lookupVersion(name: string, version: string, repositories 
   }
   const listed = await collectVersions(name, reachable);
   const all = [...unreachable, ...listed.unreachable];
-  if (listed.versions.length === 0) throw notFoundError(name, repositories, all);
+  if (listed.versions.length === 0) throw notFoundError(name, repositories, all, version);
   throw new MissingVersionError(`version '${version}' of '${name}' does not exist; available: ${listed.versions.join(", ")}${couldNotAsk(all)}`);
 }
 
@@ -90,13 +90,25 @@ async function collectVersions(name: string, reachable: Array<[Repository, Backe
   return { versions: sortVersions([...all]), unreachable };
 }
 
-/** `name` is in none of `repositories`; the message also names those that could not be asked, and why. */
-export function notFoundError(name: string, repositories: readonly Repository[], unreachable: Unreachable[]): MissingVersionError {
+/**
+ * `name` (`version`) is in none of `repositories` (MissingVersionError); the message also
+ * names those that could not be asked, and why. When none could be asked, a
+ * BackendUnavailableError says so instead, naming each repository's host and the cause.
+ */
+export function notFoundError(name: string, repositories: readonly Repository[], unreachable: Unreachable[], version?: string): AudbError {
+  const asked = repositories.filter((r) => !unreachable.some((u) => u.repository === r));
+  if (repositories.length > 0 && asked.length === 0) return unreachableError(name, version, unreachable);
   const names = repositories.map((r) => r.name).join(", ") || "none configured";
-  return new MissingVersionError(`database '${name}' is not in any configured repository (${names})${couldNotAsk(unreachable)}${indexHint(name, repositories)}`);
+  return new MissingVersionError(`database '${name}' is not in any configured repository (${names})${couldNotAsk(unreachable)}${indexHint(name, asked)}`);
 }
 
-/** HTTP repositories list versions from index files only: without them a served database looks absent. */
+function unreachableError(name: string, version: string | undefined, unreachable: Unreachable[]): BackendUnavailableError {
+  const what = version === undefined ? `'${name}'` : `'${name}' ${version}`;
+  const why = unreachable.map(({ repository: r, error }) => `${r.name} (${r.backendKind} ${r.host}): ${messageOf(error)}`).join("; ");
+  return new BackendUnavailableError(`cannot look up ${what}: no configured repository could be reached; ${why}`, { cause: unreachable[0]?.error });
+}
+
+/** HTTP repositories list versions from index files only: without them a served database looks absent (said of those that answered). */
 function indexHint(name: string, repositories: readonly Repository[]): string {
   const http = repositories.filter((r) => r.backendKind === "http" || r.backendKind === "https").map((r) => r.name);
   if (http.length === 0) return "";

@@ -445,7 +445,7 @@ describe("publish", () => {
     await rm(host);
     const { load } = await import("../../src/api/load.js");
     await expect(load("fsdd")).rejects.toThrow(
-      `database 'fsdd' is not in any configured repository (data); could not ask data: file-system host '${host}' of repository 'data' does not exist: create the folder first`,
+      `cannot look up 'fsdd': no configured repository could be reached; data (file-system ${host}): file-system host '${host}' of repository 'data' does not exist: create the folder first`,
     );
   });
 
