@@ -5,7 +5,7 @@ import { basename, dirname, join } from "node:path";
 import pLimit from "p-limit";
 import type { Backend } from "../../backends/backend.js";
 import { isTempName, writeAtomically } from "../../backends/filesystem.js";
-import { extractArchive } from "../core/archive.js";
+import { ArchiveError, extractArchive } from "../core/archive.js";
 import {
   COMPLETE_FILE, flavorFolder, isComplete, readCachedDependencies,
   versionFolder, writeCachedDependencies,
@@ -240,8 +240,11 @@ export async function fetchTables(ctx: Context, tables: string[]): Promise<void>
     await withStaging(ctx.folder, async (staging) => {
       if (file.endsWith(".parquet")) await ctx.backend.getFile(tableParquetKey(ctx.name, version, id), join(staging, file));
       else {
-        await ctx.backend.getFile(tableZipKey(ctx.name, version, id), join(staging, "table.zip"));
-        await extractArchive(join(staging, "table.zip"), staging);
+        const key = tableZipKey(ctx.name, version, id);
+        await ctx.backend.getFile(key, join(staging, "table.zip"));
+        await extractArchive(join(staging, "table.zip"), staging, { label: key }).catch((error: unknown) => {
+          throw error instanceof ArchiveError ? new ArchiveError(`table '${id}' of '${ctx.name}' ${ctx.version}: ${error.message}`, { cause: error }) : error;
+        });
       }
       await verifyFiles(ctx, staging, [file], tableZipKey(ctx.name, version, id));
       await rename(join(staging, file), join(ctx.folder, file));
@@ -304,7 +307,7 @@ export async function fetchAttachments(ctx: Context, options: LoadOptions): Prom
     await withStaging(ctx.folder, async (staging) => {
       const key = attachmentKey(ctx.name, ctx.deps.version(path), id);
       await ctx.backend.getFile(key, join(staging, "attachment.zip"));
-      const files = await extractArchive(join(staging, "attachment.zip"), join(staging, "x"));
+      const files = await extractArchive(join(staging, "attachment.zip"), join(staging, "x"), { label: key });
       // The attachment (a file or a folder) moves into place in one rename: a load killed
       // midway leaves all of it or nothing, as the check above assumes.
       const folderPath = onDisk(path);

@@ -73,16 +73,16 @@ export async function createArchive(zipPath: string, root: string, files: readon
   });
 }
 
-/** Names an archive in messages: its path, or "in-memory archive". */
-function describe(zip: string | Uint8Array): string {
-  return typeof zip === "string" ? zip : "in-memory archive";
+/** Names an archive in messages: `label`, else its path, or "in-memory archive". */
+function describe(zip: string | Uint8Array, label?: string): string {
+  return label ?? (typeof zip === "string" ? zip : "in-memory archive");
 }
 
-function openZip(zipPath: string | Uint8Array): Promise<yauzl.ZipFile> {
+function openZip(zipPath: string | Uint8Array, label?: string): Promise<yauzl.ZipFile> {
   const options = { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true };
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, zip?: yauzl.ZipFile) => {
-      if (err || !zip) reject(new ArchiveError(`cannot open archive '${describe(zipPath)}': ${err?.message}`, { cause: err }));
+      if (err || !zip) reject(new ArchiveError(`cannot open archive '${describe(zipPath, label)}': ${err?.message}`, { cause: err }));
       else resolve(zip);
     };
     if (typeof zipPath === "string") yauzl.open(zipPath, options, done);
@@ -105,15 +105,16 @@ function entryName(entry: yauzl.Entry): string {
 async function forEachEntry(
   zipPath: string | Uint8Array,
   visit: (entry: yauzl.Entry, name: string, zip: yauzl.ZipFile) => Promise<void>,
+  label?: string,
 ): Promise<void> {
-  const zip = await openZip(zipPath);
+  const zip = await openZip(zipPath, label);
   await new Promise<void>((resolve, reject) => {
     let failed = false;
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
       zip.close();
-      reject(err instanceof AudbError ? err : new ArchiveError(`cannot read archive '${describe(zipPath)}': ${(err as Error).message}`, { cause: err }));
+      reject(err instanceof AudbError ? err : new ArchiveError(`cannot read archive '${describe(zipPath, label)}': ${(err as Error).message}`, { cause: err }));
     };
     zip.on("error", fail);
     zip.on("end", () => {
@@ -153,6 +154,8 @@ export interface ExtractOptions {
   onEntry?: (path: string, size: number, checksum?: string) => void;
   /** Algorithm to checksum an entry with while it is written (saves reading it again), or undefined. */
   checksum?: (path: string) => ChecksumAlgorithm | undefined;
+  /** How errors name the archive, e.g. its repository key (default: its path). */
+  label?: string;
 }
 
 /**
@@ -167,7 +170,7 @@ export async function extractArchive(zipPath: string | Uint8Array, destRoot: str
   const extracted: string[] = [];
   await forEachEntry(zipPath, async (entry, name, zip) => {
     const reason = unsafeEntryReason(name);
-    if (reason) throw new ArchiveError(`refusing to extract entry '${name}' of archive '${describe(zipPath)}': its path ${reason}`);
+    if (reason) throw new ArchiveError(`refusing to extract entry '${name}' of archive '${describe(zipPath, options.label)}': its path ${reason}`);
     const target = path.join(root, ...name.replace(/\/$/, "").split("/"));
     if (name.endsWith("/")) {
       await fs.mkdir(target, { recursive: true });
@@ -184,10 +187,10 @@ export async function extractArchive(zipPath: string | Uint8Array, destRoot: str
       await fs.rename(temp, target);
     } catch (err) {
       await fs.rm(temp, { force: true });
-      throw new ArchiveError(`cannot extract entry '${name}' of archive '${describe(zipPath)}': ${(err as Error).message}`, { cause: err });
+      throw new ArchiveError(`cannot extract entry '${name}' of archive '${describe(zipPath, options.label)}': ${(err as Error).message}`, { cause: err });
     }
     extracted.push(name);
     options.onEntry?.(name, entry.uncompressedSize, hasher?.digest());
-  });
+  }, options.label);
   return extracted;
 }
