@@ -266,20 +266,19 @@ export class S3Backend implements Backend {
       const before = received;
       try {
         const out = await this.getObject(key, received > 0 ? `bytes=${received}-` : undefined, etag);
-        if (total === undefined) {
-          total = out.ContentLength ?? 0;
+        if (received === 0) {
+          // Without Content-Length (chunked encoding, re-encoding proxies) the size is unknown: read to the end.
+          total = objectSize(out);
           etag = out.ETag;
+        } else {
+          total ??= objectSize(out);
         }
-        if (total === 0) {
-          (out.Body as Readable | undefined)?.resume();
-          return 0;
-        }
-        for await (const chunk of out.Body as Readable) {
+        for await (const chunk of (out.Body as Readable | undefined) ?? []) {
           const bytes = chunk as Uint8Array;
           received += bytes.length;
           await sink(bytes);
         }
-        if (received !== total) throw Object.assign(new Error(`short read: ${received} of ${total} bytes`), { code: "ECONNRESET" });
+        if (total !== undefined && received !== total) throw Object.assign(new Error(`short read: ${received} of ${total} bytes`), { code: "ECONNRESET" });
         return received;
       } catch (error) {
         const retryable = isTransientNetworkError(error) || error instanceof ServerError;
@@ -505,6 +504,13 @@ export class S3Backend implements Backend {
   }
 }
 
+
+/** The object's full size from a GetObject answer: Content-Range's total, else Content-Length; undefined when neither is sent. */
+function objectSize(out: GetObjectCommandOutput): number | undefined {
+  const range = /\/(\d+)$/.exec(out.ContentRange ?? "");
+  if (range) return Number(range[1]);
+  return out.ContentLength;
+}
 
 /** Hex md5 of a local file, read through one reused buffer (no garbage per chunk). */
 export async function md5OfFile(path: string): Promise<string> {

@@ -1,0 +1,42 @@
+// QA 22 (network faults) against moto through a fault-injecting proxy.
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { S3Backend, type S3BackendOptions } from "../../backends/s3.js";
+import { startFaultServer, type FaultServer } from "../helpers/fault-server.js";
+import type { S3TestServer } from "../helpers/s3-server.js";
+import { freshBucket, motoSkipReason, startServer } from "./s3-fixture.js";
+
+const md5 = (data: Uint8Array): string => createHash("md5").update(data).digest("hex");
+const fastRetry = { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 };
+
+describe.skipIf(motoSkipReason !== null)("S3Backend under network faults (QA 22)", () => {
+  let server: S3TestServer;
+  let proxy: FaultServer;
+  beforeAll(async () => {
+    server = await startServer("moto");
+    proxy = await startFaultServer(server.endpoint);
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await server?.stop();
+  });
+
+  /** A bucket holding `data` under `key`, and a backend reading it through the proxy. */
+  async function seeded(key: string, data: Uint8Array, options: S3BackendOptions = {}): Promise<S3Backend> {
+    const bucket = await freshBucket(server);
+    const direct = new S3Backend(server.endpoint, bucket, { credentials: server.credentials });
+    await direct.putBytes(key, data);
+    await direct.close();
+    proxy.rules = [];
+    return new S3Backend(proxy.url, bucket, { credentials: server.credentials, retry: fastRetry, ...options });
+  }
+
+  test("D5: an answer without Content-Length (chunked) is read whole, not as empty", async () => {
+    const data = randomBytes(300_000);
+    const backend = await seeded("db/1.0.0/db.yaml", data);
+    proxy.rules = [{ match: /^GET .*db\.yaml/, times: -1, action: "chunked" }];
+    expect(md5(await backend.getBytes("db/1.0.0/db.yaml"))).toBe(md5(data));
+    expect(proxy.seen.at(-1)?.action).toBe("chunked");
+    await backend.close();
+  });
+});
