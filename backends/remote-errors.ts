@@ -12,3 +12,5 @@ export class AccessDeniedError extends BackendUnavailableError {}
 export class WrongRegionError extends BackendUnavailableError {}
 /** The server answered with an error status that retries did not cure. */
 export class ServerError extends BackendUnavailableError {}
+/** The endpoint stopped answering or sending for longer than the idle timeout, on every attempt. */
+export class EndpointTimeoutError extends EndpointUnreachableError {}

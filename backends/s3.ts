@@ -3,7 +3,7 @@
 import "./aws-sdk-env.js"; // first: sets the SDK's environment before it loads
 import { createHash } from "node:crypto";
 import { open, readFile, stat } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -21,7 +21,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { BackendUnavailableError, MissingKeyError, validateKey, validatePrefix, type Backend, type Listing } from "./backend.js";
-import { AccessDeniedError, BucketNotFoundError, EndpointUnreachableError, ServerError, WrongRegionError } from "./remote-errors.js";
+import { AccessDeniedError, BucketNotFoundError, EndpointTimeoutError, EndpointUnreachableError, ServerError, WrongRegionError } from "./remote-errors.js";
+import { idleGuard, idleTimeoutMs } from "./idle-timeout.js";
 import { downloadToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
 import { defaultRetryPolicy, isTransientNetworkError, networkErrorCode, withRetry, type RetryPolicy } from "./retry.js";
@@ -53,6 +54,11 @@ export interface S3BackendOptions {
   maxAttempts?: number;
   /** Socket connect timeout in ms (default 10 s). */
   connectionTimeout?: number;
+  /**
+   * Idle timeout in ms: a request whose socket sees no bytes this long (no answer, a stalled
+   * body) counts as dropped and is retried. Default `AUDB_NETWORK_IDLE_TIMEOUT` (s), else 60 s.
+   */
+  idleTimeout?: number;
   /** Kind name reported by `kind` (`s3` or the alias it was registered under). */
   kind?: string;
 }
@@ -133,7 +139,7 @@ export class S3Backend implements Backend {
       forcePathStyle: o.forcePathStyle ?? custom,
       maxAttempts: o.maxAttempts ?? 5,
       retryMode: "standard",
-      requestHandler: { connectionTimeout: o.connectionTimeout ?? 10_000 },
+      requestHandler: { connectionTimeout: o.connectionTimeout ?? 10_000, socketTimeout: idleTimeoutMs(o.idleTimeout) },
     };
     const requestMode = o.requestChecksumCalculation ?? (custom ? "WHEN_REQUIRED" : undefined);
     const responseMode = o.responseChecksumValidation ?? (custom ? "WHEN_REQUIRED" : undefined);
@@ -193,6 +199,9 @@ export class S3Backend implements Backend {
       return new AccessDeniedError(`access denied to ${where} (${code || status}); check the AWS credentials`, { cause: error });
     }
     const network = networkErrorCode(error);
+    if ((network === "ETIMEDOUT" || network === "TimeoutError") && status === undefined) {
+      return new EndpointTimeoutError(`${this.endpoint} stopped answering for ${where} (idle timeout ${idleTimeoutMs(this.options.idleTimeout) / 1000} s)`, { cause: error });
+    }
     if (network && status === undefined) return new EndpointUnreachableError(`cannot reach ${this.endpoint} for ${where} (${network})`, { cause: error });
     if (status !== undefined && status >= 500) return new ServerError(`server error ${status} (${code}) for ${where}`, { cause: error });
     return new BackendUnavailableError(`S3 request failed for ${where}: ${code || status || e.message || String(error)}`, { cause: error });
@@ -273,7 +282,7 @@ export class S3Backend implements Backend {
         } else {
           total ??= objectSize(out);
         }
-        for await (const chunk of (out.Body as Readable | undefined) ?? []) {
+        for await (const chunk of this.guarded(key, out.Body as Readable | undefined)) {
           const bytes = chunk as Uint8Array;
           received += bytes.length;
           await sink(bytes);
@@ -314,7 +323,7 @@ export class S3Backend implements Backend {
       throw new RangeError(`invalid range ${range.start}..${range.end} for ${this.where(key)}`);
     }
     const out = await this.getObject(key, range ? `bytes=${range.start}-${range.end}` : undefined);
-    const body = out.Body as Readable;
+    const body = Readable.from(this.guarded(key, out.Body as Readable | undefined), { objectMode: false });
     if (!range) return body;
     // Some servers ignore the Range or widen it (s3rver answers bytes=0-0 with the whole object).
     const served = /^bytes (\d+)-(\d+)\//.exec(out.ContentRange ?? "");
@@ -326,6 +335,12 @@ export class S3Backend implements Backend {
     body.on("error", (error) => slice.destroy(error));
     slice.on("end", () => body.destroy());
     return body.pipe(slice);
+  }
+
+  /** The chunks of a GetObject body, failing when the server sends nothing for the idle timeout. */
+  private guarded(key: string, body: Readable | undefined): AsyncIterable<Uint8Array> {
+    if (!body) return Readable.from([]);
+    return idleGuard(body as AsyncIterable<Uint8Array>, idleTimeoutMs(this.options.idleTimeout), this.where(key), (error) => body.destroy(error));
   }
 
   private async retrying<T>(key: string, attempt: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 // QA 22 (network faults) against moto through a fault-injecting proxy.
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { EndpointTimeoutError } from "../../backends/remote-errors.js";
 import { S3Backend, type S3BackendOptions } from "../../backends/s3.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-server.js";
 import type { S3TestServer } from "../helpers/s3-server.js";
@@ -38,5 +39,47 @@ describe.skipIf(motoSkipReason !== null)("S3Backend under network faults (QA 22)
     expect(md5(await backend.getBytes("db/1.0.0/db.yaml"))).toBe(md5(data));
     expect(proxy.seen.at(-1)?.action).toBe("chunked");
     await backend.close();
+  });
+
+  describe("D1: a stalled server is an idle timeout, retried, then a typed error", { timeout: 10_000 }, () => {
+    const stalling = { idleTimeout: 300, maxAttempts: 1 };
+
+    test("a body that stalls once is resumed", async () => {
+      const data = randomBytes(200_000);
+      const backend = await seeded("db/media/1.0.0/a.zip", data, stalling);
+      proxy.rules = [{ match: /^GET .*a\.zip/, times: 1, action: "stall", after: 1000 }];
+      expect(md5(await backend.getBytes("db/media/1.0.0/a.zip"))).toBe(md5(data));
+      expect(proxy.seen.at(-1)?.range).toBe("bytes=1000-");
+      await backend.close();
+    });
+
+    test("a server that never answers fails with EndpointTimeoutError naming key and host", async () => {
+      const backend = await seeded("db/1.0.0/db.yaml", randomBytes(100), stalling);
+      proxy.rules = [{ match: /^GET .*db\.yaml/, times: -1, action: "stallHeaders" }];
+      const error = await backend.getBytes("db/1.0.0/db.yaml").then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(EndpointTimeoutError);
+      expect((error as Error).message).toContain("db/1.0.0/db.yaml");
+      expect((error as Error).message).toContain(proxy.url);
+      await backend.close();
+    });
+
+    test("a stalled body read as a stream fails instead of hanging", async () => {
+      const backend = await seeded("db/media/1.0.0/s.zip", randomBytes(100_000), stalling);
+      proxy.rules = [{ match: /^GET .*s\.zip/, times: -1, action: "stall", after: 1000 }];
+      const read = async (): Promise<void> => {
+        for await (const _ of await backend.getStream("db/media/1.0.0/s.zip")) void _;
+      };
+      await expect(read()).rejects.toThrow();
+      await backend.close();
+    });
+
+    test("an upload whose answer never comes is retried", async () => {
+      const backend = await seeded("x", randomBytes(10), stalling);
+      proxy.rules = [{ match: /^PUT .*up\.bin/, times: 1, action: "stallHeaders" }];
+      const data = randomBytes(1000);
+      await backend.putBytes("db/1.0.0/up.bin", data);
+      expect(md5(await backend.getBytes("db/1.0.0/up.bin"))).toBe(md5(data));
+      await backend.close();
+    });
   });
 });
