@@ -17,7 +17,8 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { MissingKeyError, ReadOnlyBackendError, validateKey, validatePrefix, type Backend, type Listing } from "./backend.js";
-import { AccessDeniedError, EndpointUnreachableError, ServerError } from "./remote-errors.js";
+import { AccessDeniedError, EndpointTimeoutError, EndpointUnreachableError, ServerError } from "./remote-errors.js";
+import { idleGuard, idleTimeoutMs, withAnswerTimeout } from "./idle-timeout.js";
 import { downloadToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
 import { backoffDelay, defaultRetryPolicy, isTransientNetworkError, networkErrorCode, type RetryPolicy } from "./retry.js";
@@ -30,6 +31,11 @@ export interface HttpBackendOptions {
   headers?: Record<string, string>;
   /** Kind name reported by `kind` (`http` or `https`). */
   kind?: string;
+  /**
+   * Idle timeout in ms: a request without an answer, or a body without a new byte, for this
+   * long counts as dropped and is retried. Default `AUDB_NETWORK_IDLE_TIMEOUT` (s), else 60 s.
+   */
+  idleTimeout?: number;
 }
 
 class RetryableStatus extends Error {
@@ -46,6 +52,8 @@ export class HttpBackend implements Backend {
   readonly baseUrl: string;
   private readonly retry: RetryPolicy;
   private readonly headers: Record<string, string>;
+  private readonly idleMs: number;
+  private readonly aborts = new WeakMap<Response, AbortController>();
 
   /** `host` is a base URL (`https://example.org/repos`); `name` the repository folder under it. */
   constructor(host: string, name: string, options: HttpBackendOptions = {}) {
@@ -54,6 +62,7 @@ export class HttpBackend implements Backend {
     this.baseUrl = `${base.replace(/\/+$/, "")}/${encodeURIComponent(name)}/`;
     this.retry = options.retry ?? defaultRetryPolicy;
     this.headers = options.headers ?? {};
+    this.idleMs = idleTimeoutMs(options.idleTimeout);
   }
 
   /** URL of `key`. */
@@ -69,7 +78,9 @@ export class HttpBackend implements Backend {
     const url = this.url(key);
     for (let attempt = 0; ; attempt++) {
       try {
-        const response = await fetch(url, { method, headers: { ...this.headers, ...headers } });
+        const controller = new AbortController();
+        const response = await withAnswerTimeout(this.idleMs, url, (signal) => fetch(url, { method, headers: { ...this.headers, ...headers }, signal }), controller);
+        this.aborts.set(response, controller);
         if (response.status === 429 || response.status >= 500) {
           await response.body?.cancel().catch(() => undefined);
           throw new RetryableStatus(response.status, url);
@@ -89,9 +100,20 @@ export class HttpBackend implements Backend {
     }
   }
 
+  /** The chunks of a response body, failing when the server sends nothing for the idle timeout. */
+  private body(response: Response, url: string): AsyncIterable<Uint8Array> {
+    if (!response.body) return Readable.from([]);
+    const controller = this.aborts.get(response);
+    return idleGuard(response.body as WebReadableStream<Uint8Array>, this.idleMs, url, (error) => controller?.abort(error));
+  }
+
   private failure(error: unknown, key: string, url: string): Error {
     if (error instanceof RetryableStatus) return new ServerError(`HTTP ${error.status} for key '${key}' at ${url} (after ${this.retry.attempts} attempts)`, { cause: error });
-    return new EndpointUnreachableError(`cannot reach ${url} for key '${key}' (${networkErrorCode(error)})`, { cause: error });
+    const code = networkErrorCode(error);
+    if (code === "ETIMEDOUT" || code === "TimeoutError") {
+      return new EndpointTimeoutError(`${url} stopped answering for key '${key}' (idle timeout ${this.idleMs / 1000} s)`, { cause: error });
+    }
+    return new EndpointUnreachableError(`cannot reach ${url} for key '${key}' (${code})`, { cause: error });
   }
 
   private missing(key: string, response: Response): MissingKeyError {
@@ -145,11 +167,9 @@ export class HttpBackend implements Backend {
           total = length === null ? undefined : Number(length);
           validator = response.headers.get("etag") ?? response.headers.get("last-modified") ?? undefined;
         }
-        if (response.body) {
-          for await (const chunk of response.body) {
-            received += chunk.length;
-            await sink(chunk);
-          }
+        for await (const chunk of this.body(response, this.url(key))) {
+          received += chunk.length;
+          await sink(chunk);
         }
         if (total !== undefined && received !== total) {
           throw Object.assign(new Error(`short read: ${received} of ${total} bytes`), { code: "ECONNRESET" });
@@ -206,7 +226,7 @@ export class HttpBackend implements Backend {
     }
     const response = await this.request(key, "GET", range ? { Range: `bytes=${range.start}-${range.end}` } : {});
     this.check(key, response);
-    const body = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
+    const body = Readable.from(this.body(response, this.url(key)), { objectMode: false });
     if (!range || response.status === 206) return body;
     // The server ignored the Range: cut the bytes out of the whole object.
     return body.pipe(sliceStream(range.start, range.end - range.start + 1));
