@@ -74,8 +74,9 @@ export class HttpBackend implements Backend {
    * One request with retries on network errors, 429 and 5xx. Returns the response for
    * any other status (the caller decides); the last failure becomes a typed error.
    */
-  private async request(key: string, method: "GET" | "HEAD", headers: Record<string, string> = {}): Promise<Response> {
+  private async request(key: string, method: "GET" | "HEAD", headers: Record<string, string> = {}, retry = true): Promise<Response> {
     const url = this.url(key);
+    const attempts = retry ? this.retry.attempts : 1;
     for (let attempt = 0; ; attempt++) {
       try {
         const controller = new AbortController();
@@ -94,7 +95,7 @@ export class HttpBackend implements Backend {
         if (networkErrorCode(error) !== undefined && !isTransientNetworkError(error)) throw this.failure(error, key, url);
         const retryable = error instanceof RetryableStatus || isTransientNetworkError(error);
         if (!retryable) throw fetchRefused(error, key, url);
-        if (attempt + 1 >= this.retry.attempts) throw this.failure(error, key, url);
+        if (attempt + 1 >= attempts) throw retry ? this.failure(error, key, url) : error;
         await new Promise((r) => setTimeout(r, backoffDelay(this.retry, attempt)));
       }
     }
@@ -156,7 +157,8 @@ export class HttpBackend implements Backend {
       try {
         const headers: Record<string, string> = received > 0 ? { Range: `bytes=${received}-` } : {};
         if (received > 0 && validator) headers["If-Range"] = validator;
-        const response = await this.request(key, "GET", headers);
+        // One attempt: the loop here retries (and resumes), so attempts do not multiply.
+        const response = await this.request(key, "GET", headers, false);
         this.check(key, response);
         if (received > 0 && response.status !== 206) {
           await restart();
@@ -176,8 +178,9 @@ export class HttpBackend implements Backend {
         }
         return;
       } catch (error) {
-        if (networkErrorCode(error) === undefined) throw error;
-        if (!isTransientNetworkError(error)) throw this.failure(error, key, this.url(key));
+        const retryable = error instanceof RetryableStatus || isTransientNetworkError(error);
+        if (!retryable && networkErrorCode(error) === undefined) throw error;
+        if (!retryable) throw this.failure(error, key, this.url(key));
         if (received > before) failures = 0;
         failures++;
         if (failures >= this.retry.attempts) throw this.failure(error, key, this.url(key));

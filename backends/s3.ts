@@ -50,7 +50,10 @@ export interface S3BackendOptions {
   responseChecksumValidation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
   /** Retries of whole transfers (streamed downloads resume with a Range request). */
   retry?: RetryPolicy;
-  /** Attempts per SDK request (throttling, 5xx, dropped connections); default 5. */
+  /**
+   * Attempts of the SDK's own retry per request; default 1, as this backend retries every
+   * request itself with `retry` (attempts would multiply otherwise).
+   */
   maxAttempts?: number;
   /** Socket connect timeout in ms (default 10 s). */
   connectionTimeout?: number;
@@ -137,7 +140,7 @@ export class S3Backend implements Backend {
       region: this.region,
       endpoint: this.parsed.endpoint,
       forcePathStyle: o.forcePathStyle ?? custom,
-      maxAttempts: o.maxAttempts ?? 5,
+      maxAttempts: o.maxAttempts ?? 1,
       retryMode: "standard",
       requestHandler: { connectionTimeout: o.connectionTimeout ?? 10_000, socketTimeout: idleTimeoutMs(o.idleTimeout) },
     };
@@ -212,7 +215,7 @@ export class S3Backend implements Backend {
     if (!this.bucketChecked) {
       const client = await this.client();
       try {
-        await client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+        await this.retried(() => client.send(new HeadBucketCommand({ Bucket: this.bucket })));
       } catch (error) {
         const status = (error as SdkError).$metadata?.httpStatusCode;
         if (status === 404) throw new BucketNotFoundError(`bucket '${this.bucket}' does not exist on ${this.endpoint}`, { cause: error });
@@ -226,7 +229,7 @@ export class S3Backend implements Backend {
   private async head(key: string): Promise<{ size: number; etag: string | undefined } | undefined> {
     const client = await this.client();
     try {
-      const out = await client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.retried(() => client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
       return { size: out.ContentLength ?? 0, etag: out.ETag };
     } catch (error) {
       const e = error as SdkError;
@@ -290,7 +293,7 @@ export class S3Backend implements Backend {
         if (total !== undefined && received !== total) throw Object.assign(new Error(`short read: ${received} of ${total} bytes`), { code: "ECONNRESET" });
         return received;
       } catch (error) {
-        const retryable = isTransientNetworkError(error) || error instanceof ServerError;
+        const retryable = retryableTranslated(error);
         if (received > before) failures = 0;
         failures++;
         if (!retryable || failures >= policy.attempts) throw this.translate(error, key);
@@ -322,7 +325,8 @@ export class S3Backend implements Backend {
     if (range && !(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
       throw new RangeError(`invalid range ${range.start}..${range.end} for ${this.where(key)}`);
     }
-    const out = await this.getObject(key, range ? `bytes=${range.start}-${range.end}` : undefined);
+    const policy = this.options.retry ?? defaultRetryPolicy;
+    const out = await withRetry(policy, retryableTranslated, () => this.getObject(key, range ? `bytes=${range.start}-${range.end}` : undefined));
     const body = Readable.from(this.guarded(key, out.Body as Readable | undefined), { objectMode: false });
     if (!range) return body;
     // Some servers ignore the Range or widen it (s3rver answers bytes=0-0 with the whole object).
@@ -343,10 +347,16 @@ export class S3Backend implements Backend {
     return idleGuard(body as AsyncIterable<Uint8Array>, idleTimeoutMs(this.options.idleTimeout), this.where(key), (error) => body.destroy(error));
   }
 
+  /** Runs an SDK request with the retry policy (dropped connections, timeouts, 429, 5xx); errors stay raw. */
+  private retried<T>(attempt: () => Promise<T>): Promise<T> {
+    const status = (e: unknown): number => (e as SdkError).$metadata?.httpStatusCode ?? 0;
+    return withRetry(this.options.retry ?? defaultRetryPolicy, (e) => isTransientNetworkError(e) || status(e) === 429 || status(e) >= 500, attempt);
+  }
+
+  /** {@link retried}, with the final error translated. */
   private async retrying<T>(key: string, attempt: () => Promise<T>): Promise<T> {
-    const policy = this.options.retry ?? defaultRetryPolicy;
     try {
-      return await withRetry(policy, (e) => isTransientNetworkError(e) || ((e as SdkError).$metadata?.httpStatusCode ?? 0) >= 500, attempt);
+      return await this.retried(attempt);
     } catch (error) {
       throw this.translate(error, key);
     }
@@ -482,7 +492,7 @@ export class S3Backend implements Backend {
     do {
       let out;
       try {
-        out = await client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: s3Prefix, Delimiter: "/", ContinuationToken: token }));
+        out = await this.retried(() => client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: s3Prefix, Delimiter: "/", ContinuationToken: token })));
       } catch (error) {
         throw this.translate(error, base === "" ? undefined : s3Prefix);
       }
@@ -505,7 +515,7 @@ export class S3Backend implements Backend {
     validateKey(key);
     const client = await this.client();
     try {
-      const out = await client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.retried(() => client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
       return out.Metadata?.checksum;
     } catch (error) {
       if ((error as SdkError).$metadata?.httpStatusCode === 404) throw await this.missing(key, error);
@@ -519,6 +529,11 @@ export class S3Backend implements Backend {
   }
 }
 
+
+/** Whether a translated error is worth another attempt: a network failure or a 5xx. */
+function retryableTranslated(error: unknown): boolean {
+  return isTransientNetworkError(error) || error instanceof ServerError;
+}
 
 /** The object's full size from a GetObject answer: Content-Range's total, else Content-Length; undefined when neither is sent. */
 function objectSize(out: GetObjectCommandOutput): number | undefined {

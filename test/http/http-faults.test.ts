@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { HttpBackend, type HttpBackendOptions } from "../../backends/http.js";
-import { EndpointTimeoutError } from "../../backends/remote-errors.js";
+import { EndpointTimeoutError, EndpointUnreachableError, ServerError } from "../../backends/remote-errors.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-server.js";
 import { servedRepository, type ServedRepository } from "./http-fixture.js";
 
@@ -55,5 +55,18 @@ describe("HttpBackend under network faults (QA 22)", { timeout: 10_000 }, () => 
       };
       await expect(read()).rejects.toThrow();
     });
+  });
+
+  test("D7: one retry layer: resets and 503s on every GET are tried `attempts` times, then a typed error", async () => {
+    await repo.seed("db/media/1.0.0/m.zip", randomBytes(1000));
+    const http = backend();
+    for (const [action, type] of [["reset", EndpointUnreachableError], ["status", ServerError]] as const) {
+      proxy.rules = [{ match: /^GET .*m\.zip/, times: -1, action, status: 503 } as never];
+      const before = proxy.seen.length;
+      const error = await http.getBytes("db/media/1.0.0/m.zip").then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(type);
+      expect((error as Error).message).toContain("db/media/1.0.0/m.zip");
+      expect(proxy.seen.length - before).toBe(fastRetry.attempts);
+    }
   });
 });

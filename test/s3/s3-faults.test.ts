@@ -1,7 +1,7 @@
 // QA 22 (network faults) against moto through a fault-injecting proxy.
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EndpointTimeoutError } from "../../backends/remote-errors.js";
+import { EndpointTimeoutError, ServerError } from "../../backends/remote-errors.js";
 import { S3Backend, type S3BackendOptions } from "../../backends/s3.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-server.js";
 import type { S3TestServer } from "../helpers/s3-server.js";
@@ -81,5 +81,16 @@ describe.skipIf(motoSkipReason !== null)("S3Backend under network faults (QA 22)
       expect(md5(await backend.getBytes("db/1.0.0/up.bin"))).toBe(md5(data));
       await backend.close();
     });
+  });
+
+  test("D7: one retry layer: a GET answered 503 every time is tried `attempts` times, then ServerError", async () => {
+    const backend = await seeded("db/media/1.0.0/m.zip", randomBytes(1000));
+    proxy.rules = [{ match: /^GET .*m\.zip/, times: -1, action: "status", status: 503, code: "SlowDown" }];
+    const before = proxy.seen.length;
+    const error = await backend.getBytes("db/media/1.0.0/m.zip").then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect((error as Error).message).toContain("db/media/1.0.0/m.zip");
+    expect(proxy.seen.length - before).toBe(fastRetry.attempts);
+    await backend.close();
   });
 });
