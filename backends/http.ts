@@ -152,6 +152,7 @@ export class HttpBackend implements Backend {
     let total: number | undefined;
     let validator: string | undefined;
     let failures = 0;
+    let restarts = 0;
     for (;;) {
       const before = received;
       try {
@@ -159,6 +160,14 @@ export class HttpBackend implements Backend {
         if (received > 0 && validator) headers["If-Range"] = validator;
         // One attempt: the loop here retries (and resumes), so attempts do not multiply.
         const response = await this.request(key, "GET", headers, false);
+        if (received > 0 && response.status === 416 && ++restarts < this.retry.attempts) {
+          // The first answer's length was wrong: fetch the object again from byte 0.
+          await response.body?.cancel().catch(() => undefined);
+          await restart();
+          received = 0;
+          validator = undefined;
+          continue;
+        }
         this.check(key, response);
         if (received > 0 && response.status !== 206) {
           await restart();

@@ -266,14 +266,16 @@ export class S3Backend implements Backend {
 
   /**
    * Reads the whole object into `sink`, resuming with a Range request after a dropped
-   * connection or 5xx. `sink` sees every byte exactly once, in order.
+   * connection or 5xx. `sink` sees every byte exactly once, in order, except that after
+   * `restart` (the resume was refused: 416, or the object changed: 412) it sees them anew.
    */
-  private async readWhole(key: string, sink: (chunk: Uint8Array) => Promise<void> | void): Promise<number> {
+  private async readWhole(key: string, sink: (chunk: Uint8Array) => Promise<void> | void, restart: () => Promise<void> | void): Promise<number> {
     const policy = this.options.retry ?? defaultRetryPolicy;
     let received = 0;
     let total: number | undefined;
     let etag: string | undefined;
     let failures = 0;
+    let restarts = 0;
     for (;;) {
       const before = received;
       try {
@@ -293,6 +295,15 @@ export class S3Backend implements Backend {
         if (total !== undefined && received !== total) throw Object.assign(new Error(`short read: ${received} of ${total} bytes`), { code: "ECONNRESET" });
         return received;
       } catch (error) {
+        const status = statusOf(error);
+        if (received > 0 && (status === 416 || status === 412) && ++restarts < policy.attempts) {
+          // The first answer's length or the object was wrong: fetch it again from byte 0.
+          await restart();
+          received = 0;
+          total = undefined;
+          etag = undefined;
+          continue;
+        }
         const retryable = retryableTranslated(error);
         if (received > before) failures = 0;
         failures++;
@@ -305,18 +316,33 @@ export class S3Backend implements Backend {
   async getFile(key: string, dest: string): Promise<void> {
     validateKey(key);
     await downloadToFile(dest, async (handle) => {
-      await this.readWhole(key, async (chunk) => {
-        await handle.write(chunk);
-      });
+      let position = 0;
+      await this.readWhole(
+        key,
+        async (chunk) => {
+          await handle.write(chunk, 0, chunk.length, position);
+          position += chunk.length;
+        },
+        async () => {
+          await handle.truncate(0);
+          position = 0;
+        },
+      );
     });
   }
 
   async getBytes(key: string): Promise<Uint8Array> {
     validateKey(key);
-    const chunks: Uint8Array[] = [];
-    await this.readWhole(key, (chunk) => {
-      chunks.push(chunk);
-    });
+    let chunks: Uint8Array[] = [];
+    await this.readWhole(
+      key,
+      (chunk) => {
+        chunks.push(chunk);
+      },
+      () => {
+        chunks = [];
+      },
+    );
     return new Uint8Array(Buffer.concat(chunks));
   }
 
@@ -529,6 +555,12 @@ export class S3Backend implements Backend {
   }
 }
 
+
+/** The HTTP status of an SDK error, or of the SDK error a translated one wraps. */
+function statusOf(error: unknown): number | undefined {
+  const e = error as SdkError & { cause?: SdkError };
+  return e?.$metadata?.httpStatusCode ?? e?.cause?.$metadata?.httpStatusCode;
+}
 
 /** Whether a translated error is worth another attempt: a network failure or a 5xx. */
 function retryableTranslated(error: unknown): boolean {

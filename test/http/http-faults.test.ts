@@ -69,4 +69,12 @@ describe("HttpBackend under network faults (QA 22)", { timeout: 10_000 }, () => 
       expect(proxy.seen.length - before).toBe(fastRetry.attempts);
     }
   });
+
+  test("D6: a body shorter than its Content-Length is fetched again when the resume is refused (416)", async () => {
+    const data = randomBytes(5000);
+    await repo.seed("db/media/1.0.0/short.zip", data);
+    const http = backend();
+    proxy.rules = [{ match: /^GET .*short\.zip/, times: 1, action: "shortLength" }];
+    expect(md5(await http.getBytes("db/media/1.0.0/short.zip"))).toBe(md5(data));
+  });
 });

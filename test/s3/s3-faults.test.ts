@@ -1,5 +1,8 @@
 // QA 22 (network faults) against moto through a fault-injecting proxy.
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EndpointTimeoutError, ServerError } from "../../backends/remote-errors.js";
 import { S3Backend, type S3BackendOptions } from "../../backends/s3.js";
@@ -91,6 +94,22 @@ describe.skipIf(motoSkipReason !== null)("S3Backend under network faults (QA 22)
     expect(error).toBeInstanceOf(ServerError);
     expect((error as Error).message).toContain("db/media/1.0.0/m.zip");
     expect(proxy.seen.length - before).toBe(fastRetry.attempts);
+    await backend.close();
+  });
+
+  test("D6: a body shorter than its Content-Length is fetched again when the resume is refused (416)", async () => {
+    const data = randomBytes(5000);
+    const backend = await seeded("db/media/1.0.0/short.zip", data);
+    proxy.rules = [{ match: /^GET .*short\.zip/, times: 1, action: "shortLength" }];
+    expect(md5(await backend.getBytes("db/media/1.0.0/short.zip"))).toBe(md5(data));
+    proxy.rules = [{ match: /^GET .*short\.zip/, times: 1, action: "shortLength" }];
+    const dir = await mkdtemp(join(tmpdir(), "audb-d6-"));
+    try {
+      await backend.getFile("db/media/1.0.0/short.zip", join(dir, "f"));
+      expect(md5(await readFile(join(dir, "f")))).toBe(md5(data));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     await backend.close();
   });
 });
