@@ -21,6 +21,7 @@ import { AccessDeniedError, EndpointTimeoutError, EndpointUnreachableError, Serv
 import { idleGuard, idleTimeoutMs, withAnswerTimeout } from "./idle-timeout.js";
 import { downloadToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
+import { resumableRange, type RangeSource } from "./resumable-range.js";
 import { backoffDelay, defaultRetryPolicy, isTransientNetworkError, networkErrorCode, type RetryPolicy } from "./retry.js";
 
 /** Options of {@link HttpBackend}. */
@@ -236,6 +237,19 @@ export class HttpBackend implements Backend {
     if (range && !(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
       throw new RangeError(`invalid range ${range.start}..${range.end} for key '${key}' at ${this.url(key)}`);
     }
+    if (!range) return this.openStream(key);
+    // The first request's failure (missing key, denied) is thrown here; later drops resume.
+    const first = await this.openStream(key, range);
+    let opened = false;
+    const source: RangeSource = {
+      open: (start, end) => (opened ? this.openStream(key, { start, end }) : ((opened = true), Promise.resolve(first))),
+      retryable: (error) => error instanceof RetryableStatus || error instanceof ServerError || isTransientNetworkError(error),
+      translate: (error) => (error instanceof Error && !isTransientNetworkError(error) ? error : this.failure(error, key, this.url(key))),
+    };
+    return resumableRange(source, range.start, range.end, this.retry);
+  }
+
+  private async openStream(key: string, range?: { start: number; end: number }): Promise<Readable> {
     const response = await this.request(key, "GET", range ? { Range: `bytes=${range.start}-${range.end}` } : {});
     this.check(key, response);
     const body = Readable.from(this.body(response, this.url(key)), { objectMode: false });

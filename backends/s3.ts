@@ -25,6 +25,7 @@ import { AccessDeniedError, BucketNotFoundError, EndpointTimeoutError, EndpointU
 import { idleGuard, idleTimeoutMs } from "./idle-timeout.js";
 import { downloadToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
+import { resumableRange, type RangeSource } from "./resumable-range.js";
 import { defaultRetryPolicy, isTransientNetworkError, networkErrorCode, withRetry, type RetryPolicy } from "./retry.js";
 
 /** Options of {@link S3Backend}. All optional. */
@@ -351,6 +352,19 @@ export class S3Backend implements Backend {
     if (range && !(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
       throw new RangeError(`invalid range ${range.start}..${range.end} for ${this.where(key)}`);
     }
+    if (!range) return this.openStream(key);
+    // The first request's failure (missing key, denied) is thrown here; later drops resume.
+    const first = await this.openStream(key, range);
+    let opened = false;
+    const source: RangeSource = {
+      open: (start, end) => (opened ? this.openStream(key, { start, end }) : ((opened = true), Promise.resolve(first))),
+      retryable: retryableTranslated,
+      translate: (error) => this.translate(error, key),
+    };
+    return resumableRange(source, range.start, range.end, this.options.retry ?? defaultRetryPolicy);
+  }
+
+  private async openStream(key: string, range?: { start: number; end: number }): Promise<Readable> {
     const policy = this.options.retry ?? defaultRetryPolicy;
     const out = await withRetry(policy, retryableTranslated, () => this.getObject(key, range ? `bytes=${range.start}-${range.end}` : undefined));
     const body = Readable.from(this.guarded(key, out.Body as Readable | undefined), { objectMode: false });
