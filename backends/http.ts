@@ -262,15 +262,16 @@ export class HttpBackend implements Backend {
     const base = validatePrefix(prefix);
     const candidates = base === "" ? ["index.json"] : base.includes("/") ? [`${base}/index.json`] : [`${base}/index.json`, `${base}/versions.json`];
     for (const key of candidates) {
-      const response = await this.request(key, "GET");
-      if (response.status === 404 || response.status === 410) {
-        await response.body?.cancel().catch(() => undefined);
-        continue;
+      let bytes: Uint8Array;
+      try {
+        bytes = await this.getBytes(key); // retried and resumed like any object
+      } catch (error) {
+        if (error instanceof MissingKeyError) continue;
+        throw error;
       }
-      this.check(key, response);
       let index: unknown;
       try {
-        index = await response.json();
+        index = JSON.parse(Buffer.from(bytes).toString("utf8"));
       } catch (error) {
         throw new ServerError(`index file '${key}' at ${this.url(key)} is not valid JSON`, { cause: error });
       }

@@ -96,4 +96,12 @@ describe("HttpBackend under network faults (QA 22)", { timeout: 10_000 }, () => 
     expect((error as Error).message).toContain("db/media/1.0.0/big.zip");
     
   });
+
+  test("D8: an index file whose connection drops is read again, not reported as invalid JSON", async () => {
+    await repo.seed("idx/1.0.0/db.yaml", Buffer.from("name: idx\n"));
+    const http = backend();
+    proxy.rules = [{ match: /^GET .*\/idx\/index\.json/, times: 1, action: "truncate", after: 5 }];
+    expect((await http.list("idx")).dirs).toEqual(["1.0.0"]);
+    expect(proxy.seen.filter((r) => r.url.endsWith("/idx/index.json")).length).toBe(2);
+  });
 });
