@@ -111,63 +111,16 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
   try {
     const limit = pLimit(ctx.numWorkers);
     let failed = false;
+    // `failed` is set inside the task: p-limit starts the next queued task as soon as this
+    // one settles, before any handler attached to the promise limit() returns could run.
     const results = await Promise.allSettled([...byArchive].map(([key, files]) => limit(async () => {
       if (failed) return;
-      const source = await fetchArchive(ctx, key, files, staging);
-      const unzipped = typeof source === "string" ? undefined : await unzipBytes(source, key);
-      const missingFile = (f: string) =>
-        new ArchiveError(`archive '${key}' does not hold '${f}', which the dependency table of '${ctx.name}' ${ctx.version} puts there`);
-      const mismatch = (f: string, sum: string | undefined) =>
-        new ChecksumMismatchError(`'${f}' from '${key}' has checksum ${sum}, the dependency table of '${ctx.name}' ${ctx.version} says ${deps.checksum(f)}: the repository copy is corrupt or was tampered with`);
-      if (unzipped) {
-        // small archive, verified in memory: written straight to its final place (temp + rename)
-        const byName = new Map(unzipped.map((e) => [e.name, e.data]));
-        for (const f of files) {
-          const data = byName.get(f);
-          if (!data) throw missingFile(f);
-          bytes += data.length;
-          if (ctx.verify) {
-            const sum = await checksumBytes(data, algorithmOf(deps.checksum(f)));
-            if (sum !== deps.checksum(f)) throw mismatch(f, sum);
-          }
-          const convert = needs(f);
-          const dest = join(convert ? extracted : folder, f);
-          await ensureDir(dirname(dest));
-          if (convert) {
-            await writeFile(dest, data);
-            await queueConversion(f);
-          } else await writeAtomically(dest, (temp) => writeFile(temp, data));
-        }
-      } else {
-        const wanted = new Set(files);
-        const sums = new Map<string, string>();
-        await extractArchive(source, extracted, {
-          checksum: (name) => (ctx.verify && wanted.has(name) ? algorithmOf(deps.checksum(name)) : undefined),
-          onEntry: (name, size, sum) => {
-            bytes += size;
-            if (sum) sums.set(name, sum);
-          },
-        });
-        if (typeof source === "string") await rm(source, { force: true });
-        for (const f of files) {
-          if (!existsSync(join(extracted, f))) throw missingFile(f);
-          if (ctx.verify && sums.get(f) !== deps.checksum(f)) {
-            await rm(join(extracted, f), { force: true });
-            throw mismatch(f, sums.get(f));
-          }
-          if (needs(f)) await queueConversion(f);
-          else {
-            const dest = join(folder, f);
-            await ensureDir(dirname(dest));
-            await rename(join(extracted, f), dest);
-          }
-        }
+      try {
+        await fetchOne(key, files);
+      } catch (e) {
+        failed = true;
+        throw e;
       }
-      done += files.length;
-      emit(ctx.onProgress, { phase: "download", done, total, bytes });
-    }).catch((e: unknown) => {
-      failed = true;
-      throw e;
     })));
     const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failure) throw failure.reason;
@@ -179,6 +132,62 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
       await pool.close();
     }
     await rm(staging, { recursive: true, force: true });
+  }
+
+  /** Downloads, verifies and places the `files` archive `key` holds. */
+  async function fetchOne(key: string, files: string[]): Promise<void> {
+    const source = await fetchArchive(ctx, key, files, staging);
+    const unzipped = typeof source === "string" ? undefined : await unzipBytes(source, key);
+    const missingFile = (f: string) =>
+      new ArchiveError(`archive '${key}' does not hold '${f}', which the dependency table of '${ctx.name}' ${ctx.version} puts there`);
+    const mismatch = (f: string, sum: string | undefined) =>
+      new ChecksumMismatchError(`'${f}' from '${key}' has checksum ${sum}, the dependency table of '${ctx.name}' ${ctx.version} says ${deps.checksum(f)}: the repository copy is corrupt or was tampered with`);
+    if (unzipped) {
+      // small archive, verified in memory: written straight to its final place (temp + rename)
+      const byName = new Map(unzipped.map((e) => [e.name, e.data]));
+      for (const f of files) {
+        const data = byName.get(f);
+        if (!data) throw missingFile(f);
+        bytes += data.length;
+        if (ctx.verify) {
+          const sum = await checksumBytes(data, algorithmOf(deps.checksum(f)));
+          if (sum !== deps.checksum(f)) throw mismatch(f, sum);
+        }
+        const convert = needs(f);
+        const dest = join(convert ? extracted : folder, f);
+        await ensureDir(dirname(dest));
+        if (convert) {
+          await writeFile(dest, data);
+          await queueConversion(f);
+        } else await writeAtomically(dest, (temp) => writeFile(temp, data));
+      }
+    } else {
+      const wanted = new Set(files);
+      const sums = new Map<string, string>();
+      await extractArchive(source, extracted, {
+        checksum: (name) => (ctx.verify && wanted.has(name) ? algorithmOf(deps.checksum(name)) : undefined),
+        onEntry: (name, size, sum) => {
+          bytes += size;
+          if (sum) sums.set(name, sum);
+        },
+      });
+      if (typeof source === "string") await rm(source, { force: true });
+      for (const f of files) {
+        if (!existsSync(join(extracted, f))) throw missingFile(f);
+        if (ctx.verify && sums.get(f) !== deps.checksum(f)) {
+          await rm(join(extracted, f), { force: true });
+          throw mismatch(f, sums.get(f));
+        }
+        if (needs(f)) await queueConversion(f);
+        else {
+          const dest = join(folder, f);
+          await ensureDir(dirname(dest));
+          await rename(join(extracted, f), dest);
+        }
+      }
+    }
+    done += files.length;
+    emit(ctx.onProgress, { phase: "download", done, total, bytes });
   }
 }
 
