@@ -52,6 +52,13 @@ export interface Backend {
   /** Removes `key`; MissingKeyError if absent. */
   remove(key: string): Promise<void>;
   /**
+   * Aborts the unfinished uploads of keys under `prefix/` that a killed upload left: parts
+   * a store keeps (S3 multipart uploads) though no object and no {@link list} shows them.
+   * Returns how many. Absent on backends whose uploads leave nothing behind when killed
+   * (the file system writes to temp names, see `removeTempFilesOf`).
+   */
+  abortUploads?(prefix: string): Promise<number>;
+  /**
    * Absolute path of the local file that holds `key`, for backends that keep keys as files
    * on this machine. Publish's worker threads then write archives of the new version
    * there themselves (see `writeNewFileSync`) instead of handing bytes to `putBytes`.

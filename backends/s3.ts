@@ -12,6 +12,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -97,6 +98,12 @@ export function parseS3Host(host: string): S3Endpoint {
 
 function envAnonymous(): boolean {
   return /^(1|true|yes)$/i.test(process.env.AUDB_S3_ANONYMOUS ?? "");
+}
+
+/** The store does not implement the request (e.g. listing multipart uploads on some S3 clones). */
+function notImplemented(error: unknown): boolean {
+  const e = error as SdkError;
+  return (e.Code ?? e.name) === "NotImplemented" || e.$metadata?.httpStatusCode === 501;
 }
 
 const noSigner = { sign: async <T>(request: T): Promise<T> => request };
@@ -541,6 +548,44 @@ export class S3Backend implements Backend {
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
     return { dirs: dirs.sort(), files: files.sort() };
+  }
+
+  /**
+   * Aborts the incomplete multipart uploads of keys under `prefix/` (what a killed upload
+   * leaves: stored and billed, though no listing shows it); returns how many. A store that
+   * answers `NotImplemented` to listing them has none to abort: 0.
+   */
+  async abortUploads(prefix: string): Promise<number> {
+    const base = validatePrefix(prefix);
+    const s3Prefix = base === "" ? "" : `${base}/`;
+    const client = await this.client();
+    const uploads: { Key: string; UploadId: string }[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let out;
+      try {
+        out = await this.retried(() =>
+          client
+            .send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: s3Prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }))
+            .catch((error: unknown) => (notImplemented(error) ? undefined : Promise.reject(error))),
+        );
+      } catch (error) {
+        throw this.translate(error, base === "" ? undefined : s3Prefix);
+      }
+      if (!out) return 0;
+      for (const u of out.Uploads ?? []) if (u.Key?.startsWith(s3Prefix) && u.UploadId) uploads.push({ Key: u.Key, UploadId: u.UploadId });
+      keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
+      uploadIdMarker = out.IsTruncated ? out.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    for (const upload of uploads) {
+      await this.retrying(upload.Key, () =>
+        client
+          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, ...upload }))
+          .catch((error: unknown) => ((error as SdkError).name === "NoSuchUpload" ? undefined : Promise.reject(error))),
+      );
+    }
+    return uploads.length;
   }
 
   async remove(key: string): Promise<void> {

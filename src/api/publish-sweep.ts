@@ -9,8 +9,9 @@ import { attachmentKey, mediaKey, tableParquetKey, tableZipKey } from "../core/l
 /**
  * Removes what a publish of `version` that died left under the version's media, table and
  * attachment folders and the finished publish (`deps`) does not use: archives of files the
- * two publishes did not share. Only the new version's folders are touched; no other
- * version refers to them.
+ * two publishes did not share, and uploads it left unfinished (S3 multipart uploads, see
+ * `Backend.abortUploads`). Only the new version's folders are touched; no other version
+ * refers to them.
  */
 export async function sweepAbandoned(backend: Backend, name: string, version: string, deps: Dependencies): Promise<number> {
   const used = new Set<string>();
@@ -23,6 +24,8 @@ export async function sweepAbandoned(backend: Backend, name: string, version: st
   }
   let removed = 0;
   for (const folder of [`${name}/media/${version}`, `${name}/meta/${version}`, `${name}/attachment/${version}`]) {
+    // this publish's own uploads have all finished: what is still open is the dead one's
+    removed += (await backend.abortUploads?.(folder)) ?? 0;
     const { files } = await backend.list(folder);
     for (const file of files) {
       const key = `${folder}/${file}`;
