@@ -19,7 +19,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { MissingKeyError, ReadOnlyBackendError, validateKey, validatePrefix, type Backend, type Listing } from "./backend.js";
 import { AccessDeniedError, EndpointTimeoutError, EndpointUnreachableError, ServerError } from "./remote-errors.js";
 import { idleGuard, idleTimeoutMs, withAnswerTimeout } from "./idle-timeout.js";
-import { downloadToFile } from "./download-file.js";
+import { readWholeToBytes, readWholeToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
 import { resumableRange, type RangeSource } from "./resumable-range.js";
 import { backoffDelay, defaultRetryPolicy, isTransientNetworkError, networkErrorCode, type RetryPolicy } from "./retry.js";
@@ -201,35 +201,12 @@ export class HttpBackend implements Backend {
 
   async getFile(key: string, dest: string): Promise<void> {
     validateKey(key);
-    await downloadToFile(dest, async (handle) => {
-      let position = 0;
-      await this.readWhole(
-        key,
-        async (chunk) => {
-          await handle.write(chunk, 0, chunk.length, position);
-          position += chunk.length;
-        },
-        async () => {
-          await handle.truncate(0);
-          position = 0;
-        },
-      );
-    });
+    await readWholeToFile(dest, (sink, restart) => this.readWhole(key, sink, restart));
   }
 
   async getBytes(key: string): Promise<Uint8Array> {
     validateKey(key);
-    let chunks: Uint8Array[] = [];
-    await this.readWhole(
-      key,
-      (chunk) => {
-        chunks.push(chunk);
-      },
-      () => {
-        chunks = [];
-      },
-    );
-    return new Uint8Array(Buffer.concat(chunks));
+    return readWholeToBytes((sink, restart) => this.readWhole(key, sink, restart));
   }
 
   async getStream(key: string, range?: { start: number; end: number }): Promise<Readable> {

@@ -24,10 +24,10 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { BackendUnavailableError, MissingKeyError, validateKey, validatePrefix, type Backend, type Listing } from "./backend.js";
 import { AccessDeniedError, BucketNotFoundError, EndpointTimeoutError, EndpointUnreachableError, ServerError, WrongRegionError } from "./remote-errors.js";
 import { idleGuard, idleTimeoutMs } from "./idle-timeout.js";
-import { downloadToFile } from "./download-file.js";
+import { readWholeToBytes, readWholeToFile } from "./download-file.js";
 import { sliceStream } from "./stream-slice.js";
 import { resumableRange, type RangeSource } from "./resumable-range.js";
-import { defaultRetryPolicy, isTransientNetworkError, networkErrorCode, withRetry, type RetryPolicy } from "./retry.js";
+import { backoffDelay, defaultRetryPolicy, isTransientNetworkError, networkErrorCode, withRetry, type RetryPolicy } from "./retry.js";
 
 /** Options of {@link S3Backend}. All optional. */
 export interface S3BackendOptions {
@@ -316,42 +316,19 @@ export class S3Backend implements Backend {
         if (received > before) failures = 0;
         failures++;
         if (!retryable || failures >= policy.attempts) throw this.translate(error, key);
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1))));
+        await new Promise((r) => setTimeout(r, backoffDelay(policy, failures - 1)));
       }
     }
   }
 
   async getFile(key: string, dest: string): Promise<void> {
     validateKey(key);
-    await downloadToFile(dest, async (handle) => {
-      let position = 0;
-      await this.readWhole(
-        key,
-        async (chunk) => {
-          await handle.write(chunk, 0, chunk.length, position);
-          position += chunk.length;
-        },
-        async () => {
-          await handle.truncate(0);
-          position = 0;
-        },
-      );
-    });
+    await readWholeToFile(dest, (sink, restart) => this.readWhole(key, sink, restart));
   }
 
   async getBytes(key: string): Promise<Uint8Array> {
     validateKey(key);
-    let chunks: Uint8Array[] = [];
-    await this.readWhole(
-      key,
-      (chunk) => {
-        chunks.push(chunk);
-      },
-      () => {
-        chunks = [];
-      },
-    );
-    return new Uint8Array(Buffer.concat(chunks));
+    return readWholeToBytes((sink, restart) => this.readWhole(key, sink, restart));
   }
 
   async getStream(key: string, range?: { start: number; end: number }): Promise<Readable> {

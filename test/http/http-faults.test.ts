@@ -3,6 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { HttpBackend, type HttpBackendOptions } from "../../backends/http.js";
 import { EndpointTimeoutError, EndpointUnreachableError, ServerError } from "../../backends/remote-errors.js";
+import { expectRangedReadsResume } from "../helpers/fault-checks.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-server.js";
 import { servedRepository, type ServedRepository } from "./http-fixture.js";
 
@@ -81,20 +82,7 @@ describe("HttpBackend under network faults (QA 22)", { timeout: 10_000 }, () => 
   test("D3: a ranged read whose connection drops is resumed; one that keeps dropping fails typed, naming the key", async () => {
     const data = randomBytes(100_000);
     await repo.seed("db/media/1.0.0/big.zip", data);
-    const b = backend();
-    const read = async (): Promise<Buffer> => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of await b.getStream("db/media/1.0.0/big.zip", { start: 1000, end: 50_999 })) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    };
-    proxy.rules = [{ match: /^GET .*big\.zip/, times: 1, action: "truncate", after: 0 }, { match: /^GET .*big\.zip/, times: 1, action: "truncate", after: 7000 }];
-    expect((await read()).equals(data.subarray(1000, 51_000))).toBe(true);
-    expect(proxy.seen.at(-1)?.range).toBe("bytes=8000-50999");
-    proxy.rules = [{ match: /^GET .*big\.zip/, times: -1, action: "truncate", after: 0 }];
-    const error = await read().then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(EndpointUnreachableError);
-    expect((error as Error).message).toContain("db/media/1.0.0/big.zip");
-    
+    await expectRangedReadsResume(backend(), proxy, "db/media/1.0.0/big.zip", data);
   });
 
   test("D8: an index file whose connection drops is read again, not reported as invalid JSON", async () => {

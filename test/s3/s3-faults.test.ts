@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EndpointTimeoutError, EndpointUnreachableError, ServerError } from "../../backends/remote-errors.js";
 import { S3Backend, type S3BackendOptions } from "../../backends/s3.js";
+import { expectRangedReadsResume } from "../helpers/fault-checks.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-server.js";
 import type { S3TestServer } from "../helpers/s3-server.js";
 import { freshBucket, motoSkipReason, startServer } from "./s3-fixture.js";
@@ -116,18 +117,7 @@ describe.skipIf(motoSkipReason !== null)("S3Backend under network faults (QA 22)
   test("D3: a ranged read whose connection drops is resumed; one that keeps dropping fails typed, naming the key", async () => {
     const data = randomBytes(100_000);
     const b = await seeded("db/media/1.0.0/big.zip", data);
-    const read = async (): Promise<Buffer> => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of await b.getStream("db/media/1.0.0/big.zip", { start: 1000, end: 50_999 })) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    };
-    proxy.rules = [{ match: /^GET .*big\.zip/, times: 1, action: "truncate", after: 0 }, { match: /^GET .*big\.zip/, times: 1, action: "truncate", after: 7000 }];
-    expect((await read()).equals(data.subarray(1000, 51_000))).toBe(true);
-    expect(proxy.seen.at(-1)?.range).toBe("bytes=8000-50999");
-    proxy.rules = [{ match: /^GET .*big\.zip/, times: -1, action: "truncate", after: 0 }];
-    const error = await read().then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(EndpointUnreachableError);
-    expect((error as Error).message).toContain("db/media/1.0.0/big.zip");
+    await expectRangedReadsResume(b, proxy, "db/media/1.0.0/big.zip", data);
     await b.close();
   });
 });
