@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { Fifo } from "./fifo.js";
 
 /** Message a pool worker receives. */
 export interface PoolRequest<T> {
@@ -64,7 +65,7 @@ interface Slot<T, R> {
  */
 export class WorkerPool<T, R> {
   private readonly slots: Slot<T, R>[] = [];
-  private readonly queue: Array<{ id: number; task: T; pending: Pending<R> }> = [];
+  private readonly queue = new Fifo<{ id: number; task: T; pending: Pending<R> }>();
   private nextId = 0;
   private closed = false;
 
@@ -103,7 +104,7 @@ export class WorkerPool<T, R> {
       for (const pending of slot.busy.values()) pending.reject(err);
       slot.busy.clear();
       if (this.slots.every((s) => s.failed)) {
-        for (const queued of this.queue.splice(0)) queued.pending.reject(err);
+        for (const queued of this.queue.drain()) queued.pending.reject(err);
       } else {
         this.dispatch();
       }
@@ -132,7 +133,7 @@ export class WorkerPool<T, R> {
         .filter((s) => !s.failed && s.busy.size < this.inFlight)
         .sort((a, b) => a.busy.size - b.busy.size)[0];
       if (!slot) return;
-      const next = this.queue.shift()!;
+      const next = this.queue.take()!;
       slot.busy.set(next.id, next.pending);
       slot.worker.postMessage({ id: next.id, task: next.task } satisfies PoolRequest<T>);
     }
@@ -142,7 +143,7 @@ export class WorkerPool<T, R> {
   async close(): Promise<void> {
     this.closed = true;
     const err = new Error("worker pool closed");
-    for (const queued of this.queue.splice(0)) queued.pending.reject(err);
+    for (const queued of this.queue.drain()) queued.pending.reject(err);
     for (const slot of this.slots) for (const pending of slot.busy.values()) pending.reject(err);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
