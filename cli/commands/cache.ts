@@ -1,4 +1,6 @@
-import { readdir, rm, rmdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { readdir, rename, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import type { Flavor } from "../../src/core/flavor.js";
@@ -43,6 +45,7 @@ export function cacheCommand(): Command {
       }
       const { cachedDatabases } = await import("../../src/core/cache.js");
       const names = (await cachedDatabases(root)).map((db) => db.name).filter((n) => name === undefined || n === name).sort();
+      await removeLeftovers(root);
       for (const entry of names) await removeWithEmptyParents(root, entry);
       ctx.out.result({ cacheRoot: root, removed: names }, names.length === 0 ? `nothing cached in ${root}${name ? ` for '${name}'` : ""}` : `removed ${names.join(", ")} from ${root}`);
     });
@@ -54,14 +57,30 @@ function isDatabaseName(name: string): boolean {
   return name.split("/").every(isKeySegment);
 }
 
-/** Removes `<root>/<name>`, then the folders of a nested name (`a` of `a/b`) that it leaves empty. */
+/** Prefix of a database folder being removed: renamed out of the listing first, so an interrupted clear leaves no half database behind. */
+const REMOVING = ".audb-removing-";
+
+/**
+ * Removes `<root>/<name>`, then the folders of a nested name (`a` of `a/b`) that it leaves
+ * empty. The folder is renamed out of the way first (at once, whatever its size), then
+ * deleted a folder at a time: `rm` with promises keeps every file of the tree in memory.
+ */
 async function removeWithEmptyParents(root: string, name: string): Promise<void> {
-  await rm(join(root, name), { recursive: true, force: true });
+  const doomed = join(root, `${REMOVING}${randomBytes(6).toString("hex")}`);
+  await rename(join(root, name), doomed);
+  rmSync(doomed, { recursive: true, force: true });
   const segments = name.split("/");
   for (let n = segments.length - 1; n > 0; n--) {
     const parent = join(root, ...segments.slice(0, n));
     if ((await readdir(parent).catch(() => ["?"])).length > 0) return;
     await rmdir(parent).catch(() => undefined);
+  }
+}
+
+/** Deletes what interrupted clears left in `root`. */
+async function removeLeftovers(root: string): Promise<void> {
+  for (const entry of await readdir(root).catch(() => [] as string[])) {
+    if (entry.startsWith(REMOVING)) rmSync(join(root, entry), { recursive: true, force: true });
   }
 }
 

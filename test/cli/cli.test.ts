@@ -172,6 +172,23 @@ describe("audb as a user runs it", () => {
     expect(readdirSync(root)).toEqual([]);
   });
 
+  test("cache clear moves a database out of the listing before deleting it; what an interrupted clear left is deleted by the next", async () => {
+    const root = await mkdtemp(join(temp, "clear-cache-"));
+    for (const name of ["big", "small"]) {
+      await mkdir(join(root, name, "1.0.0", "d3b62a9b", "audio"), { recursive: true });
+      await writeFile(join(root, name, "1.0.0", "d3b62a9b", "db.yaml"), `name: ${name}\n`);
+      await writeFile(join(root, name, "1.0.0", "d3b62a9b", "audio", "a.wav"), "");
+    }
+    // an interrupted clear: the folder renamed away, its media half deleted, nothing listed
+    await mkdir(join(root, ".audb-removing-0123456789ab", "1.0.0", "d3b62a9b", "audio"), { recursive: true });
+    await writeFile(join(root, ".audb-removing-0123456789ab", "1.0.0", "d3b62a9b", "audio", "b.wav"), "");
+    const listed = JSON.parse((await audb("cache", "list", "--cache-root", root, "--json")).stdout) as { name: string }[];
+    expect(listed.map((e) => e.name)).toEqual(["big", "small"]);
+    const cleared = await audb("cache", "clear", "big", "--cache-root", root, "--json");
+    expect(JSON.parse(cleared.stdout)).toEqual({ cacheRoot: root, removed: ["big"] });
+    expect(readdirSync(root)).toEqual(["small"]);
+  });
+
   test("what the API loads one item at a time the shell does too: load-table, load-media, load-attachment, exists, repository, versions --latest, stream --map", { timeout: 120_000 }, async () => {
     const config = join(temp, "items.yaml");
     await mkdir(join(temp, "items-repo"));
