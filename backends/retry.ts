@@ -1,4 +1,4 @@
-// Retry with exponential backoff and full jitter, for the network backends.
+// Retry with exponential backoff and equal jitter, for the network backends.
 
 /** How often and how patiently to retry. */
 export interface RetryPolicy {
@@ -10,8 +10,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** Default: 6 attempts, 100 ms doubling up to 5 s (about 10 s worst case in total). */
-export const defaultRetryPolicy: RetryPolicy = { attempts: 6, baseDelayMs: 100, maxDelayMs: 5000 };
+/**
+ * Default: 6 attempts, waits from 300 ms doubling up to 5 s: 4.7 - 9.3 s in all, so a
+ * store that throttles (503 SlowDown) or restarts for a few seconds is waited out.
+ */
+export const defaultRetryPolicy: RetryPolicy = { attempts: 6, baseDelayMs: 300, maxDelayMs: 5000 };
 
 const transientCodes = new Set([
   "ECONNRESET",
@@ -52,10 +55,14 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Delay before retry number `retry` (0-based), full jitter. */
+/**
+ * Delay before retry number `retry` (0-based): half of the doubled delay, plus up to as much
+ * again at random (equal jitter: spread out like full jitter, but never close to zero,
+ * which used up the 6 attempts of the default policy within 1.5 - 2 s).
+ */
 export function backoffDelay(policy: RetryPolicy, retry: number): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
-  return Math.random() * cap;
+  return cap / 2 + (Math.random() * cap) / 2;
 }
 
 /**
