@@ -9,28 +9,45 @@ export interface RangeSource {
   retryable(error: unknown): boolean;
   /** The typed error to fail with, naming key and host. */
   translate(error: unknown): Error;
+  /**
+   * The connection's idle timeout in ms, where it also runs while the consumer does not
+   * read (S3's socket timeout): a failure right after the consumer held on to a chunk for
+   * half of it or longer is the consumer's pause, resumed without counting it.
+   */
+  idleMs?: number;
 }
+
+/** Bytes an attempt must deliver before its failure counts as a new one: a server trickling a little before each stall is not waited on forever. */
+const PROGRESS_BYTES = 64 * 1024;
 
 /**
  * Streams bytes `start..end` (inclusive); a transfer that drops is resumed from the first
- * byte not yet passed on, within `policy` (an attempt that made progress restarts the count).
+ * byte not yet passed on, within `policy` (an attempt that delivered 64 KiB or more
+ * restarts the count).
  */
 export function resumableRange(source: RangeSource, start: number, end: number, policy: RetryPolicy): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
     let next = start;
     let failures = 0;
+    let heldMs = 0;
     for (;;) {
       const before = next;
       try {
         for await (const chunk of await source.open(next, end)) {
           next += (chunk as Buffer).length;
+          const yielded = performance.now();
           yield chunk as Buffer;
+          heldMs = performance.now() - yielded;
         }
         return;
       } catch (error) {
-        if (next > before) failures = 0;
+        const paused = source.idleMs !== undefined && heldMs >= source.idleMs / 2;
+        heldMs = 0;
+        if (!source.retryable(error) || next > end) throw source.translate(error);
+        if (paused) continue;
+        if (next - before >= PROGRESS_BYTES) failures = 0;
         failures++;
-        if (!source.retryable(error) || failures >= policy.attempts || next > end) throw source.translate(error);
+        if (failures >= policy.attempts) throw source.translate(error);
         await new Promise((r) => setTimeout(r, backoffDelay(policy, failures - 1)));
       }
     }

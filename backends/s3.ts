@@ -336,23 +336,39 @@ export class S3Backend implements Backend {
     if (range && !(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
       throw new RangeError(`invalid range ${range.start}..${range.end} for ${this.where(key)}`);
     }
-    if (!range) return this.openStream(key);
-    // The first request's failure (missing key, denied) is thrown here; later drops resume.
-    const first = await this.openStream(key, range);
+    // The first request's failure (missing key, denied) is thrown here; later drops resume,
+    // also those of a whole object whose size is known (a consumer that pauses longer than
+    // the idle timeout lets the socket idle: the SDK times it out).
+    let first: Readable;
+    if (range) {
+      first = await this.openStream(key, range);
+    } else {
+      const whole = await this.openWhole(key);
+      if (whole.size === undefined || whole.size === 0) return whole.body;
+      first = whole.body;
+      range = { start: 0, end: whole.size - 1 };
+    }
     let opened = false;
     const source: RangeSource = {
       open: (start, end) => (opened ? this.openStream(key, { start, end }) : ((opened = true), Promise.resolve(first))),
       retryable: retryableTranslated,
       translate: (error) => this.translate(error, key),
+      idleMs: idleTimeoutMs(this.options.idleTimeout),
     };
     return resumableRange(source, range.start, range.end, this.options.retry ?? defaultRetryPolicy);
   }
 
-  private async openStream(key: string, range?: { start: number; end: number }): Promise<Readable> {
-    const policy = this.options.retry ?? defaultRetryPolicy;
-    const out = await withRetry(policy, retryableTranslated, () => this.getObject(key, range ? `bytes=${range.start}-${range.end}` : undefined));
+  /** A whole object's body and its size, when the server gave one. */
+  private async openWhole(key: string): Promise<{ body: Readable; size?: number }> {
+    const out = await withRetry(this.options.retry ?? defaultRetryPolicy, retryableTranslated, () => this.getObject(key));
     const body = Readable.from(this.guarded(key, out.Body as Readable | undefined), { objectMode: false });
-    if (!range) return body;
+    return out.ContentLength === undefined ? { body } : { body, size: out.ContentLength };
+  }
+
+  private async openStream(key: string, range: { start: number; end: number }): Promise<Readable> {
+    const policy = this.options.retry ?? defaultRetryPolicy;
+    const out = await withRetry(policy, retryableTranslated, () => this.getObject(key, `bytes=${range.start}-${range.end}`));
+    const body = Readable.from(this.guarded(key, out.Body as Readable | undefined), { objectMode: false });
     // Some servers ignore the Range or widen it (s3rver answers bytes=0-0 with the whole object).
     const served = /^bytes (\d+)-(\d+)\//.exec(out.ContentRange ?? "");
     const servedStart = served ? Number(served[1]) : 0;

@@ -77,6 +77,22 @@ describe.skipIf(motoSkipReason !== null)("S3Backend under network faults (QA 22)
       await backend.close();
     });
 
+    test("a whole object read by a consumer that pauses longer than the idle timeout arrives whole (QA 24 N2)", async () => {
+      const data = randomBytes(16 * 1024 * 1024);
+      const backend = await seeded("db/media/1.0.0/slow.zip", data, { idleTimeout: 300 });
+      const chunks: Buffer[] = [];
+      let paused = false;
+      for await (const chunk of await backend.getStream("db/media/1.0.0/slow.zip")) {
+        chunks.push(chunk as Buffer);
+        if (!paused) {
+          paused = true;
+          await new Promise((resolve) => setTimeout(resolve, 1500)); // the socket idles meanwhile: its buffers are full
+        }
+      }
+      expect(md5(Buffer.concat(chunks))).toBe(md5(data));
+      await backend.close();
+    });
+
     test("an upload whose answer never comes is retried", async () => {
       const backend = await seeded("x", randomBytes(10), stalling);
       proxy.rules = [{ match: /^PUT .*up\.bin/, times: 1, action: "stallHeaders" }];
