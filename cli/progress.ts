@@ -24,6 +24,7 @@ const LABELS: Record<string, string> = {
   convert: "converting",
   tables: "tables",
   reuse: "reusing cached",
+  check: "checking cached",
 };
 
 /** Phases that only mark the end of an operation. */

@@ -68,6 +68,7 @@ export async function fetchMedia(ctx: Context, media: string[]): Promise<void> {
     if (i % PROGRESS_EVERY === 0) emit(ctx.onProgress, { phase: "check", done: i, total: media.length });
     return !existsSync(join(folder, target(f)));
   });
+  if (media.length > 0) emit(ctx.onProgress, { phase: "check", done: media.length, total: media.length });
   missing = await reuseFromOtherVersions(ctx, missing, { target, link: true });
   if (missing.length === 0) return;
 

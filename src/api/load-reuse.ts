@@ -44,6 +44,7 @@ export async function reuseFromOtherVersions(
   if (missing.length === 0 || ctx.reuse === false) return missing;
   let rest = lookInVersionFolder ? await fromVersionFolder(ctx, missing, target, tree) : missing;
   const id = flavorId(ctx.flavor);
+  let looked = false;
   for (const root of new Set([ctx.cacheRoot, settings().sharedCacheRoot])) {
     // Newest first, as audb: later versions hold more of a version's files.
     for (const other of sortVersions(await cachedFlavorVersions(root, ctx.name, id)).reverse()) {
@@ -62,8 +63,11 @@ export async function reuseFromOtherVersions(
       }
       rest = still;
       emit(ctx.onProgress, { phase: "reuse", done: missing.length - rest.length, total: missing.length });
+      looked = true;
     }
   }
+  // Every file was looked for: the rest are downloaded (a phase of their own).
+  if (looked && rest.length > 0) emit(ctx.onProgress, { phase: "reuse", done: missing.length, total: missing.length });
   return rest;
 }
 

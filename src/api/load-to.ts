@@ -12,7 +12,7 @@ import { dependenciesToCsv } from "../core/dependencies-csv.js";
 import { makeFlavor } from "../core/flavor.js";
 import { hashFiles } from "../core/hash-files.js";
 import { headerKey } from "../core/layout.js";
-import type { ProgressListener } from "../core/progress.js";
+import { emit, type ProgressListener } from "../core/progress.js";
 import { fetchDependencies } from "../core/remote-dependencies.js";
 import { ownLockFile, withLock } from "../core/lock.js";
 import { fetchAttachments, fetchTables, removeStaleStaging } from "./load-cache.js";
@@ -39,10 +39,12 @@ async function fetchOriginalHeader(backend: Backend, name: string, version: stri
   await rename(temp, target);
 }
 
-/** Deletes those of `files` in `root` whose checksum differs from the dependency table. */
-async function dropChanged(root: string, files: string[], deps: Dependencies, numWorkers: number): Promise<void> {
+/** Deletes those of `files` in `root` whose checksum differs from the dependency table (reported as phase `hash`). */
+async function dropChanged(root: string, files: string[], deps: Dependencies, numWorkers: number, onProgress?: ProgressListener): Promise<void> {
   const present = files.filter((f) => existsSync(join(root, f)));
-  const sums = await hashFiles(root, present.map((file) => ({ file, algorithm: algorithmOf(deps.checksum(file)) })), { numWorkers });
+  const sums = await hashFiles(root, present.map((file) => ({ file, algorithm: algorithmOf(deps.checksum(file)) })), {
+    numWorkers, onProgress: (done, total) => emit(onProgress, { phase: "hash", done, total }),
+  });
   for (const f of present) if (sums.get(f) !== deps.checksum(f)) await rm(join(root, f));
 }
 
@@ -75,7 +77,7 @@ async function loadToLocked(
 
   const media = options.onlyMetadata ? [] : deps.media.filter((f) => !deps.removed(f));
   // as audb's load_to: a removed medium's file that is not the version's goes too
-  await dropChanged(root, [...deps.tables, ...(options.onlyMetadata ? [] : deps.media)], deps, numWorkers);
+  await dropChanged(root, [...deps.tables, ...(options.onlyMetadata ? [] : deps.media)], deps, numWorkers, options.onProgress);
   for (const path of deps.attachments) await rm(join(root, path), { recursive: true, force: true });
 
   await fetchOriginalHeader(backend, name, version, root);
