@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { Database } from "../format/database.js";
 import { isComplete } from "../core/cache.js";
 import { flavorDestination } from "../core/flavor.js";
@@ -64,6 +64,11 @@ export async function readPublishable(root: string): Promise<Publishable> {
   return { ...header, root, files: db.files, allTableIds, tableFiles };
 }
 
+/** `folder` (normalised) and the checked relative POSIX path `file` joined, as one flat string (Array#join makes one; `+` and path.join make chains). */
+function absolutePath(folder: string, file: string): string {
+  return sep === "/" ? [folder, file].join("/") : join(folder, file);
+}
+
 /**
  * The database of a loaded cache folder, as audb's `load` returns it: selected tables
  * (plus misc tables schemes use), rows of media not selected or removed dropped, file
@@ -85,9 +90,17 @@ export async function openLoadedDatabase(
   const convertible = (f: string) => deps.has(f) && deps.samplingRate(f) > 0;
   const rename = loaded.flavor.format !== null;
   if (rename || options.fullPath) {
+    // One string per file, however many rows name it, and a flat one: path.join builds each
+    // of pieces (~650 B more a row than the relative name, for 155,000 rows 100 MB).
+    const mapped = new Map<string, string>();
     db.mapFiles((f) => {
-      const file = rename && convertible(f) ? flavorDestination(loaded.flavor, f) : f;
-      return options.fullPath ? join(loaded.folder, file) : file;
+      let path = mapped.get(f);
+      if (path === undefined) {
+        const file = rename && convertible(f) ? flavorDestination(loaded.flavor, f) : f;
+        path = options.fullPath ? absolutePath(loaded.folder, file) : file;
+        mapped.set(f, path);
+      }
+      return path;
     });
   }
   db.root = loaded.folder;
