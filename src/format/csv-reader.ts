@@ -11,7 +11,7 @@
 
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { invalidUtf8Offset, notUtf8 } from "./utf8.js";
+import { invalidUtf8Offset, notUtf8, Utf8ChunkDecoder } from "./utf8.js";
 
 export interface CsvSink {
   /**
@@ -173,11 +173,11 @@ export class CsvTokenizer {
 /** Stream a CSV file through a sink. Strips a UTF-8 byte order mark. */
 export async function readCsvFile(path: string, sink: CsvSink): Promise<void> {
   const tokenizer = new CsvTokenizer(sink);
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }); // strips the mark
+  const decoder = new Utf8ChunkDecoder();
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
-    for await (const buf of stream as AsyncIterable<Buffer>) tokenizer.write(decoder.decode(buf, { stream: true }));
-    tokenizer.write(decoder.decode());
+    for await (const buf of stream as AsyncIterable<Buffer>) tokenizer.write(decoder.decode(buf));
+    decoder.end();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ERR_ENCODING_INVALID_ENCODED_DATA") throw err;
     const bytes = await readFile(path);

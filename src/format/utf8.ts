@@ -50,3 +50,51 @@ export async function readHeaderText(path: string, label = path): Promise<string
   const { line, message } = notUtf8(bytes, invalidUtf8Offset(bytes) ?? bytes.length - 1);
   throw new YamlError(`Header '${label}' at line ${line}: ${message}`, { file: label, line });
 }
+
+/**
+ * Where the last complete UTF-8 sequence of `bytes` ends: a sequence cut by the end of a
+ * chunk waits for the next one. Invalid bytes count as complete (the check refuses them).
+ */
+function completeLength(bytes: Uint8Array): number {
+  let start = bytes.length - 1;
+  while (start >= 0 && bytes.length - start < 4 && (bytes[start]! & 0xc0) === 0x80) start--;
+  if (start < 0) return bytes.length;
+  const lead = bytes[start]!;
+  const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return start + length > bytes.length ? start : bytes.length;
+}
+
+/**
+ * Decodes a file read in chunks as UTF-8, refusing invalid bytes (an error with
+ * TextDecoder's code `ERR_ENCODING_INVALID_ENCODED_DATA`) and dropping a byte order mark.
+ * Unlike TextDecoder with `stream`, whose strings are all two bytes a character, text that
+ * fits one byte a character is kept so (half the memory of every table value).
+ */
+export class Utf8ChunkDecoder {
+  private tail: Buffer = Buffer.alloc(0);
+  private started = false;
+
+  /** The text of `chunk` (after what the previous chunk left), up to its last complete character. */
+  decode(chunk: Buffer): string {
+    const bytes = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
+    const cut = completeLength(bytes);
+    this.tail = Buffer.from(bytes.subarray(cut));
+    const complete = bytes.subarray(0, cut);
+    if (!isUtf8(complete)) throw invalidUtf8();
+    let text = complete.toString("utf8");
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    return text;
+  }
+
+  /** Ends the input: a character cut short at the end is refused. */
+  end(): void {
+    if (this.tail.length > 0) throw invalidUtf8();
+  }
+}
+
+function invalidUtf8(): Error {
+  return Object.assign(new TypeError("The encoded data was not valid for encoding utf-8"), { code: "ERR_ENCODING_INVALID_ENCODED_DATA" });
+}
