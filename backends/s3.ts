@@ -312,7 +312,7 @@ export class S3Backend implements Backend {
           etag = undefined;
           continue;
         }
-        const retryable = retryableTranslated(error);
+        const retryable = worthRetrying(error);
         if (received > before) failures = 0;
         failures++;
         if (!retryable || failures >= policy.attempts) throw this.translate(error, key);
@@ -351,7 +351,7 @@ export class S3Backend implements Backend {
     let opened = false;
     const source: RangeSource = {
       open: (start, end) => (opened ? this.openStream(key, { start, end }) : ((opened = true), Promise.resolve(first))),
-      retryable: retryableTranslated,
+      retryable: worthRetrying,
       translate: (error) => this.translate(error, key),
       idleMs: idleTimeoutMs(this.options.idleTimeout),
     };
@@ -360,14 +360,14 @@ export class S3Backend implements Backend {
 
   /** A whole object's body and its size, when the server gave one. */
   private async openWhole(key: string): Promise<{ body: Readable; size?: number }> {
-    const out = await withRetry(this.options.retry ?? defaultRetryPolicy, retryableTranslated, () => this.getObject(key));
+    const out = await withRetry(this.options.retry ?? defaultRetryPolicy, worthRetrying, () => this.getObject(key));
     const body = Readable.from(this.guarded(key, out.Body as Readable | undefined), { objectMode: false });
     return out.ContentLength === undefined ? { body } : { body, size: out.ContentLength };
   }
 
   private async openStream(key: string, range: { start: number; end: number }): Promise<Readable> {
     const policy = this.options.retry ?? defaultRetryPolicy;
-    const out = await withRetry(policy, retryableTranslated, () => this.getObject(key, `bytes=${range.start}-${range.end}`));
+    const out = await withRetry(policy, worthRetrying, () => this.getObject(key, `bytes=${range.start}-${range.end}`));
     const body = Readable.from(this.guarded(key, out.Body as Readable | undefined), { objectMode: false });
     // Some servers ignore the Range or widen it (s3rver answers bytes=0-0 with the whole object).
     const served = /^bytes (\d+)-(\d+)\//.exec(out.ContentRange ?? "");
@@ -389,8 +389,7 @@ export class S3Backend implements Backend {
 
   /** Runs an SDK request with the retry policy (dropped connections, timeouts, 429, 5xx); errors stay raw. */
   private retried<T>(attempt: () => Promise<T>): Promise<T> {
-    const status = (e: unknown): number => (e as SdkError).$metadata?.httpStatusCode ?? 0;
-    return withRetry(this.options.retry ?? defaultRetryPolicy, (e) => isTransientNetworkError(e) || status(e) === 429 || status(e) >= 500, attempt);
+    return withRetry(this.options.retry ?? defaultRetryPolicy, worthRetrying, attempt);
   }
 
   /** {@link retried}, with the final error translated. */
@@ -614,9 +613,10 @@ function statusOf(error: unknown): number | undefined {
   return e?.$metadata?.httpStatusCode ?? e?.cause?.$metadata?.httpStatusCode;
 }
 
-/** Whether a translated error is worth another attempt: a network failure or a 5xx. */
-function retryableTranslated(error: unknown): boolean {
-  return isTransientNetworkError(error) || error instanceof ServerError;
+/** Whether an error (raw or translated) is worth another attempt: a network failure, 429 or a 5xx. */
+function worthRetrying(error: unknown): boolean {
+  const status = statusOf(error) ?? 0;
+  return isTransientNetworkError(error) || error instanceof ServerError || status === 429 || status >= 500;
 }
 
 /** The object's full size from a GetObject answer: Content-Range's total, else Content-Length; undefined when neither is sent. */

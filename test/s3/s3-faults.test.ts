@@ -114,6 +114,14 @@ describe.skipIf(motoSkipReason !== null)("S3Backend under network faults (QA 22)
     await backend.close();
   });
 
+  test("a GET answered 429 (rate limit, as R2 and gateways answer) is retried like a 5xx", async () => {
+    const data = randomBytes(1000);
+    const backend = await seeded("db/media/1.0.0/r.zip", data);
+    proxy.rules = [{ match: /^GET .*r\.zip/, times: 2, action: "status", status: 429, code: "TooManyRequests" }];
+    expect(md5(await backend.getBytes("db/media/1.0.0/r.zip"))).toBe(md5(data));
+    await backend.close();
+  });
+
   test("D6: a body shorter than its Content-Length is fetched again when the resume is refused (416)", async () => {
     const data = randomBytes(5000);
     const backend = await seeded("db/media/1.0.0/short.zip", data);
