@@ -217,13 +217,12 @@ export class HttpBackend implements Backend {
     if (!range) return this.openStream(key);
     // The first request's failure (missing key, denied) is thrown here; later drops resume.
     const first = await this.openStream(key, range);
-    let opened = false;
     const source: RangeSource = {
-      open: (start, end) => (opened ? this.openStream(key, { start, end }) : ((opened = true), Promise.resolve(first))),
+      open: (start, end) => this.openStream(key, { start, end }),
       retryable: (error) => error instanceof RetryableStatus || error instanceof ServerError || isTransientNetworkError(error),
       translate: (error) => (error instanceof Error && !isTransientNetworkError(error) ? error : this.failure(error, key, this.url(key))),
     };
-    return resumableRange(source, range.start, range.end, this.retry);
+    return resumableRange(source, range.start, range.end, this.retry, first);
   }
 
   private async openStream(key: string, range?: { start: number; end: number }): Promise<Readable> {

@@ -23,9 +23,11 @@ const PROGRESS_BYTES = 64 * 1024;
 /**
  * Streams bytes `start..end` (inclusive); a transfer that drops is resumed from the first
  * byte not yet passed on, within `policy` (an attempt that delivered 64 KiB or more
- * restarts the count).
+ * restarts the count). `first`: the stream of the first attempt, opened already (so that
+ * its failure, a missing key or a denial, reaches the caller at once).
  */
-export function resumableRange(source: RangeSource, start: number, end: number, policy: RetryPolicy): Readable {
+export function resumableRange(source: RangeSource, start: number, end: number, policy: RetryPolicy, first?: Readable): Readable {
+  let opened = first;
   async function* chunks(): AsyncGenerator<Buffer> {
     let next = start;
     let failures = 0;
@@ -33,7 +35,9 @@ export function resumableRange(source: RangeSource, start: number, end: number, 
     for (;;) {
       const before = next;
       try {
-        for await (const chunk of await source.open(next, end)) {
+        const stream = opened ?? (await source.open(next, end));
+        opened = undefined;
+        for await (const chunk of stream) {
           next += (chunk as Buffer).length;
           const yielded = performance.now();
           yield chunk as Buffer;

@@ -348,14 +348,13 @@ export class S3Backend implements Backend {
       first = whole.body;
       range = { start: 0, end: whole.size - 1 };
     }
-    let opened = false;
     const source: RangeSource = {
-      open: (start, end) => (opened ? this.openStream(key, { start, end }) : ((opened = true), Promise.resolve(first))),
+      open: (start, end) => this.openStream(key, { start, end }),
       retryable: worthRetrying,
       translate: (error) => this.translate(error, key),
       idleMs: idleTimeoutMs(this.options.idleTimeout),
     };
-    return resumableRange(source, range.start, range.end, this.options.retry ?? defaultRetryPolicy);
+    return resumableRange(source, range.start, range.end, this.options.retry ?? defaultRetryPolicy, first);
   }
 
   /** A whole object's body and its size, when the server gave one. */
