@@ -2,14 +2,11 @@ import { copyFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { writeFsddDatabase } from "../helpers/fsdd-db.js";
-import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
+import { publishedFsdd } from "../helpers/fsdd-db.js";
 import { publish } from "../../src/api/publish.js";
 import { loadToCache } from "../../src/api/load-cache.js";
 import { loadTo } from "../../src/api/load-to.js";
-import { configure } from "../../src/api/settings.js";
 import type { ProgressEvent } from "../../src/core/progress.js";
-import { Repository } from "../../src/core/repository.js";
 
 // QA 23: phases that never finished (`reuse` of a version whose other files are then
 // downloaded, `check` of cached files) and a load-to that hashed the folder silently.
@@ -20,17 +17,9 @@ function lastOfEach(events: ProgressEvent[]): Map<string, ProgressEvent> {
 }
 
 test("every phase of a load and a load-to ends at its total: checking and reusing cached files, hashing a load-to folder", async () => {
-  const temp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
-  const host = await temp("repo-");
-  const source = await temp("fsdd-");
-  await materialize(MINI_FSDD, "v1.0.10", source);
-  const files = await writeFsddDatabase(source);
-  const repository = new Repository("data", host, "file-system");
-  await publish(source, "1.0.0", repository);
+  const { repo, source, files } = await publishedFsdd("file-system");
   await copyFile(join(source, files[1]!), join(source, files[0]!)); // changed: downloaded, not reused
-  await publish(source, "1.1.0", repository);
-  const cacheRoot = await temp("cache-");
-  configure({ repositories: [repository], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  await publish(source, "1.1.0", repo);
 
   await loadToCache("fsdd", { version: "1.0.0" });
   const events: ProgressEvent[] = [];
@@ -40,7 +29,7 @@ test("every phase of a load and a load-to ends at its total: checking and reusin
   expect(last.get("check")).toEqual({ phase: "check", done: files.length, total: files.length });
   for (const [phase, e] of last) if (e.total !== undefined && phase !== "done") expect(e.done, phase).toBe(e.total);
 
-  const folder = await temp("load-to-");
+  const folder = await mkdtemp(join(tmpdir(), "load-to-"));
   await loadTo(folder, "fsdd", { version: "1.1.0" });
   const again: ProgressEvent[] = [];
   await loadTo(folder, "fsdd", { version: "1.1.0", onProgress: (e) => again.push(e) });

@@ -1,12 +1,8 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { BackendUnavailableError, registerBackend, type Backend } from "../../backends/backend.js";
 import { FileSystemBackend } from "../../backends/filesystem.js";
-import { writeFsddDatabase } from "../helpers/fsdd-db.js";
-import { MINI_FSDD, materialize } from "../helpers/fsdd-history.js";
-import { publish } from "../../src/api/publish.js";
+import { publishedFsdd } from "../helpers/fsdd-db.js";
 import { loadToCache } from "../../src/api/load-cache.js";
 import { configure } from "../../src/api/settings.js";
 import { Repository } from "../../src/core/repository.js";
@@ -38,14 +34,8 @@ function gatedBackend(inner: FileSystemBackend): Backend {
 registerBackend("gated-fs", (host, name) => gatedBackend(new FileSystemBackend(join(host, name))));
 
 test("after one archive failed for good no further archive download starts, and the load rejects naming the key", async () => {
-  const temp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
-  const host = await temp("repo-");
-  const source = await temp("fsdd-");
-  await materialize(MINI_FSDD, "v1.0.10", source);
-  const files = await writeFsddDatabase(source);
-  await publish(source, "1.0.0", new Repository("data", host, "file-system"));
-  const cacheRoot = await temp("cache-");
-  configure({ repositories: [new Repository("data", host, "gated-fs")], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
+  const { repo, files, cacheRoot } = await publishedFsdd("file-system");
+  configure({ repositories: [new Repository("data", repo.host, "gated-fs")], cacheRoot, sharedCacheRoot: join(cacheRoot, "none") });
 
   const wanted = files.slice(0, 4); // one archive each: 4 archives, 2 workers
   const error = await loadToCache("fsdd", { version: "1.0.0", media: wanted, numWorkers: 2 }).catch((e: unknown) => e);
